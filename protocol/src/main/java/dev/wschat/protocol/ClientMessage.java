@@ -1,0 +1,76 @@
+package dev.wschat.protocol;
+
+import java.util.Objects;
+
+/**
+ * A message from a client, as the codec decoded it. Every record carries the client's optional
+ * {@code ref}, echoed in any {@code error} the message causes.
+ */
+public sealed interface ClientMessage {
+
+    /** The client's correlation string, or {@code null}. */
+    String ref();
+
+    /** {@code join {room}}: enter a room (dialect 2). */
+    record Join(String room, String ref) implements ClientMessage {
+        public Join {
+            Objects.requireNonNull(room, "room");
+        }
+    }
+
+    /** {@code leave {room}}: leave a room (dialect 2). */
+    record Leave(String room, String ref) implements ClientMessage {
+        public Leave {
+            Objects.requireNonNull(room, "room");
+        }
+    }
+
+    /** {@code chat {room, content}}; {@code room} is {@code null} in the tutorial dialect (the client's room). */
+    record Chat(String room, String content, String ref) implements ClientMessage {
+        public Chat {
+            Objects.requireNonNull(content, "content");
+        }
+    }
+
+    /** {@code setUsername {username}}, with the name already cleaned and non-empty. */
+    record SetUsername(String username, String ref) implements ClientMessage {
+        public SetUsername {
+            Objects.requireNonNull(username, "username");
+        }
+    }
+
+    /** {@code who {room}}: ask for the members of a joined room (dialect 2). */
+    record Who(String room, String ref) implements ClientMessage {
+        public Who {
+            Objects.requireNonNull(room, "room");
+        }
+    }
+
+    /** {@code rooms {}}: ask for the rooms that exist and their member counts (dialect 2). */
+    record ListRooms(String ref) implements ClientMessage {
+    }
+
+    /** {@code dm {to, content}}: a direct message to one user by client id (dialect 2). */
+    record DirectMessage(String to, String content, String ref) implements ClientMessage {
+        public DirectMessage {
+            Objects.requireNonNull(to, "to");
+            Objects.requireNonNull(content, "content");
+        }
+    }
+
+    /** A well-formed message the tutorial dialect ignores (an unknown {@code type}), as the tutorial's server does. */
+    record Ignored(String type) implements ClientMessage {
+        @Override
+        public String ref() {
+            return null;
+        }
+    }
+
+    /** Input the codec refused, with the error code and a human-readable reason. */
+    record Invalid(ErrorCode code, String message, String ref) implements ClientMessage {
+        public Invalid {
+            Objects.requireNonNull(code, "code");
+            Objects.requireNonNull(message, "message");
+        }
+    }
+}

@@ -1,0 +1,362 @@
+package dev.wschat.protocol;
+
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParseException;
+import com.google.gson.JsonParser;
+import com.google.gson.Strictness;
+import com.google.gson.stream.JsonReader;
+import com.google.gson.stream.JsonToken;
+import com.google.gson.stream.JsonWriter;
+
+import java.io.IOException;
+import java.io.StringReader;
+import java.io.StringWriter;
+import java.io.UncheckedIOException;
+import java.util.Objects;
+
+/**
+ * Turns client text into {@link ClientMessage} records and {@link ServerMessage} records into text,
+ * in either {@link Dialect}. Decoding never throws: refused input becomes {@link ClientMessage.Invalid}.
+ * Instances are immutable and thread-safe.
+ */
+public final class JsonCodec {
+    private final int maxContentLength;
+
+    /** A codec with the default content limit, {@value Limits#DEFAULT_MAX_CONTENT_LENGTH} characters. */
+    public JsonCodec() {
+        this(Limits.DEFAULT_MAX_CONTENT_LENGTH);
+    }
+
+    /**
+     * A codec that refuses chat and direct-message content longer than {@code maxContentLength}.
+     *
+     * @param maxContentLength the content limit in characters, at least 1
+     */
+    public JsonCodec(int maxContentLength) {
+        if (maxContentLength < 1) {
+            throw new IllegalArgumentException("maxContentLength must be at least 1: " + maxContentLength);
+        }
+        this.maxContentLength = maxContentLength;
+    }
+
+    /** The content limit in characters. */
+    public int maxContentLength() {
+        return maxContentLength;
+    }
+
+    // ---------------------------------------------------------------- decoding
+
+    /**
+     * Decodes one text message from a client.
+     *
+     * @param text    the frame's text
+     * @param dialect the connection's dialect
+     * @return the message, {@link ClientMessage.Ignored} or {@link ClientMessage.Invalid}; never {@code null}
+     */
+    public ClientMessage decode(String text, Dialect dialect) {
+        Objects.requireNonNull(text, "text");
+        Objects.requireNonNull(dialect, "dialect");
+        JsonElement element;
+        try {
+            element = parseStrict(text);
+        } catch (JsonParseException | IOException | IllegalStateException | StackOverflowError e) {
+            element = null;
+        }
+        return dialect == Dialect.TUTORIAL ? decodeTutorial(text, element) : decodeV2(element);
+    }
+
+    private static JsonElement parseStrict(String text) throws IOException {
+        JsonReader reader = new JsonReader(new StringReader(text));
+        reader.setStrictness(Strictness.STRICT);
+        reader.setNestingLimit(Limits.MAX_JSON_DEPTH);
+        JsonElement element = JsonParser.parseReader(reader);
+        if (reader.peek() != JsonToken.END_DOCUMENT) {
+            throw new JsonParseException("trailing data after the JSON value");
+        }
+        return element;
+    }
+
+    private ClientMessage decodeTutorial(String text, JsonElement element) {
+        if (element == null) {
+            // The tutorial's server treats text that is not JSON as a chat message.
+            return checkedChat(null, text, null);
+        }
+        if (!element.isJsonObject()) {
+            return new ClientMessage.Ignored(null);
+        }
+        JsonObject obj = element.getAsJsonObject();
+        String type = primitiveString(obj, "type");
+        if ("chat".equals(type)) {
+            String content = primitiveString(obj, "content");
+            return content == null ? new ClientMessage.Ignored(type) : checkedChat(null, content, null);
+        }
+        if ("setUsername".equals(type)) {
+            String username = primitiveString(obj, "username");
+            return username == null ? new ClientMessage.Ignored(type) : checkedName(username, null);
+        }
+        return new ClientMessage.Ignored(type);
+    }
+
+    private ClientMessage decodeV2(JsonElement element) {
+        if (element == null) {
+            return invalid(ErrorCode.BAD_REQUEST, "Message is not valid JSON (or is nested deeper than "
+                    + Limits.MAX_JSON_DEPTH + " levels)", null);
+        }
+        if (!element.isJsonObject()) {
+            return invalid(ErrorCode.BAD_REQUEST, "Message must be a JSON object", null);
+        }
+        JsonObject obj = element.getAsJsonObject();
+        JsonElement refElement = obj.get("ref");
+        String ref = null;
+        if (refElement != null && !refElement.isJsonNull()) {
+            if (!isString(refElement) || refElement.getAsString().length() > Limits.MAX_REF_LENGTH) {
+                return invalid(ErrorCode.BAD_REQUEST,
+                        "Field 'ref' must be a string of at most " + Limits.MAX_REF_LENGTH + " characters", null);
+            }
+            ref = refElement.getAsString();
+        }
+        JsonElement typeElement = obj.get("type");
+        if (typeElement == null || !isString(typeElement)) {
+            return invalid(ErrorCode.BAD_REQUEST, "Missing field 'type' (a string)", ref);
+        }
+        String type = typeElement.getAsString();
+        switch (type) {
+            case "join":
+            case "leave":
+            case "who": {
+                String room = requiredString(obj, "room");
+                if (room == null) {
+                    return missing("room", ref);
+                }
+                if (!Names.isValidRoom(room)) {
+                    return invalidRoom(ref);
+                }
+                return switch (type) {
+                    case "join" -> new ClientMessage.Join(room, ref);
+                    case "leave" -> new ClientMessage.Leave(room, ref);
+                    default -> new ClientMessage.Who(room, ref);
+                };
+            }
+            case "chat": {
+                String room = requiredString(obj, "room");
+                if (room == null) {
+                    return missing("room", ref);
+                }
+                if (!Names.isValidRoom(room)) {
+                    return invalidRoom(ref);
+                }
+                String content = requiredString(obj, "content");
+                if (content == null) {
+                    return missing("content", ref);
+                }
+                return checkedChat(room, content, ref);
+            }
+            case "setUsername": {
+                String username = requiredString(obj, "username");
+                if (username == null) {
+                    return missing("username", ref);
+                }
+                return checkedName(username, ref);
+            }
+            case "rooms":
+                return new ClientMessage.ListRooms(ref);
+            case "dm": {
+                String to = requiredString(obj, "to");
+                if (to == null) {
+                    return missing("to", ref);
+                }
+                String content = requiredString(obj, "content");
+                if (content == null) {
+                    return missing("content", ref);
+                }
+                ClientMessage.Invalid bad = checkContent(content, ref);
+                return bad != null ? bad : new ClientMessage.DirectMessage(to, content, ref);
+            }
+            default:
+                return invalid(ErrorCode.UNKNOWN_TYPE, "Unknown message type '" + abbreviate(type) + "'", ref);
+        }
+    }
+
+    private ClientMessage checkedChat(String room, String content, String ref) {
+        ClientMessage.Invalid bad = checkContent(content, ref);
+        return bad != null ? bad : new ClientMessage.Chat(room, content, ref);
+    }
+
+    private ClientMessage.Invalid checkContent(String content, String ref) {
+        if (content.length() > maxContentLength) {
+            return invalid(ErrorCode.TOO_LONG, "Message is " + content.length()
+                    + " characters long; the limit is " + maxContentLength, ref);
+        }
+        if (content.isBlank()) {
+            return invalid(ErrorCode.BAD_REQUEST, "Field 'content' must not be empty", ref);
+        }
+        return null;
+    }
+
+    private static ClientMessage checkedName(String requested, String ref) {
+        String clean = Names.cleanUsername(requested);
+        if (clean.isEmpty()) {
+            return invalid(ErrorCode.INVALID_NAME, "Username must contain at least one visible character", ref);
+        }
+        return new ClientMessage.SetUsername(clean, ref);
+    }
+
+    private static ClientMessage.Invalid invalidRoom(String ref) {
+        return invalid(ErrorCode.INVALID_ROOM, "Room names are 1 to " + Limits.MAX_ROOM_LENGTH
+                + " characters of letters, digits, '_', '.' and '-', starting with a letter or digit", ref);
+    }
+
+    private static ClientMessage.Invalid missing(String field, String ref) {
+        return invalid(ErrorCode.BAD_REQUEST, "Missing field '" + field + "' (a string)", ref);
+    }
+
+    private static ClientMessage.Invalid invalid(ErrorCode code, String message, String ref) {
+        return new ClientMessage.Invalid(code, message, ref);
+    }
+
+    private static boolean isString(JsonElement e) {
+        return e.isJsonPrimitive() && e.getAsJsonPrimitive().isString();
+    }
+
+    private static String requiredString(JsonObject obj, String field) {
+        JsonElement e = obj.get(field);
+        return e != null && isString(e) ? e.getAsString() : null;
+    }
+
+    /** A string, number or boolean field as text (the tutorial's server forwards any of them). */
+    private static String primitiveString(JsonObject obj, String field) {
+        JsonElement e = obj.get(field);
+        return e != null && e.isJsonPrimitive() ? e.getAsString() : null;
+    }
+
+    private static String abbreviate(String s) {
+        return s.length() <= 40 ? s : s.substring(0, 40) + "...";
+    }
+
+    // ---------------------------------------------------------------- encoding
+
+    /**
+     * Encodes a server message for a dialect.
+     *
+     * @param message the message
+     * @param dialect the recipient's dialect
+     * @return the JSON text, or {@code null} when the dialect has no form of this message
+     */
+    public String encode(ServerMessage message, Dialect dialect) {
+        Objects.requireNonNull(message, "message");
+        Objects.requireNonNull(dialect, "dialect");
+        StringWriter out = new StringWriter(128);
+        try (JsonWriter w = new JsonWriter(out)) {
+            w.setHtmlSafe(false);
+            w.setSerializeNulls(false);
+            boolean written = dialect == Dialect.TUTORIAL ? writeTutorial(w, message) : writeV2(w, message);
+            if (!written) {
+                return null;
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("writing to a StringWriter", e);
+        }
+        return out.toString();
+    }
+
+    private static boolean writeTutorial(JsonWriter w, ServerMessage message) throws IOException {
+        if (message instanceof ServerMessage.Welcome m) {
+            w.beginObject().name("type").value("system")
+                    .name("message").value(welcomeText(m.username()))
+                    .name("clientId").value(m.clientId())
+                    .name("timestamp").value(m.timestamp()).endObject();
+        } else if (message instanceof ServerMessage.Notice m) {
+            system(w, noticeText(m, true), m.timestamp());
+        } else if (message instanceof ServerMessage.SystemText m) {
+            system(w, m.message(), m.timestamp());
+        } else if (message instanceof ServerMessage.Chat m) {
+            tutorialChat(w, m.from().username(), m.message(), m.timestamp());
+        } else if (message instanceof ServerMessage.Direct m) {
+            tutorialChat(w, m.from().username() + " (direct)", m.message(), m.timestamp());
+        } else if (message instanceof ServerMessage.Error m) {
+            system(w, m.message(), Timestamps.now());
+        } else {
+            return false; // presence and room lists have no tutorial form
+        }
+        return true;
+    }
+
+    private static void system(JsonWriter w, String text, String timestamp) throws IOException {
+        w.beginObject().name("type").value("system").name("message").value(text)
+                .name("timestamp").value(timestamp).endObject();
+    }
+
+    private static void tutorialChat(JsonWriter w, String username, String text, String timestamp) throws IOException {
+        w.beginObject().name("type").value("chat").name("username").value(username)
+                .name("message").value(text).name("timestamp").value(timestamp).endObject();
+    }
+
+    private static boolean writeV2(JsonWriter w, ServerMessage message) throws IOException {
+        w.beginObject();
+        if (message instanceof ServerMessage.Welcome m) {
+            w.name("type").value("system").name("event").value("welcome")
+                    .name("message").value(welcomeText(m.username()))
+                    .name("clientId").value(m.clientId()).name("username").value(m.username())
+                    .name("timestamp").value(m.timestamp());
+        } else if (message instanceof ServerMessage.Notice m) {
+            w.name("type").value("system").name("event").value(m.kind().wireName())
+                    .name("room").value(m.room());
+            w.name("user");
+            user(w, m.user());
+            if (m.oldUsername() != null) {
+                w.name("oldUsername").value(m.oldUsername());
+            }
+            w.name("message").value(noticeText(m, false)).name("timestamp").value(m.timestamp());
+        } else if (message instanceof ServerMessage.SystemText m) {
+            w.name("type").value("system").name("message").value(m.message()).name("timestamp").value(m.timestamp());
+        } else if (message instanceof ServerMessage.Chat m) {
+            w.name("type").value("chat").name("room").value(m.room()).name("id").value(m.id())
+                    .name("seq").value(m.seq()).name("userId").value(m.from().id())
+                    .name("username").value(m.from().username()).name("message").value(m.message())
+                    .name("timestamp").value(m.timestamp());
+        } else if (message instanceof ServerMessage.Presence m) {
+            w.name("type").value("presence").name("room").value(m.room()).name("users").beginArray();
+            for (ServerMessage.User u : m.users()) {
+                user(w, u);
+            }
+            w.endArray();
+        } else if (message instanceof ServerMessage.RoomList m) {
+            w.name("type").value("rooms").name("rooms").beginArray();
+            for (ServerMessage.RoomInfo r : m.rooms()) {
+                w.beginObject().name("name").value(r.name()).name("members").value(r.members()).endObject();
+            }
+            w.endArray();
+        } else if (message instanceof ServerMessage.Direct m) {
+            w.name("type").value("dm").name("id").value(m.id()).name("from");
+            user(w, m.from());
+            w.name("to").value(m.to()).name("message").value(m.message()).name("timestamp").value(m.timestamp());
+        } else if (message instanceof ServerMessage.Error m) {
+            w.name("type").value("error").name("code").value(m.code().wireName())
+                    .name("message").value(m.message());
+            if (m.ref() != null) {
+                w.name("ref").value(m.ref());
+            }
+        }
+        w.endObject();
+        return true;
+    }
+
+    private static void user(JsonWriter w, ServerMessage.User u) throws IOException {
+        w.beginObject().name("id").value(u.id()).name("username").value(u.username()).endObject();
+    }
+
+    private static String welcomeText(String username) {
+        return "Welcome! You are connected as " + username;
+    }
+
+    private static String noticeText(ServerMessage.Notice m, boolean tutorial) {
+        String name = m.user().username();
+        boolean lobbyWording = tutorial || Limits.DEFAULT_ROOM.equals(m.room());
+        return switch (m.kind()) {
+            case JOIN -> name + (lobbyWording ? " joined the chat" : " joined " + m.room());
+            case LEAVE -> name + (lobbyWording ? " left the chat" : " left " + m.room());
+            case RENAME -> m.oldUsername() + " is now known as " + name;
+        };
+    }
+}

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# The whole test suite, from a fresh machine of this kind: installs what the tests need when it is
+# missing (Debian packages, npm packages of the test peers), then builds and runs every test.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# Debian packages the tests use; installed only when missing.
+need_pkgs=()
+command -v mvn >/dev/null 2>&1 || need_pkgs+=(maven)
+command -v java >/dev/null 2>&1 || need_pkgs+=(openjdk-17-jdk-headless)
+command -v node >/dev/null 2>&1 || need_pkgs+=(nodejs npm)
+if [ ${#need_pkgs[@]} -gt 0 ]; then
+  echo "test.sh: installing ${need_pkgs[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -q
+  apt-get install -y -q "${need_pkgs[@]}"
+fi
+
+mvn -B -ntp verify "$@"

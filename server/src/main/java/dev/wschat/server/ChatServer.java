@@ -1,0 +1,232 @@
+package dev.wschat.server;
+
+import dev.wschat.protocol.CloseCodes;
+import dev.wschat.protocol.JsonCodec;
+import dev.wschat.server.broker.Broker;
+import dev.wschat.server.broker.LocalBroker;
+import dev.wschat.server.chat.ChatService;
+import dev.wschat.server.chat.RoomRegistry;
+import dev.wschat.server.chat.Session;
+import dev.wschat.server.history.History;
+import dev.wschat.server.history.InMemoryHistory;
+import dev.wschat.server.http.HttpRequestHandler;
+import dev.wschat.server.http.StaticFiles;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.IoHandlerFactory;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.ServerChannel;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.epoll.EpollServerSocketChannel;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
+import io.netty.util.concurrent.GlobalEventExecutor;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
+
+import java.net.InetSocketAddress;
+import java.util.Objects;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * The chat server: binds, serves, and drains on {@link #stop()}. {@link #main} runs it as a process
+ * that drains and exits 0 on SIGTERM.
+ */
+public final class ChatServer {
+    private static final Logger LOG = LogManager.getLogger(ChatServer.class);
+    /** Why connections are closed on shutdown, as in the tutorial. */
+    public static final String SHUTDOWN_REASON = "Server shutting down";
+
+    private final ServerConfig config;
+    private final AtomicBoolean started = new AtomicBoolean();
+    private final AtomicBoolean stopped = new AtomicBoolean();
+    private final CountDownLatch terminated = new CountDownLatch(1);
+    private final ChannelGroup allChannels = new DefaultChannelGroup("all", GlobalEventExecutor.INSTANCE);
+    private EventLoopGroup bossGroup;
+    private EventLoopGroup workerGroup;
+    private Channel serverChannel;
+    private ChatService service;
+    private Broker broker;
+    private History history;
+    private String transport;
+
+    /**
+     * Creates a server that is not yet started.
+     *
+     * @param config the validated configuration
+     */
+    public ChatServer(ServerConfig config) {
+        this.config = Objects.requireNonNull(config, "config").validate();
+    }
+
+    /**
+     * Binds and starts serving.
+     *
+     * @return this server
+     * @throws IllegalStateException when already started
+     * @throws InterruptedException  when interrupted while binding
+     */
+    public ChatServer start() throws InterruptedException {
+        if (!started.compareAndSet(false, true)) {
+            throw new IllegalStateException("start() already called");
+        }
+        boolean epoll = config.preferNative() && Epoll.isAvailable();
+        IoHandlerFactory ioFactory = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
+        Class<? extends ServerChannel> channelType = epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
+        transport = epoll ? "epoll" : "nio";
+        int workers = config.workerThreads() > 0 ? config.workerThreads() : Runtime.getRuntime().availableProcessors();
+        bossGroup = new MultiThreadIoEventLoopGroup(1, ioFactory);
+        workerGroup = new MultiThreadIoEventLoopGroup(workers, ioFactory);
+
+        JsonCodec codec = new JsonCodec(config.maxContentLength());
+        RoomRegistry rooms = new RoomRegistry(codec);
+        broker = new LocalBroker(rooms);
+        history = new InMemoryHistory(100);
+        service = new ChatService(config, codec, rooms, broker, history);
+
+        ServerBootstrap bootstrap = new ServerBootstrap()
+                .group(bossGroup, workerGroup)
+                .channel(channelType)
+                .option(ChannelOption.SO_BACKLOG, 4_096)
+                .option(ChannelOption.SO_REUSEADDR, true)
+                .childOption(ChannelOption.TCP_NODELAY, true)
+                .childHandler(new ChatServerInitializer(config, service, codec,
+                        new HttpRequestHandler(new StaticFiles()), allChannels));
+        try {
+            serverChannel = bootstrap.bind(config.host(), config.port()).sync().channel();
+        } catch (InterruptedException | RuntimeException e) {
+            shutdownGroups();
+            throw e;
+        }
+        LOG.info("wschat listening on ws://{}:{}/ (transport {}, {} worker threads)", config.host(), port(),
+                transport, workers);
+        return this;
+    }
+
+    /** The port the server is bound to. */
+    public int port() {
+        requireStarted();
+        return ((InetSocketAddress) serverChannel.localAddress()).getPort();
+    }
+
+    /** The transport in use: {@code epoll} or {@code nio}. */
+    public String transport() {
+        requireStarted();
+        return transport;
+    }
+
+    /** The chat service, for diagnostics and tests. */
+    public ChatService service() {
+        requireStarted();
+        return service;
+    }
+
+    /**
+     * Drains and stops: stops accepting, sends every WebSocket client close 1001 after what was queued
+     * for it, waits up to the drain timeout for connections to close, then stops the event loops.
+     * Safe to call more than once.
+     */
+    public void stop() {
+        if (!started.get() || !stopped.compareAndSet(false, true)) {
+            return;
+        }
+        long deadline = System.nanoTime() + config.drainTimeout().toNanos();
+        LOG.info("wschat draining {} connections", allChannels.size());
+        serverChannel.close().awaitUninterruptibly();
+        for (Channel ch : allChannels) {
+            if (Session.of(ch) != null) {
+                // Queued behind everything already written to this channel, so those messages go first.
+                ch.writeAndFlush(new CloseWebSocketFrame(CloseCodes.GOING_AWAY, SHUTDOWN_REASON))
+                        .addListener(ChannelFutureListener.CLOSE);
+            } else {
+                ch.close();
+            }
+        }
+        long remaining = Math.max(0, deadline - System.nanoTime());
+        if (!allChannels.newCloseFuture().awaitUninterruptibly(remaining, TimeUnit.NANOSECONDS)) {
+            LOG.warn("wschat drain timeout passed with {} connections open; closing them", allChannels.size());
+            allChannels.close().awaitUninterruptibly(1, TimeUnit.SECONDS);
+        }
+        broker.close();
+        history.close();
+        shutdownGroups();
+        LOG.info("wschat stopped");
+        terminated.countDown();
+    }
+
+    private void shutdownGroups() {
+        if (bossGroup != null) {
+            bossGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(3, TimeUnit.SECONDS);
+        }
+        if (workerGroup != null) {
+            workerGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(3, TimeUnit.SECONDS);
+        }
+    }
+
+    /**
+     * Waits until {@link #stop()} has finished.
+     *
+     * @throws InterruptedException when interrupted while waiting
+     */
+    public void awaitTermination() throws InterruptedException {
+        terminated.await();
+    }
+
+    private void requireStarted() {
+        if (!started.get() || serverChannel == null) {
+            throw new IllegalStateException("start() not called");
+        }
+    }
+
+    /**
+     * Runs the server until SIGTERM or SIGINT, then drains and exits 0.
+     *
+     * @param args command-line options; {@code --help} lists them
+     */
+    public static void main(String[] args) {
+        for (String arg : args) {
+            if ("--help".equals(arg) || "-h".equals(arg)) {
+                System.out.println(ServerConfig.usage());
+                return;
+            }
+        }
+        ServerConfig config;
+        try {
+            config = ServerConfig.fromArgs(args, System.getenv());
+        } catch (IllegalArgumentException e) {
+            System.err.println("wschat: " + e.getMessage());
+            System.exit(2);
+            return;
+        }
+        ChatServer server = new ChatServer(config);
+        try {
+            server.start();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            LOG.error("wschat interrupted while starting");
+            System.exit(1);
+        } catch (RuntimeException e) {
+            LOG.error("wschat could not start on {}:{}: {}", config.host(), config.port(), e.toString());
+            System.exit(1);
+        }
+        Signals.onTermination(() -> {
+            LOG.info("wschat received a termination signal");
+            server.stop();
+            Signals.exit(0);
+        });
+        try {
+            server.awaitTermination();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,79 @@
+package dev.wschat.server;
+
+import dev.wschat.protocol.Dialect;
+import dev.wschat.protocol.JsonCodec;
+import dev.wschat.server.chat.ChatFrameHandler;
+import dev.wschat.server.chat.ChatService;
+import dev.wschat.server.http.HttpRequestHandler;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelPipeline;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http.websocketx.WebSocketDecoderConfig;
+import io.netty.handler.codec.http.websocketx.WebSocketFrameAggregator;
+import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolConfig;
+import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
+
+import java.util.Objects;
+
+/** Composes each connection's pipeline; every limit comes from {@link ServerConfig}. */
+final class ChatServerInitializer extends ChannelInitializer<SocketChannel> {
+    /** Longest HTTP request line, in bytes. */
+    static final int MAX_INITIAL_LINE_BYTES = 4_096;
+    /** Largest HTTP header block, in bytes. */
+    static final int MAX_HEADER_BYTES = 8_192;
+    /** Largest HTTP request body, in bytes (the server serves GETs; upgrades carry none). */
+    static final int MAX_HTTP_CONTENT_BYTES = 8_192;
+    /** Time a WebSocket handshake may take once its request arrived. */
+    static final long HANDSHAKE_TIMEOUT_MILLIS = 10_000;
+
+    private final ServerConfig config;
+    private final ChatService service;
+    private final JsonCodec codec;
+    private final HttpRequestHandler httpHandler;
+    private final ChannelGroup allChannels;
+    private final WebSocketServerProtocolConfig wsConfig;
+
+    ChatServerInitializer(ServerConfig config, ChatService service, JsonCodec codec,
+                          HttpRequestHandler httpHandler, ChannelGroup allChannels) {
+        this.config = Objects.requireNonNull(config, "config");
+        this.service = Objects.requireNonNull(service, "service");
+        this.codec = Objects.requireNonNull(codec, "codec");
+        this.httpHandler = Objects.requireNonNull(httpHandler, "httpHandler");
+        this.allChannels = Objects.requireNonNull(allChannels, "allChannels");
+        this.wsConfig = webSocketConfig(config);
+    }
+
+    /** The WebSocket settings of the real pipeline, shared with the conformance test's echo server. */
+    static WebSocketServerProtocolConfig webSocketConfig(ServerConfig config) {
+        return WebSocketServerProtocolConfig.newBuilder()
+                // "/" with checkStartsWith matches every path; HttpRequestHandler lets only "/" and "/ws" through.
+                .websocketPath("/")
+                .checkStartsWith(true)
+                .subprotocols(Dialect.V2_SUBPROTOCOL)
+                .handshakeTimeoutMillis(HANDSHAKE_TIMEOUT_MILLIS)
+                .decoderConfig(WebSocketDecoderConfig.newBuilder()
+                        .maxFramePayloadLength(config.maxMessageBytes())
+                        .expectMaskedFrames(true)
+                        .allowMaskMismatch(false)
+                        .allowExtensions(false)
+                        .withUTF8Validator(true)
+                        .closeOnProtocolViolation(true)
+                        .build())
+                .build();
+    }
+
+    @Override
+    protected void initChannel(SocketChannel ch) {
+        allChannels.add(ch);
+        ChannelPipeline p = ch.pipeline();
+        p.addLast("http-codec", new HttpServerCodec(MAX_INITIAL_LINE_BYTES, MAX_HEADER_BYTES, MAX_HEADER_BYTES));
+        p.addLast("http-aggregator", new HttpObjectAggregator(MAX_HTTP_CONTENT_BYTES));
+        p.addLast("http-handler", httpHandler);
+        p.addLast("websocket", new WebSocketServerProtocolHandler(wsConfig));
+        p.addLast("ws-aggregator", new WebSocketFrameAggregator(config.maxMessageBytes()));
+        p.addLast("chat", new ChatFrameHandler(service, codec));
+    }
+}

@@ -1,0 +1,76 @@
+package dev.wschat.server.chat;
+
+import dev.wschat.protocol.CloseCodes;
+import dev.wschat.protocol.Dialect;
+import dev.wschat.protocol.JsonCodec;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
+
+import java.util.Objects;
+
+/**
+ * Turns WebSocket frames into chat actions: starts the session when the handshake completes,
+ * decodes each text frame with the codec and hands the record to the {@link ChatService}.
+ */
+public final class ChatFrameHandler extends SimpleChannelInboundHandler<WebSocketFrame> {
+    private static final Logger LOG = LogManager.getLogger(ChatFrameHandler.class);
+
+    private final ChatService service;
+    private final JsonCodec codec;
+
+    /**
+     * Creates a handler for one connection.
+     *
+     * @param service the chat service shared by every connection
+     * @param codec   the codec
+     */
+    public ChatFrameHandler(ChatService service, JsonCodec codec) {
+        this.service = Objects.requireNonNull(service, "service");
+        this.codec = Objects.requireNonNull(codec, "codec");
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
+        if (evt instanceof WebSocketServerProtocolHandler.HandshakeComplete handshake) {
+            service.connect(ctx.channel(), Dialect.forSubprotocol(handshake.selectedSubprotocol()));
+        }
+        super.userEventTriggered(ctx, evt);
+    }
+
+    @Override
+    protected void channelRead0(ChannelHandlerContext ctx, WebSocketFrame frame) {
+        Session session = Session.of(ctx.channel());
+        if (session == null) {
+            return;
+        }
+        if (frame instanceof TextWebSocketFrame text) {
+            service.handle(session, codec.decode(text.text(), session.dialect()));
+        } else if (frame instanceof BinaryWebSocketFrame) {
+            ctx.writeAndFlush(new CloseWebSocketFrame(CloseCodes.UNSUPPORTED_DATA, "Binary frames are not supported"))
+                    .addListener(ChannelFutureListener.CLOSE);
+        }
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+        Session session = Session.of(ctx.channel());
+        if (session != null) {
+            service.disconnect(session);
+        }
+        super.channelInactive(ctx);
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        LOG.warn("[{}] closing after an unexpected error", ctx.channel().id(), cause);
+        ctx.close();
+    }
+}

@@ -1,0 +1,257 @@
+package dev.wschat.server.chat;
+
+import dev.wschat.protocol.ClientMessage;
+import dev.wschat.protocol.Dialect;
+import dev.wschat.protocol.ErrorCode;
+import dev.wschat.protocol.JsonCodec;
+import dev.wschat.protocol.Limits;
+import dev.wschat.protocol.ServerMessage;
+import dev.wschat.protocol.Timestamps;
+import dev.wschat.server.ServerConfig;
+import dev.wschat.server.broker.Broker;
+import dev.wschat.server.broker.RoomEvent;
+import dev.wschat.server.history.History;
+import io.netty.channel.Channel;
+import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
+
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * What the chat does: connects and disconnects sessions, and acts on each decoded client message.
+ * Called on the sending connection's event loop; never blocks.
+ */
+public final class ChatService {
+    private static final Logger LOG = LogManager.getLogger(ChatService.class);
+    private static final int MAX_ROOMS_LISTED = 1_000;
+
+    private final ServerConfig config;
+    private final JsonCodec codec;
+    private final RoomRegistry rooms;
+    private final Broker broker;
+    private final History history;
+    private final Map<String, Session> sessions = new ConcurrentHashMap<>();
+    private final String nodePrefix = Long.toString(System.currentTimeMillis(), 36) + "-";
+    private final AtomicLong messageIds = new AtomicLong();
+
+    /**
+     * Creates the service.
+     *
+     * @param config  limits
+     * @param codec   the codec for direct replies
+     * @param rooms   this node's rooms
+     * @param broker  where room events are published
+     * @param history where chat messages are stored and numbered
+     */
+    public ChatService(ServerConfig config, JsonCodec codec, RoomRegistry rooms, Broker broker, History history) {
+        this.config = Objects.requireNonNull(config, "config");
+        this.codec = Objects.requireNonNull(codec, "codec");
+        this.rooms = Objects.requireNonNull(rooms, "rooms");
+        this.broker = Objects.requireNonNull(broker, "broker");
+        this.history = Objects.requireNonNull(history, "history");
+    }
+
+    /** The number of connected sessions. */
+    public int sessionCount() {
+        return sessions.size();
+    }
+
+    /** Every connected session. */
+    public Collection<Session> sessions() {
+        return sessions.values();
+    }
+
+    /** This node's rooms. */
+    public RoomRegistry rooms() {
+        return rooms;
+    }
+
+    /**
+     * Starts a session on a channel whose handshake completed: welcome, then the lobby.
+     *
+     * @param channel the connection
+     * @param dialect its negotiated dialect
+     * @return the new session
+     */
+    public Session connect(Channel channel, Dialect dialect) {
+        String id = UUID.randomUUID().toString();
+        Session session = new Session(id, "User-" + id.substring(0, 4), dialect, channel);
+        channel.attr(Session.KEY).set(session);
+        sessions.put(id, session);
+        LOG.debug("[{}] connected as {} ({}) from {}", channel.id(), id, dialect, channel.remoteAddress());
+        send(session, new ServerMessage.Welcome(id, session.username(), Timestamps.now()));
+        join(session, Limits.DEFAULT_ROOM);
+        return session;
+    }
+
+    /**
+     * Ends a session: leaves its rooms, announcing it, and forgets it.
+     *
+     * @param session the session of a closed channel
+     */
+    public void disconnect(Session session) {
+        if (sessions.remove(session.id()) == null) {
+            return;
+        }
+        ServerMessage.User user = session.user();
+        for (String room : List.copyOf(session.rooms())) {
+            int left = rooms.leave(room, session.channel());
+            if (left > 0 && left < config.announceLimit()) {
+                publish(room, new ServerMessage.Notice(ServerMessage.NoticeKind.LEAVE, room, user, null,
+                        Timestamps.now()), null, RoomEvent.Exclusion.NONE);
+            }
+        }
+        session.rooms().clear();
+        LOG.debug("[{}] disconnected {}", session.channel().id(), session.id());
+    }
+
+    /**
+     * Acts on one decoded message.
+     *
+     * @param session the sender
+     * @param message what it sent
+     */
+    public void handle(Session session, ClientMessage message) {
+        if (message instanceof ClientMessage.Chat m) {
+            chat(session, m);
+        } else if (message instanceof ClientMessage.Join m) {
+            if (!session.rooms().contains(m.room()) && session.rooms().size() >= config.maxRoomsPerConnection()) {
+                error(session, ErrorCode.TOO_MANY_ROOMS, "You are in " + session.rooms().size()
+                        + " rooms, the most allowed; leave one first", m.ref());
+            } else {
+                join(session, m.room());
+            }
+        } else if (message instanceof ClientMessage.Leave m) {
+            leave(session, m);
+        } else if (message instanceof ClientMessage.SetUsername m) {
+            rename(session, m.username());
+        } else if (message instanceof ClientMessage.Who m) {
+            if (requireMember(session, m.room(), m.ref())) {
+                send(session, new ServerMessage.Presence(m.room(), rooms.members(m.room())));
+            }
+        } else if (message instanceof ClientMessage.ListRooms) {
+            send(session, new ServerMessage.RoomList(rooms.list(MAX_ROOMS_LISTED)));
+        } else if (message instanceof ClientMessage.DirectMessage m) {
+            direct(session, m);
+        } else if (message instanceof ClientMessage.Invalid m) {
+            error(session, m.code(), m.message(), m.ref());
+        } else if (message instanceof ClientMessage.Ignored m) {
+            LOG.debug("[{}] ignored message of type {}", session.channel().id(), m.type());
+        }
+    }
+
+    private void chat(Session session, ClientMessage.Chat m) {
+        String room = m.room() != null ? m.room() : Limits.DEFAULT_ROOM;
+        if (!requireMember(session, room, m.ref())) {
+            return;
+        }
+        ServerMessage.Chat stored = history.append(new ServerMessage.Chat(room, nextMessageId(), 0,
+                session.user(), m.content(), Timestamps.now()));
+        publish(room, stored, session.id(), RoomEvent.Exclusion.SENDER_IF_TUTORIAL);
+    }
+
+    private void join(Session session, String room) {
+        if (!session.rooms().add(room)) {
+            send(session, new ServerMessage.Presence(room, rooms.members(room)));
+            return;
+        }
+        int members = rooms.join(room, session.channel());
+        send(session, new ServerMessage.Presence(room, rooms.members(room)));
+        if (members <= config.announceLimit()) {
+            publish(room, new ServerMessage.Notice(ServerMessage.NoticeKind.JOIN, room, session.user(), null,
+                    Timestamps.now()), session.id(), RoomEvent.Exclusion.SENDER);
+        }
+    }
+
+    private void leave(Session session, ClientMessage.Leave m) {
+        if (!requireMember(session, m.room(), m.ref())) {
+            return;
+        }
+        session.rooms().remove(m.room());
+        int left = rooms.leave(m.room(), session.channel());
+        ServerMessage.Notice notice = new ServerMessage.Notice(ServerMessage.NoticeKind.LEAVE, m.room(),
+                session.user(), null, Timestamps.now());
+        send(session, notice);
+        if (left > 0 && left < config.announceLimit()) {
+            publish(m.room(), notice, session.id(), RoomEvent.Exclusion.SENDER);
+        }
+    }
+
+    private void rename(Session session, String username) {
+        String old = session.username();
+        session.username(username);
+        ServerMessage.User user = session.user();
+        if (session.rooms().isEmpty()) {
+            send(session, new ServerMessage.Notice(ServerMessage.NoticeKind.RENAME, null, user, old, Timestamps.now()));
+            return;
+        }
+        String now = Timestamps.now();
+        for (String room : session.rooms()) {
+            publish(room, new ServerMessage.Notice(ServerMessage.NoticeKind.RENAME, room, user, old, now),
+                    session.id(), RoomEvent.Exclusion.NONE);
+        }
+    }
+
+    private void direct(Session session, ClientMessage.DirectMessage m) {
+        Session to = sessions.get(m.to());
+        if (to == null) {
+            error(session, ErrorCode.NO_SUCH_USER, "No connected user has the id '" + abbreviate(m.to()) + "'",
+                    m.ref());
+            return;
+        }
+        ServerMessage.Direct dm = new ServerMessage.Direct(nextMessageId(), session.user(), to.id(), m.content(),
+                Timestamps.now());
+        send(to, dm);
+        if (to != session) {
+            send(session, dm);
+        }
+    }
+
+    private boolean requireMember(Session session, String room, String ref) {
+        if (session.rooms().contains(room)) {
+            return true;
+        }
+        error(session, ErrorCode.NOT_IN_ROOM, "You are not in room '" + room + "'; join it first", ref);
+        return false;
+    }
+
+    private void error(Session session, ErrorCode code, String text, String ref) {
+        if (session.dialect() == Dialect.TUTORIAL) {
+            send(session, new ServerMessage.SystemText(text, Timestamps.now()));
+        } else {
+            send(session, new ServerMessage.Error(code, text, ref));
+        }
+    }
+
+    private void publish(String room, ServerMessage message, String senderId, RoomEvent.Exclusion exclusion) {
+        broker.publish(new RoomEvent(room, message, senderId, exclusion));
+    }
+
+    /**
+     * Writes one message to one session, encoded for its dialect; skipped when the dialect has no form of it.
+     *
+     * @param session the recipient
+     * @param message the message
+     */
+    public void send(Session session, ServerMessage message) {
+        String text = codec.encode(message, session.dialect());
+        if (text != null) {
+            session.channel().writeAndFlush(new TextWebSocketFrame(text), session.channel().voidPromise());
+        }
+    }
+
+    private String nextMessageId() {
+        return nodePrefix + messageIds.incrementAndGet();
+    }
+
+    private static String abbreviate(String s) {
+        return s.length() <= 40 ? s : s.substring(0, 40) + "...";
+    }
+}

@@ -1,0 +1,76 @@
+package dev.wschat.server.chat;
+
+import dev.wschat.protocol.Dialect;
+import dev.wschat.protocol.ServerMessage;
+import io.netty.channel.Channel;
+import io.netty.util.AttributeKey;
+
+import java.util.LinkedHashSet;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * Per-connection state, kept as a channel attribute. {@link #rooms()} is touched only on the
+ * channel's event loop; the username is read by other loops (presence) and so is volatile.
+ */
+public final class Session {
+    /** The channel attribute holding a connection's session once its handshake completed. */
+    public static final AttributeKey<Session> KEY = AttributeKey.valueOf("wschat.session");
+
+    private final String id;
+    private final Dialect dialect;
+    private final Channel channel;
+    private final Set<String> rooms = new LinkedHashSet<>();
+    private volatile String username;
+
+    Session(String id, String username, Dialect dialect, Channel channel) {
+        this.id = Objects.requireNonNull(id, "id");
+        this.username = Objects.requireNonNull(username, "username");
+        this.dialect = Objects.requireNonNull(dialect, "dialect");
+        this.channel = Objects.requireNonNull(channel, "channel");
+    }
+
+    /** The client id, a UUID. */
+    public String id() {
+        return id;
+    }
+
+    /** The current username. */
+    public String username() {
+        return username;
+    }
+
+    void username(String username) {
+        this.username = username;
+    }
+
+    /** The wire dialect negotiated at the handshake. */
+    public Dialect dialect() {
+        return dialect;
+    }
+
+    /** The connection. */
+    public Channel channel() {
+        return channel;
+    }
+
+    /** The rooms joined, in join order; event-loop only. */
+    Set<String> rooms() {
+        return rooms;
+    }
+
+    /** This user as others see them. */
+    public ServerMessage.User user() {
+        return new ServerMessage.User(id, username);
+    }
+
+    /**
+     * The session of a channel, or {@code null} before its handshake completed.
+     *
+     * @param channel the channel
+     * @return its session or {@code null}
+     */
+    public static Session of(Channel channel) {
+        return channel.attr(KEY).get();
+    }
+}

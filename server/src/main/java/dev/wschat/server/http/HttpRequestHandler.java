@@ -1,0 +1,137 @@
+package dev.wschat.server.http;
+
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.QueryStringDecoder;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * Answers plain HTTP requests (the client's files, {@code /health}) and passes WebSocket upgrade
+ * requests for {@code /} and {@code /ws} on to the WebSocket handshake; anything else is a 404.
+ */
+@ChannelHandler.Sharable
+public final class HttpRequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
+    /** The Content-Security-Policy of every static file: same-origin only, no inline scripts or styles. */
+    public static final String CONTENT_SECURITY_POLICY = "default-src 'self'; script-src 'self'; style-src 'self'; "
+            + "img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+
+    private final StaticFiles files;
+
+    /**
+     * Creates the handler.
+     *
+     * @param files the client's static files
+     */
+    public HttpRequestHandler(StaticFiles files) {
+        super(false);
+        this.files = Objects.requireNonNull(files, "files");
+    }
+
+    /**
+     * Tells whether a request path is one of the WebSocket endpoints.
+     *
+     * @param path the path, without query
+     * @return {@code true} for {@code /} and {@code /ws}
+     */
+    public static boolean isWebSocketPath(String path) {
+        return "/".equals(path) || "/ws".equals(path);
+    }
+
+    @Override
+    protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest request) {
+        String path = new QueryStringDecoder(request.uri()).path();
+        if (isUpgrade(request)) {
+            if (isWebSocketPath(path)) {
+                ctx.fireChannelRead(request);
+                return;
+            }
+            try {
+                respond(ctx, request, text(HttpResponseStatus.NOT_FOUND, "No WebSocket endpoint at " + path + "\n"));
+            } finally {
+                request.release();
+            }
+            return;
+        }
+        try {
+            respond(ctx, request, route(request, path));
+        } finally {
+            request.release();
+        }
+    }
+
+    private FullHttpResponse route(FullHttpRequest request, String path) {
+        if (!request.decoderResult().isSuccess()) {
+            return text(HttpResponseStatus.BAD_REQUEST, "Bad request\n");
+        }
+        boolean head = HttpMethod.HEAD.equals(request.method());
+        if (!HttpMethod.GET.equals(request.method()) && !head) {
+            FullHttpResponse response = text(HttpResponseStatus.METHOD_NOT_ALLOWED, "Method not allowed\n");
+            response.headers().set(HttpHeaderNames.ALLOW, "GET, HEAD");
+            return response;
+        }
+        if ("/health".equals(path)) {
+            return text(HttpResponseStatus.OK, "ok\n");
+        }
+        Optional<StaticFiles.Resource> file = files.find(path);
+        if (file.isEmpty()) {
+            return text(HttpResponseStatus.NOT_FOUND, "Not found\n");
+        }
+        StaticFiles.Resource resource = file.get();
+        FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK,
+                Unpooled.wrappedBuffer(resource.content()));
+        response.headers()
+                .set(HttpHeaderNames.CONTENT_TYPE, resource.contentType())
+                .set(HttpHeaderNames.CACHE_CONTROL, "no-cache")
+                .set(HttpHeaderNames.CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY)
+                .set("X-Content-Type-Options", "nosniff")
+                .set("Referrer-Policy", "no-referrer");
+        return response;
+    }
+
+    private static boolean isUpgrade(FullHttpRequest request) {
+        return request.headers().containsValue(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE, true)
+                && request.headers().contains(HttpHeaderNames.UPGRADE, HttpHeaderValues.WEBSOCKET, true);
+    }
+
+    private static FullHttpResponse text(HttpResponseStatus status, String body) {
+        FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status,
+                Unpooled.copiedBuffer(body, StandardCharsets.UTF_8));
+        response.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8");
+        return response;
+    }
+
+    private static void respond(ChannelHandlerContext ctx, FullHttpRequest request, FullHttpResponse response) {
+        boolean keepAlive = HttpUtil.isKeepAlive(request) && request.decoderResult().isSuccess();
+        HttpUtil.setContentLength(response, response.content().readableBytes());
+        if (HttpMethod.HEAD.equals(request.method())) {
+            response.content().clear();
+        }
+        if (keepAlive) {
+            response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
+            ctx.writeAndFlush(response);
+        } else {
+            response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+            ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
+        }
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        ctx.fireExceptionCaught(cause);
+    }
+}
