@@ -11,6 +11,7 @@ import dev.wschat.server.history.History;
 import dev.wschat.server.history.InMemoryHistory;
 import dev.wschat.server.http.HttpRequestHandler;
 import dev.wschat.server.http.StaticFiles;
+import dev.wschat.server.metrics.ServerMetrics;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
@@ -57,6 +58,7 @@ public final class ChatServer {
     private ChatService service;
     private Broker broker;
     private History history;
+    private ServerMetrics metrics;
     private String transport;
 
     /**
@@ -88,10 +90,16 @@ public final class ChatServer {
         workerGroup = new MultiThreadIoEventLoopGroup(workers, ioFactory);
 
         JsonCodec codec = new JsonCodec(config.maxContentLength());
-        RoomRegistry rooms = new RoomRegistry(codec);
+        metrics = new ServerMetrics();
+        RoomRegistry rooms = new RoomRegistry(codec, metrics);
         broker = new LocalBroker(rooms);
         history = new InMemoryHistory(100);
-        service = new ChatService(config, codec, rooms, broker, history);
+        service = new ChatService(config, codec, rooms, broker, history, metrics);
+        ChatService chat = service;
+        metrics.gauge("wschat.connections", "Open WebSocket connections", chat::sessionCount);
+        metrics.gauge("wschat.rooms", "Rooms with members on this node", rooms::roomCount);
+        metrics.gauge("wschat.eventloop.pending.tasks", "Tasks queued on the worker event loops",
+                () -> EventLoops.pendingTasks(workerGroup));
 
         ServerBootstrap bootstrap = new ServerBootstrap()
                 .group(bossGroup, workerGroup)
@@ -100,7 +108,7 @@ public final class ChatServer {
                 .option(ChannelOption.SO_REUSEADDR, true)
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 .childHandler(new ChatServerInitializer(config, service, codec,
-                        new HttpRequestHandler(new StaticFiles()), allChannels));
+                        new HttpRequestHandler(new StaticFiles(), metrics), allChannels, metrics));
         try {
             serverChannel = bootstrap.bind(config.host(), config.port()).sync().channel();
         } catch (InterruptedException | RuntimeException e) {
@@ -122,6 +130,12 @@ public final class ChatServer {
     public String transport() {
         requireStarted();
         return transport;
+    }
+
+    /** The server's metrics. */
+    public ServerMetrics metrics() {
+        requireStarted();
+        return metrics;
     }
 
     /** The chat service, for diagnostics and tests. */
@@ -158,6 +172,7 @@ public final class ChatServer {
         }
         broker.close();
         history.close();
+        metrics.close();
         shutdownGroups();
         LOG.info("wschat stopped");
         terminated.countDown();

@@ -5,6 +5,7 @@ import dev.wschat.protocol.JsonCodec;
 import dev.wschat.server.chat.ChatFrameHandler;
 import dev.wschat.server.chat.ChatService;
 import dev.wschat.server.http.HttpRequestHandler;
+import dev.wschat.server.metrics.ServerMetrics;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.group.ChannelGroup;
@@ -34,15 +35,17 @@ final class ChatServerInitializer extends ChannelInitializer<SocketChannel> {
     private final JsonCodec codec;
     private final HttpRequestHandler httpHandler;
     private final ChannelGroup allChannels;
+    private final ServerMetrics metrics;
     private final WebSocketServerProtocolConfig wsConfig;
 
     ChatServerInitializer(ServerConfig config, ChatService service, JsonCodec codec,
-                          HttpRequestHandler httpHandler, ChannelGroup allChannels) {
+                          HttpRequestHandler httpHandler, ChannelGroup allChannels, ServerMetrics metrics) {
         this.config = Objects.requireNonNull(config, "config");
         this.service = Objects.requireNonNull(service, "service");
         this.codec = Objects.requireNonNull(codec, "codec");
         this.httpHandler = Objects.requireNonNull(httpHandler, "httpHandler");
         this.allChannels = Objects.requireNonNull(allChannels, "allChannels");
+        this.metrics = Objects.requireNonNull(metrics, "metrics");
         this.wsConfig = webSocketConfig(config);
     }
 
@@ -74,6 +77,6 @@ final class ChatServerInitializer extends ChannelInitializer<SocketChannel> {
         p.addLast("http-handler", httpHandler);
         p.addLast("websocket", new WebSocketServerProtocolHandler(wsConfig));
         p.addLast("ws-aggregator", new WebSocketFrameAggregator(config.maxMessageBytes()));
-        p.addLast("chat", new ChatFrameHandler(service, codec));
+        p.addLast("chat", new ChatFrameHandler(service, codec, metrics));
     }
 }

@@ -3,6 +3,7 @@ package dev.wschat.server.chat;
 import dev.wschat.protocol.CloseCodes;
 import dev.wschat.protocol.Dialect;
 import dev.wschat.protocol.JsonCodec;
+import dev.wschat.server.metrics.ServerMetrics;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
@@ -25,16 +26,19 @@ public final class ChatFrameHandler extends SimpleChannelInboundHandler<WebSocke
 
     private final ChatService service;
     private final JsonCodec codec;
+    private final ServerMetrics metrics;
 
     /**
      * Creates a handler for one connection.
      *
      * @param service the chat service shared by every connection
      * @param codec   the codec
+     * @param metrics counts messages and rejections
      */
-    public ChatFrameHandler(ChatService service, JsonCodec codec) {
+    public ChatFrameHandler(ChatService service, JsonCodec codec, ServerMetrics metrics) {
         this.service = Objects.requireNonNull(service, "service");
         this.codec = Objects.requireNonNull(codec, "codec");
+        this.metrics = Objects.requireNonNull(metrics, "metrics");
     }
 
     @Override
@@ -52,8 +56,10 @@ public final class ChatFrameHandler extends SimpleChannelInboundHandler<WebSocke
             return;
         }
         if (frame instanceof TextWebSocketFrame text) {
+            metrics.messageIn(text.content().readableBytes());
             service.handle(session, codec.decode(text.text(), session.dialect()));
         } else if (frame instanceof BinaryWebSocketFrame) {
+            metrics.rejected(ServerMetrics.Reason.BINARY_FRAME);
             ctx.writeAndFlush(new CloseWebSocketFrame(CloseCodes.UNSUPPORTED_DATA, "Binary frames are not supported"))
                     .addListener(ChannelFutureListener.CLOSE);
         }

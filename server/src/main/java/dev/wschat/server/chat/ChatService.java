@@ -11,6 +11,7 @@ import dev.wschat.server.ServerConfig;
 import dev.wschat.server.broker.Broker;
 import dev.wschat.server.broker.RoomEvent;
 import dev.wschat.server.history.History;
+import dev.wschat.server.metrics.ServerMetrics;
 import io.netty.channel.Channel;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import org.apache.logging.log4j.LogManager;
@@ -37,6 +38,7 @@ public final class ChatService {
     private final RoomRegistry rooms;
     private final Broker broker;
     private final History history;
+    private final ServerMetrics metrics;
     private final Map<String, Session> sessions = new ConcurrentHashMap<>();
     private final String nodePrefix = Long.toString(System.currentTimeMillis(), 36) + "-";
     private final AtomicLong messageIds = new AtomicLong();
@@ -49,13 +51,16 @@ public final class ChatService {
      * @param rooms   this node's rooms
      * @param broker  where room events are published
      * @param history where chat messages are stored and numbered
+     * @param metrics counts connections and rejections
      */
-    public ChatService(ServerConfig config, JsonCodec codec, RoomRegistry rooms, Broker broker, History history) {
+    public ChatService(ServerConfig config, JsonCodec codec, RoomRegistry rooms, Broker broker, History history,
+                       ServerMetrics metrics) {
         this.config = Objects.requireNonNull(config, "config");
         this.codec = Objects.requireNonNull(codec, "codec");
         this.rooms = Objects.requireNonNull(rooms, "rooms");
         this.broker = Objects.requireNonNull(broker, "broker");
         this.history = Objects.requireNonNull(history, "history");
+        this.metrics = Objects.requireNonNull(metrics, "metrics");
     }
 
     /** The number of connected sessions. */
@@ -85,6 +90,7 @@ public final class ChatService {
         Session session = new Session(id, "User-" + id.substring(0, 4), dialect, channel);
         channel.attr(Session.KEY).set(session);
         sessions.put(id, session);
+        metrics.connectionOpened();
         LOG.debug("[{}] connected as {} ({}) from {}", channel.id(), id, dialect, channel.remoteAddress());
         send(session, new ServerMessage.Welcome(id, session.username(), Timestamps.now()));
         join(session, Limits.DEFAULT_ROOM);
@@ -123,6 +129,7 @@ public final class ChatService {
             chat(session, m);
         } else if (message instanceof ClientMessage.Join m) {
             if (!session.rooms().contains(m.room()) && session.rooms().size() >= config.maxRoomsPerConnection()) {
+                metrics.rejected(ServerMetrics.Reason.TOO_MANY_ROOMS);
                 error(session, ErrorCode.TOO_MANY_ROOMS, "You are in " + session.rooms().size()
                         + " rooms, the most allowed; leave one first", m.ref());
             } else {
@@ -141,6 +148,7 @@ public final class ChatService {
         } else if (message instanceof ClientMessage.DirectMessage m) {
             direct(session, m);
         } else if (message instanceof ClientMessage.Invalid m) {
+            countRejection(m.code());
             error(session, m.code(), m.message(), m.ref());
         } else if (message instanceof ClientMessage.Ignored m) {
             LOG.debug("[{}] ignored message of type {}", session.channel().id(), m.type());
@@ -211,6 +219,16 @@ public final class ChatService {
         send(to, dm);
         if (to != session) {
             send(session, dm);
+        }
+    }
+
+    private void countRejection(ErrorCode code) {
+        switch (code) {
+            case TOO_LONG -> metrics.rejected(ServerMetrics.Reason.TOO_LONG);
+            case BAD_REQUEST -> metrics.rejected(ServerMetrics.Reason.BAD_REQUEST);
+            default -> {
+                // other refusals are ordinary replies, not abuse
+            }
         }
     }
 

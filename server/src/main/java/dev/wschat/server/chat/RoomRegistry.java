@@ -5,6 +5,7 @@ import dev.wschat.protocol.JsonCodec;
 import dev.wschat.protocol.ServerMessage;
 import dev.wschat.server.broker.Broker;
 import dev.wschat.server.broker.RoomEvent;
+import dev.wschat.server.metrics.ServerMetrics;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.ByteBufUtil;
@@ -29,14 +30,17 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class RoomRegistry implements Broker.Subscriber {
     private final Map<String, ChannelGroup> rooms = new ConcurrentHashMap<>();
     private final JsonCodec codec;
+    private final ServerMetrics metrics;
 
     /**
      * Creates an empty registry.
      *
-     * @param codec encodes events for delivery
+     * @param codec   encodes events for delivery
+     * @param metrics counts deliveries
      */
-    public RoomRegistry(JsonCodec codec) {
+    public RoomRegistry(JsonCodec codec, ServerMetrics metrics) {
         this.codec = Objects.requireNonNull(codec, "codec");
+        this.metrics = Objects.requireNonNull(metrics, "metrics");
     }
 
     /**
@@ -123,7 +127,8 @@ public final class RoomRegistry implements Broker.Subscriber {
 
     private void deliver(ChannelGroup group, RoomEvent event, Dialect dialect) {
         ChannelMatcher matcher = matcher(event, dialect);
-        if (!hasMember(group, matcher)) {
+        int recipients = countMembers(group, matcher);
+        if (recipients == 0) {
             return;
         }
         String text = codec.encode(event.message(), dialect);
@@ -133,15 +138,17 @@ public final class RoomRegistry implements Broker.Subscriber {
         ByteBuf buf = ByteBufUtil.writeUtf8(ByteBufAllocator.DEFAULT, text);
         // Encoded once: the group writes each member a retained duplicate of this one frame.
         group.writeAndFlush(new TextWebSocketFrame(buf), matcher, true);
+        metrics.deliveries(recipients);
     }
 
-    private static boolean hasMember(ChannelGroup group, ChannelMatcher matcher) {
+    private static int countMembers(ChannelGroup group, ChannelMatcher matcher) {
+        int n = 0;
         for (Channel ch : group) {
             if (matcher.matches(ch)) {
-                return true;
+                n++;
             }
         }
-        return false;
+        return n;
     }
 
     private static ChannelMatcher matcher(RoomEvent event, Dialect dialect) {

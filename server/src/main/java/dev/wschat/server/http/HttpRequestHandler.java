@@ -1,5 +1,6 @@
 package dev.wschat.server.http;
 
+import dev.wschat.server.metrics.ServerMetrics;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandler;
@@ -31,15 +32,18 @@ public final class HttpRequestHandler extends SimpleChannelInboundHandler<FullHt
             + "img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
     private final StaticFiles files;
+    private final ServerMetrics metrics;
 
     /**
      * Creates the handler.
      *
-     * @param files the client's static files
+     * @param files   the client's static files
+     * @param metrics served at {@code /metrics}
      */
-    public HttpRequestHandler(StaticFiles files) {
+    public HttpRequestHandler(StaticFiles files, ServerMetrics metrics) {
         super(false);
         this.files = Objects.requireNonNull(files, "files");
+        this.metrics = Objects.requireNonNull(metrics, "metrics");
     }
 
     /**
@@ -86,6 +90,11 @@ public final class HttpRequestHandler extends SimpleChannelInboundHandler<FullHt
         }
         if ("/health".equals(path)) {
             return text(HttpResponseStatus.OK, "ok\n");
+        }
+        if ("/metrics".equals(path)) {
+            FullHttpResponse response = text(HttpResponseStatus.OK, metrics.scrape());
+            response.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8");
+            return response;
         }
         Optional<StaticFiles.Resource> file = files.find(path);
         if (file.isEmpty()) {

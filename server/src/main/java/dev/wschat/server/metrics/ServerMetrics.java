@@ -1,0 +1,109 @@
+package dev.wschat.server.metrics;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+
+import java.util.EnumMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.function.Supplier;
+
+/**
+ * The server's counters and gauges, registered once in a Prometheus registry. Counters are
+ * lock-free and safe to call from any event loop.
+ */
+public final class ServerMetrics implements AutoCloseable {
+
+    /** Why the server refused or cut off something; the {@code reason} tag of {@code wschat_rejections_total}. */
+    public enum Reason {
+        RATE_LIMITED, TOO_BIG, BAD_UTF8, BINARY_FRAME, PROTOCOL_ERROR, BAD_REQUEST, TOO_LONG, TOO_MANY_ROOMS,
+        CONNECTION_LIMIT, CONNECTION_RATE, HANDSHAKE_TIMEOUT, IDLE_TIMEOUT, AUTH_FAILED, TOKEN_EXPIRED,
+        ORIGIN_REFUSED, SLOW_CONSUMER;
+
+        /** The tag value: the name in lower case. */
+        public String tag() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+    }
+
+    private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    private final Counter connectionsOpened;
+    private final Counter messagesIn;
+    private final Counter deliveriesOut;
+    private final Counter bytesIn;
+    private final Map<Reason, Counter> rejections = new EnumMap<>(Reason.class);
+    private final JvmGcMetrics gcMetrics = new JvmGcMetrics();
+
+    /** Creates the registry with JVM memory, GC, thread and processor metrics bound. */
+    public ServerMetrics() {
+        connectionsOpened = Counter.builder("wschat.connections.opened").description("WebSocket connections opened")
+                .register(registry);
+        messagesIn = Counter.builder("wschat.messages.in").description("Client messages received").register(registry);
+        deliveriesOut = Counter.builder("wschat.deliveries.out").description("Messages written to clients")
+                .register(registry);
+        bytesIn = Counter.builder("wschat.bytes.in").baseUnit("bytes").description("Payload bytes received")
+                .register(registry);
+        for (Reason reason : Reason.values()) {
+            rejections.put(reason, Counter.builder("wschat.rejections").tag("reason", reason.tag())
+                    .description("Requests, messages or connections refused or cut off, by reason").register(registry));
+        }
+        new JvmMemoryMetrics().bindTo(registry);
+        gcMetrics.bindTo(registry);
+        new JvmThreadMetrics().bindTo(registry);
+        new ProcessorMetrics().bindTo(registry);
+    }
+
+    /**
+     * Registers a gauge read when scraped.
+     *
+     * @param name        the meter name, dotted ({@code wschat.connections})
+     * @param description what it measures
+     * @param value       read on each scrape; must be cheap and thread-safe
+     */
+    public void gauge(String name, String description, Supplier<Number> value) {
+        Gauge.builder(name, value).description(description).register(registry);
+    }
+
+    /** Counts an opened WebSocket connection. */
+    public void connectionOpened() {
+        connectionsOpened.increment();
+    }
+
+    /** Counts a received client message of {@code bytes} payload bytes. */
+    public void messageIn(int bytes) {
+        messagesIn.increment();
+        bytesIn.increment(bytes);
+    }
+
+    /** Counts {@code n} messages written to clients. */
+    public void deliveries(int n) {
+        deliveriesOut.increment(n);
+    }
+
+    /** Counts one rejection. */
+    public void rejected(Reason reason) {
+        rejections.get(reason).increment();
+    }
+
+    /** The current value of a rejection counter. */
+    public double rejections(Reason reason) {
+        return rejections.get(reason).count();
+    }
+
+    /** Every meter in the Prometheus text format. */
+    public String scrape() {
+        return registry.scrape();
+    }
+
+    @Override
+    public void close() {
+        gcMetrics.close();
+        registry.close();
+    }
+}

@@ -1,0 +1,2 @@
+/** Server metrics through Micrometer, exposed in Prometheus format at {@code /metrics}. */
+package dev.wschat.server.metrics;
