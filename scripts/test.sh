@@ -9,6 +9,7 @@ need_pkgs=()
 command -v mvn >/dev/null 2>&1 || need_pkgs+=(maven)
 command -v java >/dev/null 2>&1 || need_pkgs+=(openjdk-17-jdk-headless)
 command -v node >/dev/null 2>&1 || need_pkgs+=(nodejs npm)
+command -v openssl >/dev/null 2>&1 || need_pkgs+=(openssl)  # TLS tests generate their certificate with it
 if [ ${#need_pkgs[@]} -gt 0 ]; then
   echo "test.sh: installing ${need_pkgs[*]}"
   export DEBIAN_FRONTEND=noninteractive

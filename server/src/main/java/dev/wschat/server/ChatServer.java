@@ -9,7 +9,9 @@ import dev.wschat.server.chat.RoomRegistry;
 import dev.wschat.server.chat.Session;
 import dev.wschat.server.history.History;
 import dev.wschat.server.history.InMemoryHistory;
+import dev.wschat.server.auth.JwtAuthenticator;
 import dev.wschat.server.http.HttpRequestHandler;
+import dev.wschat.server.http.Readiness;
 import dev.wschat.server.http.StaticFiles;
 import dev.wschat.server.metrics.ServerMetrics;
 import io.netty.bootstrap.ServerBootstrap;
@@ -28,6 +30,7 @@ import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
+import io.netty.handler.ssl.SslContext;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
@@ -52,6 +55,7 @@ public final class ChatServer {
     private final AtomicBoolean stopped = new AtomicBoolean();
     private final CountDownLatch terminated = new CountDownLatch(1);
     private final ChannelGroup allChannels = new DefaultChannelGroup("all", GlobalEventExecutor.INSTANCE);
+    private final Readiness readiness = new Readiness();
     private EventLoopGroup bossGroup;
     private EventLoopGroup workerGroup;
     private Channel serverChannel;
@@ -81,6 +85,9 @@ public final class ChatServer {
         if (!started.compareAndSet(false, true)) {
             throw new IllegalStateException("start() already called");
         }
+        // Read keys and certificates before any thread starts, so a bad file fails the start cleanly.
+        SslContext tls = ServerTls.context(config);
+        JwtAuthenticator authenticator = JwtAuthenticator.create(config);
         boolean epoll = config.preferNative() && Epoll.isAvailable();
         IoHandlerFactory ioFactory = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
         Class<? extends ServerChannel> channelType = epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
@@ -100,6 +107,8 @@ public final class ChatServer {
         metrics.gauge("wschat.rooms", "Rooms with members on this node", rooms::roomCount);
         metrics.gauge("wschat.eventloop.pending.tasks", "Tasks queued on the worker event loops",
                 () -> EventLoops.pendingTasks(workerGroup));
+        metrics.gauge("wschat.ready", "1 while ready for new connections, 0 while starting or draining",
+                () -> readiness.isReady() ? 1 : 0);
 
         ServerBootstrap bootstrap = new ServerBootstrap()
                 .group(bossGroup, workerGroup)
@@ -108,7 +117,8 @@ public final class ChatServer {
                 .option(ChannelOption.SO_REUSEADDR, true)
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 .childHandler(new ChatServerInitializer(config, service, codec,
-                        new HttpRequestHandler(new StaticFiles(), metrics), allChannels, metrics));
+                        new HttpRequestHandler(new StaticFiles(), metrics, readiness), allChannels, metrics,
+                        tls, authenticator));
         try {
             serverChannel = bootstrap.bind(config.host(), config.port()).sync().channel();
         } catch (InterruptedException | RuntimeException e) {
@@ -117,6 +127,12 @@ public final class ChatServer {
         }
         LOG.info("wschat listening on ws://{}:{}/ (transport {}, {} worker threads)", config.host(), port(),
                 transport, workers);
+        if (tls != null || authenticator != null || !config.allowedOrigins().isEmpty()) {
+            LOG.info("wschat security: tls {}, token algorithms {}, allowed origins {}", tls != null ? "on" : "off",
+                    authenticator != null ? authenticator.algorithms() : "none (authentication off)",
+                    config.allowedOrigins().isEmpty() ? "all" : config.allowedOrigins());
+        }
+        readiness.ready();
         return this;
     }
 
@@ -153,6 +169,8 @@ public final class ChatServer {
         if (!started.get() || !stopped.compareAndSet(false, true)) {
             return;
         }
+        readiness.draining();
+        awaitUnreadyDelay();
         long deadline = System.nanoTime() + config.drainTimeout().toNanos();
         LOG.info("wschat draining {} connections", allChannels.size());
         serverChannel.close().awaitUninterruptibly();
@@ -176,6 +194,19 @@ public final class ChatServer {
         shutdownGroups();
         LOG.info("wschat stopped");
         terminated.countDown();
+    }
+
+    /** Keeps serving {@code /ready} as 503 for a while, so a load balancer stops sending clients first. */
+    private void awaitUnreadyDelay() {
+        if (config.unreadyDelay().isZero()) {
+            return;
+        }
+        LOG.info("wschat not ready; waiting {} ms before closing the listener", config.unreadyDelay().toMillis());
+        try {
+            Thread.sleep(config.unreadyDelay().toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     private void shutdownGroups() {

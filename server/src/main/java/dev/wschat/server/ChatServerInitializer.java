@@ -2,9 +2,14 @@ package dev.wschat.server;
 
 import dev.wschat.protocol.Dialect;
 import dev.wschat.protocol.JsonCodec;
+import dev.wschat.server.auth.AuthSessionHandler;
+import dev.wschat.server.auth.HandshakeGuard;
+import dev.wschat.server.auth.JwtAuthenticator;
+import dev.wschat.server.auth.OriginPolicy;
 import dev.wschat.server.chat.ChatFrameHandler;
 import dev.wschat.server.chat.ChatService;
 import dev.wschat.server.http.HttpRequestHandler;
+import dev.wschat.server.metrics.ByteCounter;
 import dev.wschat.server.metrics.ServerMetrics;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
@@ -16,6 +21,7 @@ import io.netty.handler.codec.http.websocketx.WebSocketDecoderConfig;
 import io.netty.handler.codec.http.websocketx.WebSocketFrameAggregator;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolConfig;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
+import io.netty.handler.ssl.SslContext;
 
 import java.util.Objects;
 
@@ -37,9 +43,14 @@ final class ChatServerInitializer extends ChannelInitializer<SocketChannel> {
     private final ChannelGroup allChannels;
     private final ServerMetrics metrics;
     private final WebSocketServerProtocolConfig wsConfig;
+    private final SslContext tls;
+    private final JwtAuthenticator authenticator;
+    private final HandshakeGuard handshakeGuard;
+    private final ByteCounter byteCounter;
 
     ChatServerInitializer(ServerConfig config, ChatService service, JsonCodec codec,
-                          HttpRequestHandler httpHandler, ChannelGroup allChannels, ServerMetrics metrics) {
+                          HttpRequestHandler httpHandler, ChannelGroup allChannels, ServerMetrics metrics,
+                          SslContext tls, JwtAuthenticator authenticator) {
         this.config = Objects.requireNonNull(config, "config");
         this.service = Objects.requireNonNull(service, "service");
         this.codec = Objects.requireNonNull(codec, "codec");
@@ -47,6 +58,11 @@ final class ChatServerInitializer extends ChannelInitializer<SocketChannel> {
         this.allChannels = Objects.requireNonNull(allChannels, "allChannels");
         this.metrics = Objects.requireNonNull(metrics, "metrics");
         this.wsConfig = webSocketConfig(config);
+        this.tls = tls;
+        this.authenticator = authenticator;
+        this.handshakeGuard = new HandshakeGuard(new OriginPolicy(config.allowedOrigins()), authenticator,
+                config.jwtCookie(), metrics);
+        this.byteCounter = new ByteCounter(metrics);
     }
 
     /** The WebSocket settings of the real pipeline, shared with the conformance test's echo server. */
@@ -72,10 +88,18 @@ final class ChatServerInitializer extends ChannelInitializer<SocketChannel> {
     protected void initChannel(SocketChannel ch) {
         allChannels.add(ch);
         ChannelPipeline p = ch.pipeline();
+        p.addLast("bytes", byteCounter);
+        if (tls != null) {
+            p.addLast("tls", tls.newHandler(ch.alloc()));
+        }
         p.addLast("http-codec", new HttpServerCodec(MAX_INITIAL_LINE_BYTES, MAX_HEADER_BYTES, MAX_HEADER_BYTES));
         p.addLast("http-aggregator", new HttpObjectAggregator(MAX_HTTP_CONTENT_BYTES));
+        p.addLast("handshake-guard", handshakeGuard);
         p.addLast("http-handler", httpHandler);
         p.addLast("websocket", new WebSocketServerProtocolHandler(wsConfig));
+        if (authenticator != null) {
+            p.addLast("auth", new AuthSessionHandler(metrics, config.jwtClockSkew()));
+        }
         p.addLast("ws-aggregator", new WebSocketFrameAggregator(config.maxMessageBytes()));
         p.addLast("chat", new ChatFrameHandler(service, codec, metrics));
     }

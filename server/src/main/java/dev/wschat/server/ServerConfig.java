@@ -2,12 +2,18 @@ package dev.wschat.server;
 
 import dev.wschat.protocol.Limits;
 
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.regex.Pattern;
 
 /**
  * Every setting of the server, with defaults; immutable once built. {@link #validate()} fails fast
@@ -23,6 +29,17 @@ public final class ServerConfig {
     public static final Duration DEFAULT_DRAIN_TIMEOUT = Duration.ofSeconds(10);
     /** Default number of members past which a room stops announcing joins and leaves to everyone. */
     public static final int DEFAULT_ANNOUNCE_LIMIT = 1_000;
+    /** The environment variable that may hold the HS256 secret, so it stays off the command line. */
+    public static final String JWT_SECRET_ENV = "WSCHAT_JWT_SECRET";
+    /** Fewest bytes of an HS256 secret: the hash size, as RFC 7518 section 3.2 requires. */
+    public static final int MIN_JWT_SECRET_BYTES = 32;
+    /** Default token claim holding the user's display name. */
+    public static final String DEFAULT_JWT_NAME_CLAIM = "name";
+    /** Default tolerance for clock differences when checking a token's {@code exp} and {@code nbf}. */
+    public static final Duration DEFAULT_JWT_CLOCK_SKEW = Duration.ofSeconds(30);
+    /** Default time between {@code /ready} turning 503 on SIGTERM and the listener closing. */
+    public static final Duration DEFAULT_UNREADY_DELAY = Duration.ZERO;
+    private static final Pattern ORIGIN = Pattern.compile("https?://[a-z0-9.\\[\\]:-]+");
 
     private final String host;
     private final int port;
@@ -33,6 +50,17 @@ public final class ServerConfig {
     private final int announceLimit;
     private final Duration drainTimeout;
     private final boolean preferNative;
+    private final String jwtSecret;
+    private final Path jwtPublicKeyFile;
+    private final String jwtCookie;
+    private final String jwtIssuer;
+    private final String jwtAudience;
+    private final String jwtNameClaim;
+    private final Duration jwtClockSkew;
+    private final List<String> allowedOrigins;
+    private final Path tlsCertFile;
+    private final Path tlsKeyFile;
+    private final Duration unreadyDelay;
 
     private ServerConfig(Builder b) {
         this.host = b.host;
@@ -44,6 +72,17 @@ public final class ServerConfig {
         this.announceLimit = b.announceLimit;
         this.drainTimeout = b.drainTimeout;
         this.preferNative = b.preferNative;
+        this.jwtSecret = b.jwtSecret;
+        this.jwtPublicKeyFile = b.jwtPublicKeyFile;
+        this.jwtCookie = b.jwtCookie;
+        this.jwtIssuer = b.jwtIssuer;
+        this.jwtAudience = b.jwtAudience;
+        this.jwtNameClaim = b.jwtNameClaim;
+        this.jwtClockSkew = b.jwtClockSkew;
+        this.allowedOrigins = b.allowedOrigins;
+        this.tlsCertFile = b.tlsCertFile;
+        this.tlsKeyFile = b.tlsKeyFile;
+        this.unreadyDelay = b.unreadyDelay;
     }
 
     /** A builder holding the defaults. */
@@ -63,6 +102,17 @@ public final class ServerConfig {
         b.announceLimit = announceLimit;
         b.drainTimeout = drainTimeout;
         b.preferNative = preferNative;
+        b.jwtSecret = jwtSecret;
+        b.jwtPublicKeyFile = jwtPublicKeyFile;
+        b.jwtCookie = jwtCookie;
+        b.jwtIssuer = jwtIssuer;
+        b.jwtAudience = jwtAudience;
+        b.jwtNameClaim = jwtNameClaim;
+        b.jwtClockSkew = jwtClockSkew;
+        b.allowedOrigins = allowedOrigins;
+        b.tlsCertFile = tlsCertFile;
+        b.tlsKeyFile = tlsKeyFile;
+        b.unreadyDelay = unreadyDelay;
         return b;
     }
 
@@ -111,6 +161,71 @@ public final class ServerConfig {
         return preferNative;
     }
 
+    /** The HS256 shared secret for tokens, or {@code null}; never logged. */
+    public String jwtSecret() {
+        return jwtSecret;
+    }
+
+    /** A PEM file of RSA (RS256) or EC P-256 (ES256) public keys for tokens, or {@code null}. */
+    public Path jwtPublicKeyFile() {
+        return jwtPublicKeyFile;
+    }
+
+    /** The cookie a token may be read from, or {@code null} when cookies are not read. */
+    public String jwtCookie() {
+        return jwtCookie;
+    }
+
+    /** The {@code iss} every token must carry, or {@code null} for any. */
+    public String jwtIssuer() {
+        return jwtIssuer;
+    }
+
+    /** The audience every token must name in {@code aud}, or {@code null} for any. */
+    public String jwtAudience() {
+        return jwtAudience;
+    }
+
+    /** The token claim holding the user's display name. */
+    public String jwtNameClaim() {
+        return jwtNameClaim;
+    }
+
+    /** Tolerance for clock differences when checking {@code exp} and {@code nbf}. */
+    public Duration jwtClockSkew() {
+        return jwtClockSkew;
+    }
+
+    /** Whether WebSocket handshakes need a valid token: a secret or a public key is configured. */
+    public boolean authEnabled() {
+        return jwtSecret != null || jwtPublicKeyFile != null;
+    }
+
+    /** Origins allowed to open WebSockets ({@code scheme://host[:port]} or {@code null}); empty allows all. */
+    public List<String> allowedOrigins() {
+        return allowedOrigins;
+    }
+
+    /** The PEM certificate chain for TLS, or {@code null} for plain TCP. */
+    public Path tlsCertFile() {
+        return tlsCertFile;
+    }
+
+    /** The PEM (PKCS#8) private key for TLS, or {@code null} for plain TCP. */
+    public Path tlsKeyFile() {
+        return tlsKeyFile;
+    }
+
+    /** Whether the server speaks TLS ({@code wss://} and {@code https://}). */
+    public boolean tlsEnabled() {
+        return tlsCertFile != null;
+    }
+
+    /** Time on SIGTERM between {@code /ready} turning 503 and the listener closing. */
+    public Duration unreadyDelay() {
+        return unreadyDelay;
+    }
+
     /**
      * Checks every setting.
      *
@@ -146,7 +261,55 @@ public final class ServerConfig {
         if (drainTimeout == null || drainTimeout.isNegative() || drainTimeout.isZero()) {
             throw new IllegalArgumentException("drainTimeout must be positive: " + drainTimeout);
         }
+        validateSecurity();
         return this;
+    }
+
+    private void validateSecurity() {
+        if (jwtSecret != null && jwtSecret.getBytes(StandardCharsets.UTF_8).length < MIN_JWT_SECRET_BYTES) {
+            throw new IllegalArgumentException("jwtSecret (--jwt-secret or " + JWT_SECRET_ENV + ") must be at least "
+                    + MIN_JWT_SECRET_BYTES + " bytes for HS256");
+        }
+        requireReadable("jwtPublicKeyFile (--jwt-public-key)", jwtPublicKeyFile);
+        if (!authEnabled() && (jwtCookie != null || jwtIssuer != null || jwtAudience != null)) {
+            throw new IllegalArgumentException("jwtCookie, jwtIssuer and jwtAudience need jwtSecret (--jwt-secret or "
+                    + JWT_SECRET_ENV + ") or jwtPublicKeyFile (--jwt-public-key)");
+        }
+        if (jwtCookie != null && !jwtCookie.matches("[A-Za-z0-9_.-]+")) {
+            throw new IllegalArgumentException("jwtCookie must be a cookie name of A-Z a-z 0-9 _ . -: " + jwtCookie);
+        }
+        if (jwtCookie != null && allowedOrigins.isEmpty()) {
+            throw new IllegalArgumentException("jwtCookie (--jwt-cookie) needs allowedOrigins (--allowed-origins): "
+                    + "a browser sends the cookie from any page, so without an origin allow-list any web site "
+                    + "could open a WebSocket as the signed-in user");
+        }
+        if (jwtNameClaim == null || jwtNameClaim.isBlank()) {
+            throw new IllegalArgumentException("jwtNameClaim must not be empty");
+        }
+        if (jwtClockSkew == null || jwtClockSkew.isNegative()) {
+            throw new IllegalArgumentException("jwtClockSkew must be 0 or more: " + jwtClockSkew);
+        }
+        for (String origin : allowedOrigins) {
+            if (!"null".equals(origin) && !ORIGIN.matcher(origin).matches()) {
+                throw new IllegalArgumentException("allowedOrigins entries must be scheme://host[:port] or null, "
+                        + "without path or trailing slash: '" + origin + "'");
+            }
+        }
+        if ((tlsCertFile == null) != (tlsKeyFile == null)) {
+            throw new IllegalArgumentException("tlsCertFile (--tls-cert) and tlsKeyFile (--tls-key) go together: "
+                    + "set both or neither");
+        }
+        requireReadable("tlsCertFile (--tls-cert)", tlsCertFile);
+        requireReadable("tlsKeyFile (--tls-key)", tlsKeyFile);
+        if (unreadyDelay == null || unreadyDelay.isNegative()) {
+            throw new IllegalArgumentException("unreadyDelay must be 0 or more: " + unreadyDelay);
+        }
+    }
+
+    private static void requireReadable(String setting, Path file) {
+        if (file != null && !Files.isReadable(file)) {
+            throw new IllegalArgumentException(setting + " is not a readable file: " + file);
+        }
     }
 
     /**
@@ -164,6 +327,10 @@ public final class ServerConfig {
         String envPort = env.get("PORT");
         if (envPort != null && !envPort.isBlank()) {
             b.port(parseInt("PORT", envPort.trim()));
+        }
+        String envSecret = env.get(JWT_SECRET_ENV);
+        if (envSecret != null && !envSecret.isEmpty()) {
+            b.jwtSecret(envSecret);
         }
         for (int i = 0; i < args.length; i++) {
             String arg = args[i];
@@ -196,6 +363,17 @@ public final class ServerConfig {
                 case "--max-rooms" -> b.maxRoomsPerConnection(parseInt(name, value));
                 case "--announce-limit" -> b.announceLimit(parseInt(name, value));
                 case "--drain-timeout" -> b.drainTimeout(Duration.ofMillis(parseInt(name, value)));
+                case "--jwt-secret" -> b.jwtSecret(value);
+                case "--jwt-public-key" -> b.jwtPublicKeyFile(Path.of(value));
+                case "--jwt-cookie" -> b.jwtCookie(value);
+                case "--jwt-issuer" -> b.jwtIssuer(value);
+                case "--jwt-audience" -> b.jwtAudience(value);
+                case "--jwt-name-claim" -> b.jwtNameClaim(value);
+                case "--jwt-clock-skew" -> b.jwtClockSkew(Duration.ofSeconds(parseInt(name, value)));
+                case "--allowed-origins" -> b.allowedOrigins(Arrays.asList(value.split(",")));
+                case "--tls-cert" -> b.tlsCertFile(Path.of(value));
+                case "--tls-key" -> b.tlsKeyFile(Path.of(value));
+                case "--unready-delay" -> b.unreadyDelay(Duration.ofMillis(parseInt(name, value)));
                 default -> throw new IllegalStateException("unhandled option " + name);
             }
         }
@@ -203,7 +381,9 @@ public final class ServerConfig {
     }
 
     private static final List<String> OPTIONS = List.of("--host", "--port", "--threads", "--max-message-bytes",
-            "--max-content-length", "--max-rooms", "--announce-limit", "--drain-timeout");
+            "--max-content-length", "--max-rooms", "--announce-limit", "--drain-timeout",
+            "--jwt-secret", "--jwt-public-key", "--jwt-cookie", "--jwt-issuer", "--jwt-audience", "--jwt-name-claim",
+            "--jwt-clock-skew", "--allowed-origins", "--tls-cert", "--tls-key", "--unready-delay");
 
     /** The text of {@code --help}. */
     public static String usage() {
@@ -225,6 +405,22 @@ public final class ServerConfig {
         lines.add("  --drain-timeout MS          time to flush and close connections on SIGTERM ["
                 + DEFAULT_DRAIN_TIMEOUT.toMillis() + "]");
         lines.add("  --no-native                 use NIO even where the native epoll transport is available");
+        lines.add("  --jwt-secret SECRET         HS256 secret (at least " + MIN_JWT_SECRET_BYTES + " bytes); turns "
+                + "authentication on; prefer the " + JWT_SECRET_ENV + " environment variable [none]");
+        lines.add("  --jwt-public-key FILE       PEM file of RSA (RS256) or EC P-256 (ES256) public keys; turns "
+                + "authentication on [none]");
+        lines.add("  --jwt-cookie NAME           also read the token from this cookie; needs --allowed-origins [none]");
+        lines.add("  --jwt-issuer ISS            tokens must carry this iss claim [any]");
+        lines.add("  --jwt-audience AUD          tokens must name this audience in aud [any]");
+        lines.add("  --jwt-name-claim CLAIM      claim holding the user's display name [" + DEFAULT_JWT_NAME_CLAIM + "]");
+        lines.add("  --jwt-clock-skew SECONDS    tolerance when checking exp and nbf ["
+                + DEFAULT_JWT_CLOCK_SKEW.toSeconds() + "]");
+        lines.add("  --allowed-origins LIST      comma-separated origins allowed to open WebSockets, e.g. "
+                + "https://chat.example.com,null; others get 403 [all]");
+        lines.add("  --tls-cert FILE             PEM certificate chain; with --tls-key serves wss:// and https:// [none]");
+        lines.add("  --tls-key FILE              PEM PKCS#8 private key (BEGIN PRIVATE KEY), unencrypted [none]");
+        lines.add("  --unready-delay MS          on SIGTERM, time /ready answers 503 before the listener closes ["
+                + DEFAULT_UNREADY_DELAY.toMillis() + "]");
         lines.add("  --help                      print this text");
         return String.join(System.lineSeparator(), Collections.unmodifiableList(lines));
     }
@@ -242,7 +438,12 @@ public final class ServerConfig {
         return "ServerConfig{host=" + host + ", port=" + port + ", workerThreads=" + workerThreads
                 + ", maxMessageBytes=" + maxMessageBytes + ", maxContentLength=" + maxContentLength
                 + ", maxRoomsPerConnection=" + maxRoomsPerConnection + ", announceLimit=" + announceLimit
-                + ", drainTimeout=" + drainTimeout + ", preferNative=" + preferNative + "}";
+                + ", drainTimeout=" + drainTimeout + ", preferNative=" + preferNative
+                + ", jwtSecret=" + (jwtSecret == null ? "none" : "(set)") + ", jwtPublicKeyFile=" + jwtPublicKeyFile
+                + ", jwtCookie=" + jwtCookie + ", jwtIssuer=" + jwtIssuer + ", jwtAudience=" + jwtAudience
+                + ", jwtNameClaim=" + jwtNameClaim + ", jwtClockSkew=" + jwtClockSkew
+                + ", allowedOrigins=" + allowedOrigins + ", tlsCertFile=" + tlsCertFile + ", tlsKeyFile=" + tlsKeyFile
+                + ", unreadyDelay=" + unreadyDelay + "}";
     }
 
     /** Collects settings; {@link #build()} validates them. */
@@ -256,6 +457,17 @@ public final class ServerConfig {
         private int announceLimit = DEFAULT_ANNOUNCE_LIMIT;
         private Duration drainTimeout = DEFAULT_DRAIN_TIMEOUT;
         private boolean preferNative = true;
+        private String jwtSecret;
+        private Path jwtPublicKeyFile;
+        private String jwtCookie;
+        private String jwtIssuer;
+        private String jwtAudience;
+        private String jwtNameClaim = DEFAULT_JWT_NAME_CLAIM;
+        private Duration jwtClockSkew = DEFAULT_JWT_CLOCK_SKEW;
+        private List<String> allowedOrigins = List.of();
+        private Path tlsCertFile;
+        private Path tlsKeyFile;
+        private Duration unreadyDelay = DEFAULT_UNREADY_DELAY;
 
         private Builder() {
         }
@@ -311,6 +523,79 @@ public final class ServerConfig {
         /** Sets whether to prefer the native transport. */
         public Builder preferNative(boolean preferNative) {
             this.preferNative = preferNative;
+            return this;
+        }
+
+        /** Sets the HS256 secret ({@code null} for none). */
+        public Builder jwtSecret(String jwtSecret) {
+            this.jwtSecret = jwtSecret;
+            return this;
+        }
+
+        /** Sets the PEM file of token public keys ({@code null} for none). */
+        public Builder jwtPublicKeyFile(Path jwtPublicKeyFile) {
+            this.jwtPublicKeyFile = jwtPublicKeyFile;
+            return this;
+        }
+
+        /** Sets the cookie tokens may be read from ({@code null} for none). */
+        public Builder jwtCookie(String jwtCookie) {
+            this.jwtCookie = jwtCookie;
+            return this;
+        }
+
+        /** Sets the required issuer ({@code null} for any). */
+        public Builder jwtIssuer(String jwtIssuer) {
+            this.jwtIssuer = jwtIssuer;
+            return this;
+        }
+
+        /** Sets the required audience ({@code null} for any). */
+        public Builder jwtAudience(String jwtAudience) {
+            this.jwtAudience = jwtAudience;
+            return this;
+        }
+
+        /** Sets the claim holding the display name. */
+        public Builder jwtNameClaim(String jwtNameClaim) {
+            this.jwtNameClaim = jwtNameClaim;
+            return this;
+        }
+
+        /** Sets the clock-skew tolerance for token times. */
+        public Builder jwtClockSkew(Duration jwtClockSkew) {
+            this.jwtClockSkew = jwtClockSkew;
+            return this;
+        }
+
+        /** Sets the origins allowed to open WebSockets (empty allows all); trimmed, lower-cased, blanks dropped. */
+        public Builder allowedOrigins(List<String> allowedOrigins) {
+            List<String> clean = new ArrayList<>();
+            for (String origin : Objects.requireNonNull(allowedOrigins, "allowedOrigins")) {
+                String o = origin.strip().toLowerCase(Locale.ROOT);
+                if (!o.isEmpty()) {
+                    clean.add(o);
+                }
+            }
+            this.allowedOrigins = List.copyOf(clean);
+            return this;
+        }
+
+        /** Sets the PEM certificate chain for TLS. */
+        public Builder tlsCertFile(Path tlsCertFile) {
+            this.tlsCertFile = tlsCertFile;
+            return this;
+        }
+
+        /** Sets the PEM private key for TLS. */
+        public Builder tlsKeyFile(Path tlsKeyFile) {
+            this.tlsKeyFile = tlsKeyFile;
+            return this;
+        }
+
+        /** Sets how long {@code /ready} answers 503 on SIGTERM before the listener closes. */
+        public Builder unreadyDelay(Duration unreadyDelay) {
+            this.unreadyDelay = unreadyDelay;
             return this;
         }
 

@@ -8,6 +8,7 @@ import dev.wschat.protocol.Limits;
 import dev.wschat.protocol.ServerMessage;
 import dev.wschat.protocol.Timestamps;
 import dev.wschat.server.ServerConfig;
+import dev.wschat.server.auth.Identity;
 import dev.wschat.server.broker.Broker;
 import dev.wschat.server.broker.RoomEvent;
 import dev.wschat.server.history.History;
@@ -79,15 +80,31 @@ public final class ChatService {
     }
 
     /**
-     * Starts a session on a channel whose handshake completed: welcome, then the lobby.
+     * Starts a session on a channel whose handshake completed: welcome, then the lobby. The id and name
+     * come from the channel's verified {@link Identity} when authentication is on.
      *
      * @param channel the connection
      * @param dialect its negotiated dialect
      * @return the new session
      */
     public Session connect(Channel channel, Dialect dialect) {
-        String id = UUID.randomUUID().toString();
-        Session session = new Session(id, "User-" + id.substring(0, 4), dialect, channel);
+        return connect(channel, dialect, Identity.of(channel));
+    }
+
+    /**
+     * Starts a session on a channel whose handshake completed: welcome, then the lobby.
+     *
+     * @param channel  the connection
+     * @param dialect  its negotiated dialect
+     * @param identity who the client's token says it is ({@code sub} becomes the id, the name the username),
+     *                 or {@code null} for an anonymous client with a random id
+     * @return the new session
+     */
+    public Session connect(Channel channel, Dialect dialect, Identity identity) {
+        String random = UUID.randomUUID().toString();
+        String id = identity != null ? identity.subject() : random;
+        String name = identity != null && identity.name() != null ? identity.name() : "User-" + random.substring(0, 4);
+        Session session = new Session(id, name, dialect, channel);
         channel.attr(Session.KEY).set(session);
         sessions.put(id, session);
         metrics.connectionOpened();
@@ -103,7 +120,8 @@ public final class ChatService {
      * @param session the session of a closed channel
      */
     public void disconnect(Session session) {
-        if (sessions.remove(session.id()) == null) {
+        // remove(id, session): a user signed in twice shares one id; the other connection stays mapped.
+        if (!sessions.remove(session.id(), session) && session.rooms().isEmpty()) {
             return;
         }
         ServerMessage.User user = session.user();

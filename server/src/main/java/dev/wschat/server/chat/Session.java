@@ -30,7 +30,7 @@ public final class Session {
         this.channel = Objects.requireNonNull(channel, "channel");
     }
 
-    /** The client id, a UUID. */
+    /** The client id: a random UUID, or the {@code sub} of the client's token when authentication is on. */
     public String id() {
         return id;
     }

@@ -18,12 +18,14 @@ import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.QueryStringDecoder;
 
 import java.nio.charset.StandardCharsets;
+import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
 
 /**
- * Answers plain HTTP requests (the client's files, {@code /health}) and passes WebSocket upgrade
- * requests for {@code /} and {@code /ws} on to the WebSocket handshake; anything else is a 404.
+ * Answers plain HTTP requests (the client's files, {@code /health}, {@code /ready}, {@code /metrics}) and
+ * passes WebSocket upgrade requests for {@code /} and {@code /ws} on to the WebSocket handshake while the
+ * server is ready (503 otherwise); anything else is a 404.
  */
 @ChannelHandler.Sharable
 public final class HttpRequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
@@ -33,17 +35,36 @@ public final class HttpRequestHandler extends SimpleChannelInboundHandler<FullHt
 
     private final StaticFiles files;
     private final ServerMetrics metrics;
+    private final Readiness readiness;
 
     /**
-     * Creates the handler.
+     * Creates a handler that is always ready.
      *
      * @param files   the client's static files
      * @param metrics served at {@code /metrics}
      */
     public HttpRequestHandler(StaticFiles files, ServerMetrics metrics) {
+        this(files, metrics, alwaysReady());
+    }
+
+    /**
+     * Creates the handler.
+     *
+     * @param files     the client's static files
+     * @param metrics   served at {@code /metrics}
+     * @param readiness served at {@code /ready}; WebSocket upgrades get 503 unless ready
+     */
+    public HttpRequestHandler(StaticFiles files, ServerMetrics metrics, Readiness readiness) {
         super(false);
         this.files = Objects.requireNonNull(files, "files");
         this.metrics = Objects.requireNonNull(metrics, "metrics");
+        this.readiness = Objects.requireNonNull(readiness, "readiness");
+    }
+
+    private static Readiness alwaysReady() {
+        Readiness r = new Readiness();
+        r.ready();
+        return r;
     }
 
     /**
@@ -60,6 +81,14 @@ public final class HttpRequestHandler extends SimpleChannelInboundHandler<FullHt
     protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest request) {
         String path = new QueryStringDecoder(request.uri()).path();
         if (isUpgrade(request)) {
+            if (isWebSocketPath(path) && !readiness.isReady()) {
+                try {
+                    respond(ctx, request, notReady());
+                } finally {
+                    request.release();
+                }
+                return;
+            }
             if (isWebSocketPath(path)) {
                 ctx.fireChannelRead(request);
                 return;
@@ -91,6 +120,9 @@ public final class HttpRequestHandler extends SimpleChannelInboundHandler<FullHt
         if ("/health".equals(path)) {
             return text(HttpResponseStatus.OK, "ok\n");
         }
+        if ("/ready".equals(path)) {
+            return readiness.isReady() ? text(HttpResponseStatus.OK, "ready\n") : notReady();
+        }
         if ("/metrics".equals(path)) {
             FullHttpResponse response = text(HttpResponseStatus.OK, metrics.scrape());
             response.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8");
@@ -112,7 +144,20 @@ public final class HttpRequestHandler extends SimpleChannelInboundHandler<FullHt
         return response;
     }
 
-    private static boolean isUpgrade(FullHttpRequest request) {
+    private FullHttpResponse notReady() {
+        FullHttpResponse response = text(HttpResponseStatus.SERVICE_UNAVAILABLE,
+                readiness.state().name().toLowerCase(Locale.ROOT) + "\n");
+        response.headers().set(HttpHeaderNames.RETRY_AFTER, "1");
+        return response;
+    }
+
+    /**
+     * Tells whether a request asks for a WebSocket upgrade.
+     *
+     * @param request the request
+     * @return {@code true} when it carries {@code Connection: Upgrade} and {@code Upgrade: websocket}
+     */
+    public static boolean isUpgrade(FullHttpRequest request) {
         return request.headers().containsValue(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE, true)
                 && request.headers().contains(HttpHeaderNames.UPGRADE, HttpHeaderValues.WEBSOCKET, true);
     }

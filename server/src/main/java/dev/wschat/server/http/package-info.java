@@ -1,2 +1,5 @@
-/** Plain HTTP: the browser client's static files, health, and routing of WebSocket upgrades. */
+/**
+ * Plain HTTP: the browser client's static files, {@code /health}, {@code /ready}, {@code /metrics}, and
+ * routing of WebSocket upgrades.
+ */
 package dev.wschat.server.http;

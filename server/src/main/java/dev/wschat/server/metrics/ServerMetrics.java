@@ -37,6 +37,8 @@ public final class ServerMetrics implements AutoCloseable {
     private final Counter messagesIn;
     private final Counter deliveriesOut;
     private final Counter bytesIn;
+    private final Counter socketBytesIn;
+    private final Counter socketBytesOut;
     private final Map<Reason, Counter> rejections = new EnumMap<>(Reason.class);
     private final JvmGcMetrics gcMetrics = new JvmGcMetrics();
 
@@ -48,6 +50,12 @@ public final class ServerMetrics implements AutoCloseable {
         deliveriesOut = Counter.builder("wschat.deliveries.out").description("Messages written to clients")
                 .register(registry);
         bytesIn = Counter.builder("wschat.bytes.in").baseUnit("bytes").description("Payload bytes received")
+                .register(registry);
+        socketBytesIn = Counter.builder("wschat.socket.bytes.in").baseUnit("bytes")
+                .description("Bytes read from client sockets, HTTP and WebSocket framing and TLS included")
+                .register(registry);
+        socketBytesOut = Counter.builder("wschat.socket.bytes.out").baseUnit("bytes")
+                .description("Bytes written to client sockets, HTTP and WebSocket framing and TLS included")
                 .register(registry);
         for (Reason reason : Reason.values()) {
             rejections.put(reason, Counter.builder("wschat.rejections").tag("reason", reason.tag())
@@ -79,6 +87,16 @@ public final class ServerMetrics implements AutoCloseable {
     public void messageIn(int bytes) {
         messagesIn.increment();
         bytesIn.increment(bytes);
+    }
+
+    /** Counts {@code n} bytes read from a client socket. */
+    public void socketBytesIn(long n) {
+        socketBytesIn.increment(n);
+    }
+
+    /** Counts {@code n} bytes written to a client socket. */
+    public void socketBytesOut(long n) {
+        socketBytesOut.increment(n);
     }
 
     /** Counts {@code n} messages written to clients. */

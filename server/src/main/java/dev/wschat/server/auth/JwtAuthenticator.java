@@ -1,0 +1,156 @@
+package dev.wschat.server.auth;
+
+import com.nimbusds.jose.JOSEException;
+import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.jwk.Curve;
+import com.nimbusds.jose.proc.BadJOSEException;
+import com.nimbusds.jose.proc.SecurityContext;
+import com.nimbusds.jwt.JWTClaimsSet;
+import com.nimbusds.jwt.SignedJWT;
+import com.nimbusds.jwt.proc.DefaultJWTClaimsVerifier;
+import com.nimbusds.jwt.proc.DefaultJWTProcessor;
+import dev.wschat.protocol.Names;
+import dev.wschat.server.ServerConfig;
+
+import javax.crypto.spec.SecretKeySpec;
+import java.nio.charset.StandardCharsets;
+import java.security.Key;
+import java.security.PublicKey;
+import java.security.interfaces.ECPublicKey;
+import java.security.interfaces.RSAPublicKey;
+import java.text.ParseException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * Verifies signed JWTs with Nimbus JOSE+JWT: HS256 with the shared secret, RS256 and ES256 with the
+ * configured public keys, then {@code exp} (required), {@code nbf}, and the issuer and audience when set.
+ * Only the algorithms of the configured keys are accepted, so a token cannot pick its own ({@code none},
+ * or HS256 keyed with a public key). Thread-safe; verification is pure computation and does not block.
+ */
+public final class JwtAuthenticator {
+    /** Longest token accepted, in characters; longer ones are refused before parsing. */
+    public static final int MAX_TOKEN_LENGTH = 8_192;
+
+    private enum Alg {
+        HS256(JWSAlgorithm.HS256), RS256(JWSAlgorithm.RS256), ES256(JWSAlgorithm.ES256);
+
+        final JWSAlgorithm jws;
+
+        Alg(JWSAlgorithm jws) {
+            this.jws = jws;
+        }
+    }
+
+    private final DefaultJWTProcessor<SecurityContext> processor = new DefaultJWTProcessor<>();
+    private final Map<Alg, List<Key>> keys = new EnumMap<>(Alg.class);
+    private final String nameClaim;
+
+    private JwtAuthenticator(ServerConfig config) {
+        if (config.jwtSecret() != null) {
+            keys.put(Alg.HS256, List.of(new SecretKeySpec(config.jwtSecret().getBytes(StandardCharsets.UTF_8),
+                    "HmacSHA256")));
+        }
+        if (config.jwtPublicKeyFile() != null) {
+            for (PublicKey key : PemKeys.read(config.jwtPublicKeyFile())) {
+                keys.computeIfAbsent(algorithmFor(key, config), a -> new ArrayList<>()).add(key);
+            }
+        }
+        keys.replaceAll((alg, list) -> List.copyOf(list));
+        processor.setJWSKeySelector((header, context) -> {
+            for (Map.Entry<Alg, List<Key>> e : keys.entrySet()) {
+                if (e.getKey().jws.equals(header.getAlgorithm())) {
+                    return e.getValue();
+                }
+            }
+            return Collections.emptyList();
+        });
+        JWTClaimsSet exact = config.jwtIssuer() == null ? null
+                : new JWTClaimsSet.Builder().issuer(config.jwtIssuer()).build();
+        DefaultJWTClaimsVerifier<SecurityContext> claims = new DefaultJWTClaimsVerifier<>(config.jwtAudience(), exact,
+                Set.of("sub", "exp"));
+        claims.setMaxClockSkew(Math.toIntExact(config.jwtClockSkew().toSeconds()));
+        processor.setJWTClaimsSetVerifier(claims);
+        this.nameClaim = config.jwtNameClaim();
+    }
+
+    /**
+     * Creates the authenticator of a configuration, reading its public key file.
+     *
+     * @param config the configuration
+     * @return the authenticator, or {@code null} when authentication is off
+     * @throws IllegalArgumentException when the key file cannot be read or holds an unsupported key
+     */
+    public static JwtAuthenticator create(ServerConfig config) {
+        Objects.requireNonNull(config, "config");
+        return config.authEnabled() ? new JwtAuthenticator(config) : null;
+    }
+
+    private static Alg algorithmFor(PublicKey key, ServerConfig config) {
+        if (key instanceof RSAPublicKey rsa) {
+            if (rsa.getModulus().bitLength() < 2_048) {
+                throw new IllegalArgumentException("public key file " + config.jwtPublicKeyFile()
+                        + " holds an RSA key of " + rsa.getModulus().bitLength() + " bits; RS256 needs at least 2048");
+            }
+            return Alg.RS256;
+        }
+        if (key instanceof ECPublicKey ec && Curve.P_256.equals(Curve.forECParameterSpec(ec.getParams()))) {
+            return Alg.ES256;
+        }
+        throw new IllegalArgumentException("public key file " + config.jwtPublicKeyFile() + " holds a "
+                + key.getAlgorithm() + " key that is neither RSA (RS256) nor EC P-256 (ES256)");
+    }
+
+    /** The algorithms accepted, e.g. {@code [HS256, ES256]}. */
+    public List<String> algorithms() {
+        return keys.keySet().stream().map(Enum::name).toList();
+    }
+
+    /**
+     * Verifies a token and reads the identity it carries.
+     *
+     * @param token the compact JWT, or {@code null} when the request had none
+     * @return the identity
+     * @throws AuthenticationException when the token is missing, malformed, badly signed, expired, not yet
+     *                                 valid, or lacks a required claim; the message never contains the token
+     */
+    public Identity verify(String token) throws AuthenticationException {
+        if (token == null || token.isEmpty()) {
+            throw new AuthenticationException("no token");
+        }
+        if (token.length() > MAX_TOKEN_LENGTH) {
+            throw new AuthenticationException("token longer than " + MAX_TOKEN_LENGTH + " characters");
+        }
+        JWTClaimsSet claims;
+        try {
+            claims = processor.process(SignedJWT.parse(token), null);
+        } catch (ParseException e) {
+            throw new AuthenticationException("malformed token (not a signed JWT)");
+        } catch (BadJOSEException e) {
+            // The library's reasons name the failed check (signature, expiry, audience...), not the token.
+            throw new AuthenticationException(e.getMessage());
+        } catch (JOSEException e) {
+            throw new AuthenticationException("token could not be verified: " + e.getClass().getSimpleName());
+        }
+        String subject = claims.getSubject();
+        if (subject == null || subject.isBlank() || subject.length() > Identity.MAX_SUBJECT_LENGTH) {
+            throw new AuthenticationException("sub claim must have 1 to " + Identity.MAX_SUBJECT_LENGTH + " characters");
+        }
+        return new Identity(subject, name(claims), Instant.ofEpochMilli(claims.getExpirationTime().getTime()));
+    }
+
+    private String name(JWTClaimsSet claims) {
+        Object value = claims.getClaim(nameClaim);
+        if (!(value instanceof String s)) {
+            return null;
+        }
+        String clean = Names.cleanUsername(s);
+        return clean.isEmpty() ? null : clean;
+    }
+}
