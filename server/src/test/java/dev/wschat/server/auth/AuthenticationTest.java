@@ -1,0 +1,249 @@
+package dev.wschat.server.auth;
+
+import com.google.gson.JsonObject;
+import com.nimbusds.jwt.JWTClaimsSet;
+import dev.wschat.protocol.CloseCodes;
+import dev.wschat.server.ChatServer;
+import dev.wschat.server.ServerConfig;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.net.URI;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.security.KeyPair;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Date;
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** Token authentication at the handshake, observed by a real JDK WebSocket client: who gets in, as whom, and for how long. */
+class AuthenticationTest {
+    private final List<AutoCloseable> open = new ArrayList<>();
+    private ChatServer server;
+
+    @TempDir
+    Path dir;
+
+    @AfterEach
+    void tearDown() throws Exception {
+        for (AutoCloseable c : open) {
+            c.close();
+        }
+        if (server != null) {
+            server.stop();
+        }
+    }
+
+    private void start(ServerConfig.Builder config) throws InterruptedException {
+        server = new ChatServer(config.host("127.0.0.1").port(0).drainTimeout(Duration.ofSeconds(2)).build()).start();
+    }
+
+    private static ServerConfig.Builder hs256() {
+        return ServerConfig.builder().jwtSecret(TestTokens.SECRET);
+    }
+
+    private String base() {
+        return "http://127.0.0.1:" + server.port();
+    }
+
+    private URI ws(String query) {
+        return URI.create("ws://127.0.0.1:" + server.port() + "/ws" + query);
+    }
+
+    private URI withToken(String token) {
+        return ws("?token=" + URLEncoder.encode(token, StandardCharsets.UTF_8));
+    }
+
+    private HandshakeClient connect(URI uri, Map<String, String> headers) throws Exception {
+        HandshakeClient client = HandshakeClient.connect(uri, headers);
+        open.add(client);
+        return client;
+    }
+
+    private HandshakeClient connect(URI uri) throws Exception {
+        return connect(uri, Map.of());
+    }
+
+    private void assertUnauthorized(HandshakeClient client) throws Exception {
+        assertThat(client.awaitClose()).isEqualTo(new HandshakeClient.Close(CloseCodes.UNAUTHORIZED, "Unauthorized"));
+        assertThat(client.pending()).as("no chat message before the close").isZero();
+    }
+
+    @Test
+    void withoutSettingsAnyoneConnectsAnonymously() throws Exception {
+        start(ServerConfig.builder());
+        JsonObject welcome = connect(ws("")).welcome();
+        assertThat(welcome.get("clientId").getAsString()).matches("[0-9a-f-]{36}");
+        assertThat(welcome.get("username").getAsString()).startsWith("User-");
+    }
+
+    @Test
+    void queryTokenGivesTheSessionItsIdAndName() throws Exception {
+        start(hs256());
+        JsonObject welcome = connect(withToken(TestTokens.hs256("alice-42", "Alice", Duration.ofMinutes(5)))).welcome();
+        assertThat(welcome.get("clientId").getAsString()).isEqualTo("alice-42");
+        assertThat(welcome.get("username").getAsString()).isEqualTo("Alice");
+    }
+
+    @Test
+    void bearerHeaderIsAccepted() throws Exception {
+        start(hs256());
+        String token = TestTokens.hs256("bob", "Bob", Duration.ofMinutes(5));
+        JsonObject welcome = connect(ws(""), Map.of("Authorization", "Bearer " + token)).welcome();
+        assertThat(welcome.get("clientId").getAsString()).isEqualTo("bob");
+    }
+
+    @Test
+    void cookieIsReadWhenConfiguredWithAnOriginAllowList() throws Exception {
+        start(hs256().jwtCookie("wschat_token").allowedOrigins(List.of("http://chat.test")));
+        String token = TestTokens.hs256("carol", "Carol", Duration.ofMinutes(5));
+        JsonObject welcome = connect(ws(""), Map.of("Cookie", "theme=dark; wschat_token=" + token,
+                "Origin", "http://chat.test")).welcome();
+        assertThat(welcome.get("clientId").getAsString()).isEqualTo("carol");
+    }
+
+    @Test
+    void cookieIsIgnoredWhenNotConfigured() throws Exception {
+        start(hs256());
+        String token = TestTokens.hs256("carol", "Carol", Duration.ofMinutes(5));
+        assertUnauthorized(connect(ws(""), Map.of("Cookie", "wschat_token=" + token)));
+    }
+
+    @Test
+    void missingTokenIsClosed4001AndCounted() throws Exception {
+        start(hs256());
+        assertUnauthorized(connect(ws("")));
+        assertUnauthorized(connect(ws("?token=")));
+        assertThat(HandshakeClient.rejections(base(), "auth_failed")).isEqualTo(2.0);
+        assertThat(HandshakeClient.get(java.net.http.HttpClient.newHttpClient(), URI.create(base() + "/metrics")).body())
+                .as("refused clients never became sessions").contains("wschat_connections_opened_total 0.0");
+    }
+
+    @Test
+    void tokenSignedWithAnotherSecretIsClosed4001() throws Exception {
+        start(hs256());
+        String forged = TestTokens.hs256("mallory-secret-0123456789-abcdefghij",
+                TestTokens.claims("alice-42", "Alice", Duration.ofMinutes(5)).build());
+        assertUnauthorized(connect(withToken(forged)));
+        assertThat(HandshakeClient.rejections(base(), "auth_failed")).isEqualTo(1.0);
+    }
+
+    @Test
+    void tamperedPayloadIsClosed4001() throws Exception {
+        start(hs256());
+        String[] parts = TestTokens.hs256("alice-42", "Alice", Duration.ofMinutes(5)).split("\\.");
+        String otherPayload = TestTokens.hs256("root", "Root", Duration.ofMinutes(5)).split("\\.")[1];
+        assertUnauthorized(connect(withToken(parts[0] + "." + otherPayload + "." + parts[2])));
+    }
+
+    @Test
+    void expiredTokenIsClosed4001() throws Exception {
+        start(hs256());
+        assertUnauthorized(connect(withToken(TestTokens.hs256("alice-42", "Alice", Duration.ofMinutes(-2)))));
+    }
+
+    @Test
+    void tokenWithoutExpiryOrSubjectIsClosed4001() throws Exception {
+        start(hs256());
+        String noExp = TestTokens.hs256(TestTokens.SECRET, new JWTClaimsSet.Builder().subject("alice").build());
+        String noSub = TestTokens.hs256(TestTokens.SECRET, new JWTClaimsSet.Builder()
+                .expirationTime(new Date(System.currentTimeMillis() + 60_000)).build());
+        assertUnauthorized(connect(withToken(noExp)));
+        assertUnauthorized(connect(withToken(noSub)));
+    }
+
+    @Test
+    void unsignedAndGarbageTokensAreClosed4001() throws Exception {
+        start(hs256());
+        assertUnauthorized(connect(withToken(TestTokens.unsigned("alice-42"))));
+        assertUnauthorized(connect(withToken("not-a-jwt")));
+        assertThat(HandshakeClient.rejections(base(), "auth_failed")).isEqualTo(2.0);
+    }
+
+    @Test
+    void rs256AndEs256TokensAreVerifiedWithPemPublicKeys() throws Exception {
+        KeyPair rsa = TestTokens.rsa();
+        KeyPair ec = TestTokens.ec();
+        Path pem = TestTokens.pem(dir.resolve("keys.pem"), rsa.getPublic(), ec.getPublic());
+        start(ServerConfig.builder().jwtPublicKeyFile(pem));
+
+        JWTClaimsSet claims = TestTokens.claims("dave", "Dave", Duration.ofMinutes(5)).build();
+        assertThat(connect(withToken(TestTokens.rs256(rsa, claims))).welcome().get("clientId").getAsString())
+                .isEqualTo("dave");
+        assertThat(connect(withToken(TestTokens.es256(ec, claims))).welcome().get("clientId").getAsString())
+                .isEqualTo("dave");
+
+        // Signed by keys the server does not know, or HS256 (no secret configured) keyed with the public key's bytes.
+        assertUnauthorized(connect(withToken(TestTokens.rs256(TestTokens.rsa(), claims))));
+        assertUnauthorized(connect(withToken(TestTokens.es256(TestTokens.ec(), claims))));
+        String confused = TestTokens.hs256(java.util.Base64.getEncoder().encodeToString(rsa.getPublic().getEncoded()),
+                claims);
+        assertUnauthorized(connect(withToken(confused)));
+    }
+
+    @Test
+    void issuerAndAudienceAreCheckedWhenConfigured() throws Exception {
+        start(hs256().jwtIssuer("https://auth.test").jwtAudience("wschat"));
+        JWTClaimsSet good = TestTokens.claims("erin", "Erin", Duration.ofMinutes(5))
+                .issuer("https://auth.test").audience("wschat").build();
+        JWTClaimsSet wrongAudience = TestTokens.claims("erin", "Erin", Duration.ofMinutes(5))
+                .issuer("https://auth.test").audience("other-app").build();
+        JWTClaimsSet wrongIssuer = TestTokens.claims("erin", "Erin", Duration.ofMinutes(5))
+                .issuer("https://evil.test").audience("wschat").build();
+        assertThat(connect(withToken(TestTokens.hs256(TestTokens.SECRET, good))).welcome().get("clientId")
+                .getAsString()).isEqualTo("erin");
+        assertUnauthorized(connect(withToken(TestTokens.hs256(TestTokens.SECRET, wrongAudience))));
+        assertUnauthorized(connect(withToken(TestTokens.hs256(TestTokens.SECRET, wrongIssuer))));
+    }
+
+    @Test
+    void nameClaimIsConfigurableAndMissingNameGetsADefault() throws Exception {
+        start(hs256().jwtNameClaim("preferred_username"));
+        JWTClaimsSet claims = TestTokens.claims("frank", "Ignored", Duration.ofMinutes(5))
+                .claim("preferred_username", "  Frank\u0007 ").build();
+        assertThat(connect(withToken(TestTokens.hs256(TestTokens.SECRET, claims))).welcome().get("username")
+                .getAsString()).isEqualTo("Frank");
+        JWTClaimsSet nameless = TestTokens.claims("grace", null, Duration.ofMinutes(5)).build();
+        assertThat(connect(withToken(TestTokens.hs256(TestTokens.SECRET, nameless))).welcome().get("username")
+                .getAsString()).startsWith("User-");
+    }
+
+    @Test
+    void tokenExpiringWhileConnectedClosesWith1008() throws Exception {
+        start(hs256().jwtClockSkew(Duration.ZERO));
+        HandshakeClient client = connect(withToken(TestTokens.hs256("henry", "Henry", Duration.ofSeconds(2))));
+        assertThat(client.welcome().get("clientId").getAsString()).isEqualTo("henry");
+        assertThat(client.awaitClose()).isEqualTo(new HandshakeClient.Close(CloseCodes.POLICY_VIOLATION,
+                AuthSessionHandler.TOKEN_EXPIRED_REASON));
+        assertThat(HandshakeClient.rejections(base(), "token_expired")).isEqualTo(1.0);
+    }
+
+    @Test
+    void sameUserOnTwoConnectionsStaysReachableWhenOneCloses() throws Exception {
+        // Both connections of one user share the id from sub; closing the first must not forget the second.
+        start(hs256());
+        HandshakeClient first = connect(withToken(TestTokens.hs256("ivy", "Ivy", Duration.ofMinutes(5))));
+        first.welcome();
+        HandshakeClient second = connect(withToken(TestTokens.hs256("ivy", "Ivy", Duration.ofMinutes(5))));
+        second.welcome();
+        HandshakeClient other = connect(withToken(TestTokens.hs256("jack", "Jack", Duration.ofMinutes(5))));
+        other.welcome();
+        first.close();
+        other.send("{\"type\":\"who\",\"room\":\"lobby\"}");
+        // Wait until the first connection's leave reached the room, then address the user.
+        long deadline = System.nanoTime() + HandshakeClient.TIMEOUT.toNanos();
+        while (other.next("presence").get("users").getAsJsonArray().size() != 2 && System.nanoTime() < deadline) {
+            other.send("{\"type\":\"who\",\"room\":\"lobby\"}");
+        }
+        other.send("{\"type\":\"dm\",\"to\":\"ivy\",\"content\":\"still there?\"}");
+        JsonObject dm = second.next("dm");
+        assertThat(dm.get("message").getAsString()).isEqualTo("still there?");
+        assertThat(dm.getAsJsonObject("from").get("id").getAsString()).isEqualTo("jack");
+    }
+}
