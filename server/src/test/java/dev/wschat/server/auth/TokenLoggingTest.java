@@ -1,0 +1,110 @@
+package dev.wschat.server.auth;
+
+import dev.wschat.server.ChatServer;
+import dev.wschat.server.ServerConfig;
+import org.apache.logging.log4j.Level;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.core.LogEvent;
+import org.apache.logging.log4j.core.LoggerContext;
+import org.apache.logging.log4j.core.appender.AbstractAppender;
+import org.apache.logging.log4j.core.config.Configuration;
+import org.apache.logging.log4j.core.config.LoggerConfig;
+import org.apache.logging.log4j.core.config.Property;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentLinkedQueue;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** Tokens never reach the logs, even with every wschat and Netty logger at the most verbose level. */
+class TokenLoggingTest {
+    private static final List<String> LOGGERS = List.of("dev.wschat", "io.netty", "com.nimbusds");
+
+    private final ConcurrentLinkedQueue<String> logged = new ConcurrentLinkedQueue<>();
+    private final AbstractAppender capture = new AbstractAppender("token-capture", null, null, true,
+            Property.EMPTY_ARRAY) {
+        @Override
+        public void append(LogEvent event) {
+            StringBuilder sb = new StringBuilder(event.getLoggerName()).append(' ')
+                    .append(event.getMessage().getFormattedMessage());
+            if (event.getThrown() != null) {
+                StringWriter w = new StringWriter();
+                event.getThrown().printStackTrace(new PrintWriter(w));
+                sb.append(' ').append(w);
+            }
+            logged.add(sb.toString());
+        }
+    };
+    private ChatServer server;
+
+    @BeforeEach
+    void captureEverything() {
+        LoggerContext context = (LoggerContext) LogManager.getContext(false);
+        Configuration config = context.getConfiguration();
+        capture.start();
+        for (String name : LOGGERS) {
+            LoggerConfig logger = new LoggerConfig(name, Level.ALL, false);
+            logger.addAppender(capture, Level.ALL, null);
+            config.removeLogger(name);
+            config.addLogger(name, logger);
+        }
+        context.updateLoggers();
+    }
+
+    @AfterEach
+    void restore() {
+        if (server != null) {
+            server.stop();
+        }
+        LoggerContext context = (LoggerContext) LogManager.getContext(false);
+        for (String name : LOGGERS) {
+            context.getConfiguration().removeLogger(name);
+        }
+        // The shipped configuration has its own dev.wschat and io.netty loggers; read it again.
+        context.reconfigure();
+        capture.stop();
+    }
+
+    @Test
+    void validExpiredAndForgedTokensNeverAppearInTheLog() throws Exception {
+        server = new ChatServer(ServerConfig.builder().host("127.0.0.1").port(0).drainTimeout(Duration.ofSeconds(2))
+                .jwtSecret(TestTokens.SECRET).jwtCookie("t").allowedOrigins(List.of("http://chat.test"))
+                .build()).start();
+        String valid = TestTokens.hs256("alice", "Alice", Duration.ofMinutes(5));
+        String expired = TestTokens.hs256("alice", "Alice", Duration.ofMinutes(-5));
+        String forged = TestTokens.hs256("another-secret-0123456789-abcdefghij",
+                TestTokens.claims("alice", "Alice", Duration.ofMinutes(5)).build());
+        String ws = "ws://127.0.0.1:" + server.port() + "/ws";
+
+        try (HandshakeClient a = HandshakeClient.connect(URI.create(ws + "?room=x&token="
+                + URLEncoder.encode(valid, StandardCharsets.UTF_8)), Map.of());
+             HandshakeClient b = HandshakeClient.connect(URI.create(ws + "?token=" + expired), Map.of());
+             HandshakeClient c = HandshakeClient.connect(URI.create(ws), Map.of("Authorization", "Bearer " + forged));
+             HandshakeClient d = HandshakeClient.connect(URI.create(ws), Map.of("Cookie", "t=" + valid,
+                     "Origin", "http://chat.test"))) {
+            a.welcome();
+            d.welcome();
+            assertThat(b.awaitClose().code()).isEqualTo(4001);
+            assertThat(c.awaitClose().code()).isEqualTo(4001);
+        }
+        server.stop();
+
+        assertThat(logged).as("the capture works: the refusals were logged at debug")
+                .anyMatch(line -> line.contains("unauthorized: Expired JWT"))
+                .anyMatch(line -> line.startsWith("io.netty"));
+        for (String token : List.of(valid, expired, forged)) {
+            String signature = token.substring(token.lastIndexOf('.') + 1);
+            assertThat(logged).noneMatch(line -> line.contains(token) || line.contains(signature));
+        }
+    }
+}
