@@ -35,6 +35,7 @@ final class ChatServerInitializer extends ChannelInitializer<SocketChannel> {
     static final int MAX_HTTP_CONTENT_BYTES = 8_192;
     /** Time a WebSocket handshake may take once its request arrived. */
     static final long HANDSHAKE_TIMEOUT_MILLIS = 10_000;
+    private static final TlsErrorHandler TLS_ERRORS = new TlsErrorHandler();
 
     private final ServerConfig config;
     private final ChatService service;
@@ -91,6 +92,7 @@ final class ChatServerInitializer extends ChannelInitializer<SocketChannel> {
         p.addLast("bytes", byteCounter);
         if (tls != null) {
             p.addLast("tls", tls.newHandler(ch.alloc()));
+            p.addLast("tls-errors", TLS_ERRORS);
         }
         p.addLast("http-codec", new HttpServerCodec(MAX_INITIAL_LINE_BYTES, MAX_HEADER_BYTES, MAX_HEADER_BYTES));
         p.addLast("http-aggregator", new HttpObjectAggregator(MAX_HTTP_CONTENT_BYTES));

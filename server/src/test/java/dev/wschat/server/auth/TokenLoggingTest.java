@@ -2,6 +2,7 @@ package dev.wschat.server.auth;
 
 import dev.wschat.server.ChatServer;
 import dev.wschat.server.ServerConfig;
+import dev.wschat.server.TestCertificates;
 import org.apache.logging.log4j.Level;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.core.LogEvent;
@@ -13,18 +14,24 @@ import org.apache.logging.log4j.core.config.Property;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.URI;
 import java.net.URLEncoder;
+import java.net.http.HttpClient;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.HexFormat;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentLinkedQueue;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** Tokens never reach the logs, even with every wschat and Netty logger at the most verbose level. */
 class TokenLoggingTest {
@@ -46,6 +53,9 @@ class TokenLoggingTest {
         }
     };
     private ChatServer server;
+
+    @TempDir
+    Path dir;
 
     @BeforeEach
     void captureEverything() {
@@ -106,5 +116,24 @@ class TokenLoggingTest {
             String signature = token.substring(token.lastIndexOf('.') + 1);
             assertThat(logged).noneMatch(line -> line.contains(token) || line.contains(signature));
         }
+    }
+
+    @Test
+    void aTokenSentInPlainTextToTheTlsPortIsNotDumpedIntoTheLog() throws Exception {
+        TestCertificates tls = TestCertificates.generate(dir);
+        server = new ChatServer(ServerConfig.builder().host("127.0.0.1").port(0).drainTimeout(Duration.ofSeconds(2))
+                .jwtSecret(TestTokens.SECRET).tlsCertFile(tls.cert()).tlsKeyFile(tls.key()).build()).start();
+        String token = TestTokens.hs256("alice", "Alice", Duration.ofMinutes(5));
+        String plainUrl = "http://127.0.0.1:" + server.port() + "/ws?token=" + token;
+        assertThatThrownBy(() -> HandshakeClient.get(HttpClient.newHttpClient(), URI.create(plainUrl)))
+                .isInstanceOf(IOException.class);
+        assertThatThrownBy(() -> HandshakeClient.connect(URI.create("ws://127.0.0.1:" + server.port() + "/ws"),
+                Map.of("Authorization", "Bearer " + token))).isInstanceOf(IOException.class);
+        server.stop();
+
+        assertThat(logged).as("the failed TLS was logged").anyMatch(line -> line.contains("NotSslRecordException"));
+        String signature = token.substring(token.lastIndexOf('.') + 1);
+        String hexSignature = HexFormat.of().formatHex(signature.getBytes(StandardCharsets.US_ASCII));
+        assertThat(logged).noneMatch(line -> line.contains(signature) || line.toLowerCase().contains(hexSignature));
     }
 }
