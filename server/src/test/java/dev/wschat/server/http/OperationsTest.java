@@ -1,0 +1,129 @@
+package dev.wschat.server.http;
+
+import dev.wschat.protocol.CloseCodes;
+import dev.wschat.server.ChatServer;
+import dev.wschat.server.ServerConfig;
+import dev.wschat.server.auth.HandshakeClient;
+import dev.wschat.server.metrics.ServerMetrics;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** {@code /health}, {@code /ready} and {@code /metrics} as a load balancer and Prometheus see them, through a drain. */
+class OperationsTest {
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(HandshakeClient.TIMEOUT).build();
+    private ChatServer server;
+
+    @AfterEach
+    void tearDown() {
+        if (server != null) {
+            server.stop();
+        }
+    }
+
+    private void start(ServerConfig.Builder config) throws InterruptedException {
+        server = new ChatServer(config.host("127.0.0.1").port(0).drainTimeout(Duration.ofSeconds(2)).build()).start();
+    }
+
+    private HttpResponse<String> get(String path) throws Exception {
+        return HandshakeClient.get(http, URI.create("http://127.0.0.1:" + server.port() + path));
+    }
+
+    private URI ws() {
+        return URI.create("ws://127.0.0.1:" + server.port() + "/ws");
+    }
+
+    /** Every sample of /metrics by name with labels, e.g. {@code wschat_rooms} or {@code x{reason="a"}}. */
+    private Map<String, Double> metrics() throws Exception {
+        HttpResponse<String> response = get("/metrics");
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(response.headers().firstValue("Content-Type")).hasValueSatisfying(t -> assertThat(t).startsWith("text/plain"));
+        Map<String, Double> samples = new HashMap<>();
+        for (String line : response.body().split("\n")) {
+            if (!line.isBlank() && !line.startsWith("#")) {
+                int space = line.lastIndexOf(' ');
+                samples.put(line.substring(0, space).replace(",}", "}"), Double.parseDouble(line.substring(space + 1)));
+            }
+        }
+        return samples;
+    }
+
+    @Test
+    void healthAndReadyAnswer200WhileServing() throws Exception {
+        start(ServerConfig.builder());
+        HttpResponse<String> health = get("/health");
+        assertThat(health.statusCode()).isEqualTo(200);
+        assertThat(health.body()).isEqualTo("ok\n");
+        HttpResponse<String> ready = get("/ready");
+        assertThat(ready.statusCode()).isEqualTo(200);
+        assertThat(ready.body()).isEqualTo("ready\n");
+    }
+
+    @Test
+    void metricsCoverConnectionsRoomsTrafficRejectionsJvmAndEventLoops() throws Exception {
+        start(ServerConfig.builder());
+        try (HandshakeClient client = HandshakeClient.connect(ws(), Map.of())) {
+            client.welcome();
+            client.send("{\"type\":\"chat\",\"room\":\"lobby\",\"content\":\"hello\"}");
+            client.next("chat");
+            Map<String, Double> m = metrics();
+            assertThat(m.get("wschat_connections")).isEqualTo(1.0);
+            assertThat(m.get("wschat_connections_opened_total")).isEqualTo(1.0);
+            assertThat(m.get("wschat_rooms")).isEqualTo(1.0);
+            assertThat(m.get("wschat_messages_in_total")).isEqualTo(1.0);
+            assertThat(m.get("wschat_bytes_in_bytes_total")).isGreaterThan(0.0);
+            assertThat(m.get("wschat_deliveries_out_total")).isGreaterThanOrEqualTo(1.0);
+            assertThat(m.get("wschat_socket_bytes_in_bytes_total")).isGreaterThan(m.get("wschat_bytes_in_bytes_total"));
+            assertThat(m.get("wschat_socket_bytes_out_bytes_total")).isGreaterThan(0.0);
+            assertThat(m.get("wschat_ready")).isEqualTo(1.0);
+            assertThat(m).containsKey("wschat_eventloop_pending_tasks");
+            for (ServerMetrics.Reason reason : ServerMetrics.Reason.values()) {
+                assertThat(m).containsKey("wschat_rejections_total{reason=\"" + reason.tag() + "\"}");
+            }
+            assertThat(m.keySet()).anyMatch(k -> k.startsWith("jvm_memory_used_bytes{"));
+            assertThat(m.keySet()).anyMatch(k -> k.startsWith("jvm_gc_"));
+            assertThat(m.keySet()).anyMatch(k -> k.startsWith("jvm_threads_live_threads"));
+        }
+    }
+
+    @Test
+    void drainingTurnsReady503AtOnceAndRefusesNewConnections() throws Exception {
+        start(ServerConfig.builder().unreadyDelay(Duration.ofSeconds(3)));
+        HandshakeClient member = HandshakeClient.connect(ws(), Map.of());
+        member.welcome();
+
+        CompletableFuture<Void> stopping = CompletableFuture.runAsync(server::stop);
+        HttpResponse<String> ready = get("/ready");
+        long deadline = System.nanoTime() + HandshakeClient.TIMEOUT.toNanos();
+        while (ready.statusCode() == 200 && System.nanoTime() < deadline) {
+            // stop() runs on another thread; /ready turns 503 as its first step.
+            ready = get("/ready");
+        }
+        assertThat(ready.statusCode()).isEqualTo(503);
+        assertThat(ready.body()).isEqualTo("draining\n");
+        assertThat(ready.headers().firstValue("Retry-After")).isPresent();
+        assertThat(get("/health").statusCode()).as("still alive while draining").isEqualTo(200);
+        assertThat(HandshakeClient.refusedStatus(ws(), Map.of())).isEqualTo(503);
+        assertThat(metrics().get("wschat_ready")).isZero();
+
+        // The connected client is still served until the drain closes it with 1001.
+        member.send("{\"type\":\"chat\",\"room\":\"lobby\",\"content\":\"still here\"}");
+        assertThat(member.next("chat").get("message").getAsString()).isEqualTo("still here");
+        assertThat(member.awaitClose().code()).isEqualTo(CloseCodes.GOING_AWAY);
+        stopping.get(HandshakeClient.TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+        assertThatThrownBy(() -> get("/health")).isInstanceOf(IOException.class);
+        member.close();
+    }
+}
