@@ -125,8 +125,8 @@ public final class ChatServer {
             shutdownGroups();
             throw e;
         }
-        LOG.info("wschat listening on ws://{}:{}/ (transport {}, {} worker threads)", config.host(), port(),
-                transport, workers);
+        LOG.info("wschat listening on {}://{}:{}/ (transport {}, {} worker threads)", tls != null ? "wss" : "ws",
+                config.host(), port(), transport, workers);
         if (tls != null || authenticator != null || !config.allowedOrigins().isEmpty()) {
             LOG.info("wschat security: tls {}, token algorithms {}, allowed origins {}", tls != null ? "on" : "off",
                     authenticator != null ? authenticator.algorithms() : "none (authentication off)",

@@ -20,7 +20,7 @@ import java.util.regex.Pattern;
 
 /** The real server JAR run as a separate process, for tests of what only a process shows (signals, exit codes). */
 public final class ServerProcess implements AutoCloseable {
-    private static final Pattern LISTENING = Pattern.compile("listening on ws://[^:]+:(\\d+)/");
+    private static final Pattern LISTENING = Pattern.compile("listening on wss?://[^:]+:(\\d+)/");
 
     private final Process process;
     private final List<String> output = new CopyOnWriteArrayList<>();
