@@ -16,23 +16,28 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.util.AttributeKey;
+import io.netty.util.ReferenceCountUtil;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 
 import java.nio.charset.StandardCharsets;
 import java.util.Objects;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.RejectedExecutionException;
 
 /**
  * Checks each WebSocket upgrade request before the handshake: an origin not on the allow-list gets HTTP 403;
- * with authentication on, the token is verified and the result kept on the channel for
- * {@link AuthSessionHandler}, which closes an unauthenticated connection with 4001 once the handshake completed
- * (the close code a browser can observe, as in the tutorial). Other requests pass untouched.
+ * with authentication on, the token is verified off the event loop (reading stops meanwhile) and the result
+ * kept on the channel for {@link AuthSessionHandler}, which closes an unauthenticated connection with 4001 once
+ * the handshake completed (the close code a browser can observe, as in the tutorial). Other requests pass
+ * untouched.
  */
 @ChannelHandler.Sharable
 public final class HandshakeGuard extends ChannelInboundHandlerAdapter {
     private static final Logger LOG = LogManager.getLogger(HandshakeGuard.class);
     /** Why the last handshake of a channel failed authentication; safe to log. */
     static final AttributeKey<String> FAILURE = AttributeKey.valueOf("wschat.authFailure");
+    private static final AttributeKey<Boolean> VERIFYING = AttributeKey.valueOf("wschat.verifying");
     private static final String LEGACY_ORIGIN = "Sec-WebSocket-Origin";
     private static final int MAX_LOGGED_ORIGIN = 100;
 
@@ -58,6 +63,13 @@ public final class HandshakeGuard extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (ctx.channel().attr(VERIFYING).get() != null) {
+            // A client waits for the 101 before sending anything; bytes pipelined behind the upgrade are abuse.
+            LOG.debug("[{}] sent data while its token was being verified; closing", ctx.channel().id());
+            ReferenceCountUtil.release(msg);
+            ctx.close();
+            return;
+        }
         if (!(msg instanceof FullHttpRequest request) || !HttpRequestHandler.isUpgrade(request)) {
             ctx.fireChannelRead(msg);
             return;
@@ -70,28 +82,53 @@ public final class HandshakeGuard extends ChannelInboundHandlerAdapter {
             refuse(ctx);
             return;
         }
-        if (authenticator != null) {
-            authenticate(ctx, request);
+        if (authenticator == null) {
+            ctx.fireChannelRead(request);
+            return;
         }
+        String token = Tokens.find(request, cookie);
+        Tokens.stripFromUri(request);
+        request.headers().remove(HttpHeaderNames.AUTHORIZATION);
+        ctx.channel().attr(VERIFYING).set(Boolean.TRUE);
+        ctx.channel().config().setAutoRead(false);
+        authenticator.verifyAsync(token).whenComplete((identity, error) -> {
+            try {
+                ctx.executor().execute(() -> verified(ctx, request, identity, error));
+            } catch (RejectedExecutionException e) {
+                // The event loop is shutting down; the connection goes with it.
+                request.release();
+            }
+        });
+    }
+
+    private void verified(ChannelHandlerContext ctx, FullHttpRequest request, Identity identity, Throwable error) {
+        ctx.channel().attr(VERIFYING).set(null);
+        if (!ctx.channel().isActive()) {
+            request.release();
+            return;
+        }
+        ctx.channel().config().setAutoRead(true);
+        Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+        if (cause instanceof RejectedExecutionException) {
+            LOG.warn("[{}] {} token verifications already queued; answering 503", ctx.channel().id(),
+                    JwtAuthenticator.MAX_QUEUED_VERIFICATIONS);
+            request.release();
+            refuse(ctx, HttpResponseStatus.SERVICE_UNAVAILABLE, "Server busy, retry shortly\n");
+            return;
+        }
+        ctx.channel().attr(Identity.KEY).set(identity);
+        ctx.channel().attr(FAILURE).set(cause == null ? null
+                : cause instanceof AuthenticationException ? cause.getMessage() : cause.getClass().getSimpleName());
         ctx.fireChannelRead(request);
     }
 
-    private void authenticate(ChannelHandlerContext ctx, FullHttpRequest request) {
-        try {
-            Identity identity = authenticator.verify(Tokens.find(request, cookie));
-            ctx.channel().attr(Identity.KEY).set(identity);
-            ctx.channel().attr(FAILURE).set(null);
-        } catch (AuthenticationException e) {
-            ctx.channel().attr(Identity.KEY).set(null);
-            ctx.channel().attr(FAILURE).set(e.getMessage());
-        }
-        Tokens.stripFromUri(request);
-        request.headers().remove(HttpHeaderNames.AUTHORIZATION);
+    private static void refuse(ChannelHandlerContext ctx) {
+        refuse(ctx, HttpResponseStatus.FORBIDDEN, "Origin not allowed\n");
     }
 
-    private static void refuse(ChannelHandlerContext ctx) {
-        FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.FORBIDDEN,
-                Unpooled.copiedBuffer("Origin not allowed\n", StandardCharsets.UTF_8));
+    private static void refuse(ChannelHandlerContext ctx, HttpResponseStatus status, String body) {
+        FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status,
+                Unpooled.copiedBuffer(body, StandardCharsets.UTF_8));
         response.headers()
                 .set(HttpHeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8")
                 .set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);

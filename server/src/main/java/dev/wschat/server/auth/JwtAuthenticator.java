@@ -27,16 +27,28 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Verifies signed JWTs with Nimbus JOSE+JWT: HS256 with the shared secret, RS256 and ES256 with the
  * configured public keys, then {@code exp} (required), {@code nbf}, and the issuer and audience when set.
  * Only the algorithms of the configured keys are accepted, so a token cannot pick its own ({@code none},
- * or HS256 keyed with a public key). Thread-safe; verification is pure computation and does not block.
+ * or HS256 keyed with a public key). Thread-safe. Verification is pure computation but not cheap (an ES256
+ * signature costs about a millisecond of CPU), so {@link #verifyAsync} runs it on a small pool of its own,
+ * keeping the event loops free for chat traffic during a reconnect storm.
  */
 public final class JwtAuthenticator {
     /** Longest token accepted, in characters; longer ones are refused before parsing. */
     public static final int MAX_TOKEN_LENGTH = 8_192;
+    /** Verifications that may wait for a thread; past it a handshake is answered 503. */
+    public static final int MAX_QUEUED_VERIFICATIONS = 4_096;
+    /** Threads verifying tokens: half the processors, at least one, so chat traffic keeps the rest. */
+    public static final int VERIFIER_THREADS = Math.max(1, Runtime.getRuntime().availableProcessors() / 2);
 
     private enum Alg {
         HS256(JWSAlgorithm.HS256), RS256(JWSAlgorithm.RS256), ES256(JWSAlgorithm.ES256);
@@ -51,6 +63,7 @@ public final class JwtAuthenticator {
     private final DefaultJWTProcessor<SecurityContext> processor = new DefaultJWTProcessor<>();
     private final Map<Alg, List<Key>> keys = new EnumMap<>(Alg.class);
     private final String nameClaim;
+    private final ThreadPoolExecutor verifiers;
 
     private JwtAuthenticator(ServerConfig config) {
         if (config.jwtSecret() != null) {
@@ -78,6 +91,15 @@ public final class JwtAuthenticator {
         claims.setMaxClockSkew(Math.toIntExact(config.jwtClockSkew().toSeconds()));
         processor.setJWTClaimsSetVerifier(claims);
         this.nameClaim = config.jwtNameClaim();
+        AtomicInteger threadCount = new AtomicInteger();
+        this.verifiers = new ThreadPoolExecutor(VERIFIER_THREADS, VERIFIER_THREADS, 30, TimeUnit.SECONDS,
+                new ArrayBlockingQueue<>(MAX_QUEUED_VERIFICATIONS), r -> {
+                    Thread t = new Thread(r, "wschat-jwt-" + threadCount.incrementAndGet());
+                    t.setDaemon(true);
+                    return t;
+                }, new ThreadPoolExecutor.AbortPolicy());
+        // Idle threads end by themselves, so nothing needs shutting down when the server stops.
+        verifiers.allowCoreThreadTimeOut(true);
     }
 
     /**
@@ -110,6 +132,29 @@ public final class JwtAuthenticator {
     /** The algorithms accepted, e.g. {@code [HS256, ES256]}. */
     public List<String> algorithms() {
         return keys.keySet().stream().map(Enum::name).toList();
+    }
+
+    /**
+     * Verifies a token on the verification pool.
+     *
+     * @param token the compact JWT, or {@code null}
+     * @return completes with the identity, or with an {@link AuthenticationException} when the token is refused,
+     *         or a {@link RejectedExecutionException} when {@link #MAX_QUEUED_VERIFICATIONS} are already waiting
+     */
+    public CompletableFuture<Identity> verifyAsync(String token) {
+        CompletableFuture<Identity> result = new CompletableFuture<>();
+        try {
+            verifiers.execute(() -> {
+                try {
+                    result.complete(verify(token));
+                } catch (AuthenticationException | RuntimeException e) {
+                    result.completeExceptionally(e);
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            result.completeExceptionally(e);
+        }
+        return result;
     }
 
     /**

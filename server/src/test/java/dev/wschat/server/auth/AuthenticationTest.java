@@ -246,4 +246,21 @@ class AuthenticationTest {
         assertThat(dm.get("message").getAsString()).isEqualTo("still there?");
         assertThat(dm.getAsJsonObject("from").get("id").getAsString()).isEqualTo("jack");
     }
+
+    @Test
+    void requestsPipelinedBehindAnUpgradeWhileItsTokenIsVerifiedCloseTheConnection() throws Exception {
+        // Verification runs off the event loop; nothing may slip past the handshake meanwhile.
+        start(hs256());
+        String token = TestTokens.hs256("kim", "Kim", Duration.ofMinutes(5));
+        String requests = "GET /ws?token=" + token + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: Upgrade\r\n"
+                + "Upgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n"
+                + "GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+        try (java.net.Socket socket = new java.net.Socket("127.0.0.1", server.port())) {
+            socket.setSoTimeout((int) HandshakeClient.TIMEOUT.toMillis());
+            socket.getOutputStream().write(requests.getBytes(StandardCharsets.US_ASCII));
+            socket.getOutputStream().flush();
+            String answer = new String(socket.getInputStream().readAllBytes(), StandardCharsets.US_ASCII);
+            assertThat(answer).as("closed without an upgrade").doesNotContain("101");
+        }
+    }
 }
