@@ -149,6 +149,14 @@ class AuthenticationTest {
     }
 
     @Test
+    void tokenNotYetValidIsClosed4001() throws Exception {
+        start(hs256());
+        JWTClaimsSet early = TestTokens.claims("alice-42", "Alice", Duration.ofMinutes(10))
+                .notBeforeTime(new Date(System.currentTimeMillis() + 5 * 60_000)).build();
+        assertUnauthorized(connect(withToken(TestTokens.hs256(TestTokens.SECRET, early))));
+    }
+
+    @Test
     void tokenWithoutExpiryOrSubjectIsClosed4001() throws Exception {
         start(hs256());
         String noExp = TestTokens.hs256(TestTokens.SECRET, new JWTClaimsSet.Builder().subject("alice").build());
