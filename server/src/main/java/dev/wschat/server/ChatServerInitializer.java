@@ -49,6 +49,13 @@ final class ChatServerInitializer extends ChannelInitializer<SocketChannel> {
     private final HandshakeGuard handshakeGuard;
     private final ByteCounter byteCounter;
 
+    /** A plain-TCP pipeline without authentication (the conformance test's echo server uses this). */
+    ChatServerInitializer(ServerConfig config, ChatService service, JsonCodec codec,
+                          HttpRequestHandler httpHandler, ChannelGroup allChannels, ServerMetrics metrics) {
+        this(config, service, codec, httpHandler, allChannels, metrics, null, null);
+    }
+
+    /** The pipeline with TLS when {@code tls} is set and token authentication when {@code authenticator} is. */
     ChatServerInitializer(ServerConfig config, ChatService service, JsonCodec codec,
                           HttpRequestHandler httpHandler, ChannelGroup allChannels, ServerMetrics metrics,
                           SslContext tls, JwtAuthenticator authenticator) {
