@@ -5,6 +5,7 @@ import com.nimbusds.jwt.JWTClaimsSet;
 import dev.wschat.protocol.CloseCodes;
 import dev.wschat.server.ChatServer;
 import dev.wschat.server.ServerConfig;
+import dev.wschat.server.TestClient;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -89,6 +90,19 @@ class AuthenticationTest {
         JsonObject welcome = connect(withToken(TestTokens.hs256("alice-42", "Alice", Duration.ofMinutes(5)))).welcome();
         assertThat(welcome.get("clientId").getAsString()).isEqualTo("alice-42");
         assertThat(welcome.get("username").getAsString()).isEqualTo("Alice");
+    }
+
+    @Test
+    void theTutorialsClientConnectsAtTheRootWithATokenInTheQuery() throws Exception {
+        start(hs256());
+        String token = TestTokens.hs256("alice-42", "Alice", Duration.ofMinutes(5));
+        URI root = URI.create("ws://127.0.0.1:" + server.port() + "?token=" + token);
+        try (TestClient tutorial = TestClient.tutorial(root);
+             TestClient anonymous = TestClient.tutorial(URI.create("ws://127.0.0.1:" + server.port() + "/"))) {
+            assertThat(TestClient.str(tutorial.next(), "message")).isEqualTo("Welcome! You are connected as Alice");
+            assertThat(anonymous.awaitCloseCode()).isEqualTo(CloseCodes.UNAUTHORIZED);
+            assertThat(anonymous.closeReason()).isEqualTo("Unauthorized");
+        }
     }
 
     @Test
