@@ -20,6 +20,7 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.ServerChannel;
+import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.epoll.Epoll;
@@ -107,6 +108,9 @@ public final class ChatServer {
                 .option(ChannelOption.SO_BACKLOG, 4_096)
                 .option(ChannelOption.SO_REUSEADDR, true)
                 .childOption(ChannelOption.TCP_NODELAY, true)
+                // The high water mark is the per-connection cap on queued bytes: SlowConsumerHandler cuts off past it.
+                .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(
+                        Math.min(32 * 1024, config.maxQueuedBytes() / 2), config.maxQueuedBytes()))
                 .childHandler(new ChatServerInitializer(config, service, codec,
                         new HttpRequestHandler(new StaticFiles(), metrics), allChannels, metrics));
         try {

@@ -5,6 +5,12 @@ import dev.wschat.protocol.JsonCodec;
 import dev.wschat.server.chat.ChatFrameHandler;
 import dev.wschat.server.chat.ChatService;
 import dev.wschat.server.http.HttpRequestHandler;
+import dev.wschat.server.limits.ConnectionLimitHandler;
+import dev.wschat.server.limits.FrameLimitHandler;
+import dev.wschat.server.limits.HandshakeTimeoutHandler;
+import dev.wschat.server.limits.HeartbeatHandler;
+import dev.wschat.server.limits.RateLimitHandler;
+import dev.wschat.server.limits.SlowConsumerHandler;
 import dev.wschat.server.metrics.ServerMetrics;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
@@ -27,8 +33,6 @@ final class ChatServerInitializer extends ChannelInitializer<SocketChannel> {
     static final int MAX_HEADER_BYTES = 8_192;
     /** Largest HTTP request body, in bytes (the server serves GETs; upgrades carry none). */
     static final int MAX_HTTP_CONTENT_BYTES = 8_192;
-    /** Time a WebSocket handshake may take once its request arrived. */
-    static final long HANDSHAKE_TIMEOUT_MILLIS = 10_000;
 
     private final ServerConfig config;
     private final ChatService service;
@@ -37,6 +41,8 @@ final class ChatServerInitializer extends ChannelInitializer<SocketChannel> {
     private final ChannelGroup allChannels;
     private final ServerMetrics metrics;
     private final WebSocketServerProtocolConfig wsConfig;
+    private final ConnectionLimitHandler connectionLimit;
+    private final FrameLimitHandler frameLimits;
 
     ChatServerInitializer(ServerConfig config, ChatService service, JsonCodec codec,
                           HttpRequestHandler httpHandler, ChannelGroup allChannels, ServerMetrics metrics) {
@@ -47,6 +53,8 @@ final class ChatServerInitializer extends ChannelInitializer<SocketChannel> {
         this.allChannels = Objects.requireNonNull(allChannels, "allChannels");
         this.metrics = Objects.requireNonNull(metrics, "metrics");
         this.wsConfig = webSocketConfig(config);
+        this.connectionLimit = new ConnectionLimitHandler(config, metrics);
+        this.frameLimits = new FrameLimitHandler(metrics);
     }
 
     /** The WebSocket settings of the real pipeline, shared with the conformance test's echo server. */
@@ -56,14 +64,16 @@ final class ChatServerInitializer extends ChannelInitializer<SocketChannel> {
                 .websocketPath("/")
                 .checkStartsWith(true)
                 .subprotocols(Dialect.V2_SUBPROTOCOL)
-                .handshakeTimeoutMillis(HANDSHAKE_TIMEOUT_MILLIS)
+                .handshakeTimeoutMillis(config.handshakeTimeout().toMillis())
                 .decoderConfig(WebSocketDecoderConfig.newBuilder()
                         .maxFramePayloadLength(config.maxMessageBytes())
                         .expectMaskedFrames(true)
                         .allowMaskMismatch(false)
                         .allowExtensions(false)
                         .withUTF8Validator(true)
-                        .closeOnProtocolViolation(true)
+                        // FrameLimitHandler writes the close frame with the violation's code: Netty's own
+                        // (an empty buffer, then close) lets WebSocketServerProtocolHandler send 1000 first.
+                        .closeOnProtocolViolation(false)
                         .build())
                 .build();
     }
@@ -74,9 +84,15 @@ final class ChatServerInitializer extends ChannelInitializer<SocketChannel> {
         ChannelPipeline p = ch.pipeline();
         p.addLast("http-codec", new HttpServerCodec(MAX_INITIAL_LINE_BYTES, MAX_HEADER_BYTES, MAX_HEADER_BYTES));
         p.addLast("http-aggregator", new HttpObjectAggregator(MAX_HTTP_CONTENT_BYTES));
+        p.addLast("handshake-timeout", new HandshakeTimeoutHandler(config.handshakeTimeout(), metrics));
+        p.addLast("connection-limit", connectionLimit);
         p.addLast("http-handler", httpHandler);
         p.addLast("websocket", new WebSocketServerProtocolHandler(wsConfig));
         p.addLast("ws-aggregator", new WebSocketFrameAggregator(config.maxMessageBytes()));
+        p.addLast("ws-limits", frameLimits);
+        p.addLast("heartbeat", new HeartbeatHandler(config.pingInterval(), metrics));
+        p.addLast("rate-limit", new RateLimitHandler(config, service, metrics));
         p.addLast("chat", new ChatFrameHandler(service, codec, metrics));
+        p.addLast("slow-consumer", new SlowConsumerHandler(metrics));
     }
 }

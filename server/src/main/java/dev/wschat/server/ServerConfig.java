@@ -23,6 +23,26 @@ public final class ServerConfig {
     public static final Duration DEFAULT_DRAIN_TIMEOUT = Duration.ofSeconds(10);
     /** Default number of members past which a room stops announcing joins and leaves to everyone. */
     public static final int DEFAULT_ANNOUNCE_LIMIT = 1_000;
+    /** Default most WebSocket connections held at once; past it the handshake gets HTTP 503. */
+    public static final int DEFAULT_MAX_CONNECTIONS = 10_000;
+    /** Default most WebSocket connections from one IP address; past it the handshake gets HTTP 503. */
+    public static final int DEFAULT_MAX_CONNECTIONS_PER_ADDRESS = 1_000;
+    /** Default new WebSocket connections per second one IP address may open (token bucket refill). */
+    public static final int DEFAULT_CONNECTION_RATE = 20;
+    /** Default burst of new WebSocket connections from one IP address (token bucket size). */
+    public static final int DEFAULT_CONNECTION_BURST = 100;
+    /** Default time a connection has to send a complete HTTP request or WebSocket handshake. */
+    public static final Duration DEFAULT_HANDSHAKE_TIMEOUT = Duration.ofSeconds(10);
+    /** Default messages per second one connection may send (token bucket refill). */
+    public static final int DEFAULT_MESSAGE_RATE = 20;
+    /** Default burst of messages one connection may send (token bucket size). */
+    public static final int DEFAULT_MESSAGE_BURST = 40;
+    /** Default number of rate-limited messages in a row after which the connection is closed 1008. */
+    public static final int DEFAULT_RATE_LIMIT_STRIKES = 50;
+    /** Default cap on bytes queued for one slow reader before it is cut off with close 4008. */
+    public static final int DEFAULT_MAX_QUEUED_BYTES = 1024 * 1024;
+    /** Default idle time after which the server pings a connection; silent for two intervals closes it. */
+    public static final Duration DEFAULT_PING_INTERVAL = Duration.ofSeconds(30);
 
     private final String host;
     private final int port;
@@ -33,6 +53,16 @@ public final class ServerConfig {
     private final int announceLimit;
     private final Duration drainTimeout;
     private final boolean preferNative;
+    private final int maxConnections;
+    private final int maxConnectionsPerAddress;
+    private final int connectionRate;
+    private final int connectionBurst;
+    private final Duration handshakeTimeout;
+    private final int messageRate;
+    private final int messageBurst;
+    private final int rateLimitStrikes;
+    private final int maxQueuedBytes;
+    private final Duration pingInterval;
 
     private ServerConfig(Builder b) {
         this.host = b.host;
@@ -44,6 +74,16 @@ public final class ServerConfig {
         this.announceLimit = b.announceLimit;
         this.drainTimeout = b.drainTimeout;
         this.preferNative = b.preferNative;
+        this.maxConnections = b.maxConnections;
+        this.maxConnectionsPerAddress = b.maxConnectionsPerAddress;
+        this.connectionRate = b.connectionRate;
+        this.connectionBurst = b.connectionBurst;
+        this.handshakeTimeout = b.handshakeTimeout;
+        this.messageRate = b.messageRate;
+        this.messageBurst = b.messageBurst;
+        this.rateLimitStrikes = b.rateLimitStrikes;
+        this.maxQueuedBytes = b.maxQueuedBytes;
+        this.pingInterval = b.pingInterval;
     }
 
     /** A builder holding the defaults. */
@@ -63,6 +103,16 @@ public final class ServerConfig {
         b.announceLimit = announceLimit;
         b.drainTimeout = drainTimeout;
         b.preferNative = preferNative;
+        b.maxConnections = maxConnections;
+        b.maxConnectionsPerAddress = maxConnectionsPerAddress;
+        b.connectionRate = connectionRate;
+        b.connectionBurst = connectionBurst;
+        b.handshakeTimeout = handshakeTimeout;
+        b.messageRate = messageRate;
+        b.messageBurst = messageBurst;
+        b.rateLimitStrikes = rateLimitStrikes;
+        b.maxQueuedBytes = maxQueuedBytes;
+        b.pingInterval = pingInterval;
         return b;
     }
 
@@ -111,6 +161,56 @@ public final class ServerConfig {
         return preferNative;
     }
 
+    /** Most WebSocket connections held at once; 0 means no limit. */
+    public int maxConnections() {
+        return maxConnections;
+    }
+
+    /** Most WebSocket connections from one IP address; 0 means no limit. */
+    public int maxConnectionsPerAddress() {
+        return maxConnectionsPerAddress;
+    }
+
+    /** New WebSocket connections per second one IP address may open; 0 means no limit. */
+    public int connectionRate() {
+        return connectionRate;
+    }
+
+    /** Burst of new WebSocket connections one IP address may open at once. */
+    public int connectionBurst() {
+        return connectionBurst;
+    }
+
+    /** Time a connection has to complete its HTTP request or WebSocket handshake. */
+    public Duration handshakeTimeout() {
+        return handshakeTimeout;
+    }
+
+    /** Messages per second one connection may send; 0 means no limit. */
+    public int messageRate() {
+        return messageRate;
+    }
+
+    /** Burst of messages one connection may send at once. */
+    public int messageBurst() {
+        return messageBurst;
+    }
+
+    /** Rate-limited messages in a row after which the connection is closed 1008. */
+    public int rateLimitStrikes() {
+        return rateLimitStrikes;
+    }
+
+    /** Bytes that may be queued for one connection before it is cut off as a slow consumer. */
+    public int maxQueuedBytes() {
+        return maxQueuedBytes;
+    }
+
+    /** Idle time after which a connection is pinged; {@link Duration#ZERO} turns heartbeats off. */
+    public Duration pingInterval() {
+        return pingInterval;
+    }
+
     /**
      * Checks every setting.
      *
@@ -146,7 +246,27 @@ public final class ServerConfig {
         if (drainTimeout == null || drainTimeout.isNegative() || drainTimeout.isZero()) {
             throw new IllegalArgumentException("drainTimeout must be positive: " + drainTimeout);
         }
+        requireAtLeast("maxConnections", maxConnections, 0);
+        requireAtLeast("maxConnectionsPerAddress", maxConnectionsPerAddress, 0);
+        requireAtLeast("connectionRate", connectionRate, 0);
+        requireAtLeast("connectionBurst", connectionBurst, 1);
+        if (handshakeTimeout == null || handshakeTimeout.isNegative() || handshakeTimeout.isZero()) {
+            throw new IllegalArgumentException("handshakeTimeout must be positive: " + handshakeTimeout);
+        }
+        requireAtLeast("messageRate", messageRate, 0);
+        requireAtLeast("messageBurst", messageBurst, 1);
+        requireAtLeast("rateLimitStrikes", rateLimitStrikes, 1);
+        requireAtLeast("maxQueuedBytes", maxQueuedBytes, 64 * 1024);
+        if (pingInterval == null || pingInterval.isNegative()) {
+            throw new IllegalArgumentException("pingInterval must be 0 (off) or positive: " + pingInterval);
+        }
         return this;
+    }
+
+    private static void requireAtLeast(String name, int value, int min) {
+        if (value < min) {
+            throw new IllegalArgumentException(name + " must be at least " + min + ": " + value);
+        }
     }
 
     /**
@@ -196,6 +316,16 @@ public final class ServerConfig {
                 case "--max-rooms" -> b.maxRoomsPerConnection(parseInt(name, value));
                 case "--announce-limit" -> b.announceLimit(parseInt(name, value));
                 case "--drain-timeout" -> b.drainTimeout(Duration.ofMillis(parseInt(name, value)));
+                case "--max-connections" -> b.maxConnections(parseInt(name, value));
+                case "--max-connections-per-address" -> b.maxConnectionsPerAddress(parseInt(name, value));
+                case "--connection-rate" -> b.connectionRate(parseInt(name, value));
+                case "--connection-burst" -> b.connectionBurst(parseInt(name, value));
+                case "--handshake-timeout" -> b.handshakeTimeout(Duration.ofMillis(parseInt(name, value)));
+                case "--message-rate" -> b.messageRate(parseInt(name, value));
+                case "--message-burst" -> b.messageBurst(parseInt(name, value));
+                case "--rate-limit-strikes" -> b.rateLimitStrikes(parseInt(name, value));
+                case "--max-queued-bytes" -> b.maxQueuedBytes(parseInt(name, value));
+                case "--ping-interval" -> b.pingInterval(Duration.ofMillis(parseInt(name, value)));
                 default -> throw new IllegalStateException("unhandled option " + name);
             }
         }
@@ -203,7 +333,10 @@ public final class ServerConfig {
     }
 
     private static final List<String> OPTIONS = List.of("--host", "--port", "--threads", "--max-message-bytes",
-            "--max-content-length", "--max-rooms", "--announce-limit", "--drain-timeout");
+            "--max-content-length", "--max-rooms", "--announce-limit", "--drain-timeout",
+            "--max-connections", "--max-connections-per-address", "--connection-rate", "--connection-burst",
+            "--handshake-timeout", "--message-rate", "--message-burst", "--rate-limit-strikes", "--max-queued-bytes",
+            "--ping-interval");
 
     /** The text of {@code --help}. */
     public static String usage() {
@@ -224,6 +357,25 @@ public final class ServerConfig {
                 + DEFAULT_ANNOUNCE_LIMIT + "]");
         lines.add("  --drain-timeout MS          time to flush and close connections on SIGTERM ["
                 + DEFAULT_DRAIN_TIMEOUT.toMillis() + "]");
+        lines.add("  --max-connections N         WebSocket connections held at once, 0 = no limit; past it HTTP 503 ["
+                + DEFAULT_MAX_CONNECTIONS + "]");
+        lines.add("  --max-connections-per-address N  WebSocket connections from one IP, 0 = no limit; HTTP 503 ["
+                + DEFAULT_MAX_CONNECTIONS_PER_ADDRESS + "]");
+        lines.add("  --connection-rate N         new WebSocket connections per second per IP, 0 = no limit; HTTP 503 ["
+                + DEFAULT_CONNECTION_RATE + "]");
+        lines.add("  --connection-burst N        burst of new WebSocket connections per IP ["
+                + DEFAULT_CONNECTION_BURST + "]");
+        lines.add("  --handshake-timeout MS      time to send a complete HTTP request or handshake ["
+                + DEFAULT_HANDSHAKE_TIMEOUT.toMillis() + "]");
+        lines.add("  --message-rate N            messages per second per connection, 0 = no limit; error rate_limited ["
+                + DEFAULT_MESSAGE_RATE + "]");
+        lines.add("  --message-burst N           burst of messages per connection [" + DEFAULT_MESSAGE_BURST + "]");
+        lines.add("  --rate-limit-strikes N      rate-limited messages in a row that close the connection 1008 ["
+                + DEFAULT_RATE_LIMIT_STRIKES + "]");
+        lines.add("  --max-queued-bytes N        bytes queued for a slow reader before close 4008 ["
+                + DEFAULT_MAX_QUEUED_BYTES + "]");
+        lines.add("  --ping-interval MS          ping connections idle this long, close after two, 0 = off ["
+                + DEFAULT_PING_INTERVAL.toMillis() + "]");
         lines.add("  --no-native                 use NIO even where the native epoll transport is available");
         lines.add("  --help                      print this text");
         return String.join(System.lineSeparator(), Collections.unmodifiableList(lines));
@@ -242,7 +394,12 @@ public final class ServerConfig {
         return "ServerConfig{host=" + host + ", port=" + port + ", workerThreads=" + workerThreads
                 + ", maxMessageBytes=" + maxMessageBytes + ", maxContentLength=" + maxContentLength
                 + ", maxRoomsPerConnection=" + maxRoomsPerConnection + ", announceLimit=" + announceLimit
-                + ", drainTimeout=" + drainTimeout + ", preferNative=" + preferNative + "}";
+                + ", drainTimeout=" + drainTimeout + ", preferNative=" + preferNative
+                + ", maxConnections=" + maxConnections + ", maxConnectionsPerAddress=" + maxConnectionsPerAddress
+                + ", connectionRate=" + connectionRate + ", connectionBurst=" + connectionBurst
+                + ", handshakeTimeout=" + handshakeTimeout + ", messageRate=" + messageRate
+                + ", messageBurst=" + messageBurst + ", rateLimitStrikes=" + rateLimitStrikes
+                + ", maxQueuedBytes=" + maxQueuedBytes + ", pingInterval=" + pingInterval + "}";
     }
 
     /** Collects settings; {@link #build()} validates them. */
@@ -256,6 +413,16 @@ public final class ServerConfig {
         private int announceLimit = DEFAULT_ANNOUNCE_LIMIT;
         private Duration drainTimeout = DEFAULT_DRAIN_TIMEOUT;
         private boolean preferNative = true;
+        private int maxConnections = DEFAULT_MAX_CONNECTIONS;
+        private int maxConnectionsPerAddress = DEFAULT_MAX_CONNECTIONS_PER_ADDRESS;
+        private int connectionRate = DEFAULT_CONNECTION_RATE;
+        private int connectionBurst = DEFAULT_CONNECTION_BURST;
+        private Duration handshakeTimeout = DEFAULT_HANDSHAKE_TIMEOUT;
+        private int messageRate = DEFAULT_MESSAGE_RATE;
+        private int messageBurst = DEFAULT_MESSAGE_BURST;
+        private int rateLimitStrikes = DEFAULT_RATE_LIMIT_STRIKES;
+        private int maxQueuedBytes = DEFAULT_MAX_QUEUED_BYTES;
+        private Duration pingInterval = DEFAULT_PING_INTERVAL;
 
         private Builder() {
         }
@@ -311,6 +478,66 @@ public final class ServerConfig {
         /** Sets whether to prefer the native transport. */
         public Builder preferNative(boolean preferNative) {
             this.preferNative = preferNative;
+            return this;
+        }
+
+        /** Sets the most WebSocket connections held at once (0 = no limit). */
+        public Builder maxConnections(int maxConnections) {
+            this.maxConnections = maxConnections;
+            return this;
+        }
+
+        /** Sets the most WebSocket connections from one IP address (0 = no limit). */
+        public Builder maxConnectionsPerAddress(int maxConnectionsPerAddress) {
+            this.maxConnectionsPerAddress = maxConnectionsPerAddress;
+            return this;
+        }
+
+        /** Sets the new WebSocket connections per second per IP address (0 = no limit). */
+        public Builder connectionRate(int connectionRate) {
+            this.connectionRate = connectionRate;
+            return this;
+        }
+
+        /** Sets the burst of new WebSocket connections per IP address. */
+        public Builder connectionBurst(int connectionBurst) {
+            this.connectionBurst = connectionBurst;
+            return this;
+        }
+
+        /** Sets the time to complete an HTTP request or WebSocket handshake. */
+        public Builder handshakeTimeout(Duration handshakeTimeout) {
+            this.handshakeTimeout = handshakeTimeout;
+            return this;
+        }
+
+        /** Sets the messages per second per connection (0 = no limit). */
+        public Builder messageRate(int messageRate) {
+            this.messageRate = messageRate;
+            return this;
+        }
+
+        /** Sets the burst of messages per connection. */
+        public Builder messageBurst(int messageBurst) {
+            this.messageBurst = messageBurst;
+            return this;
+        }
+
+        /** Sets the rate-limited messages in a row that close a connection 1008. */
+        public Builder rateLimitStrikes(int rateLimitStrikes) {
+            this.rateLimitStrikes = rateLimitStrikes;
+            return this;
+        }
+
+        /** Sets the cap on bytes queued for one connection. */
+        public Builder maxQueuedBytes(int maxQueuedBytes) {
+            this.maxQueuedBytes = maxQueuedBytes;
+            return this;
+        }
+
+        /** Sets the heartbeat interval ({@link Duration#ZERO} = off). */
+        public Builder pingInterval(Duration pingInterval) {
+            this.pingInterval = pingInterval;
             return this;
         }
 
