@@ -29,6 +29,7 @@ import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
+import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
@@ -160,6 +161,15 @@ public final class ChatServer {
         long deadline = System.nanoTime() + config.drainTimeout().toNanos();
         LOG.info("wschat draining {} connections", allChannels.size());
         serverChannel.close().awaitUninterruptibly();
+        service.drain();
+        // Each worker loop finishes the message it may be handling, which queues that message's deliveries on
+        // every member's loop, before any close frame is queued behind them: nothing accepted is cut off.
+        for (EventExecutor loop : workerGroup) {
+            if (!loop.inEventLoop()) {
+                loop.submit(() -> { }).awaitUninterruptibly(Math.max(0, deadline - System.nanoTime()),
+                        TimeUnit.NANOSECONDS);
+            }
+        }
         for (Channel ch : allChannels) {
             if (Session.of(ch) != null) {
                 // Queued behind everything already written to this channel, so those messages go first.

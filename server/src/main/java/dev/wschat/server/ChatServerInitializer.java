@@ -54,7 +54,7 @@ final class ChatServerInitializer extends ChannelInitializer<SocketChannel> {
         this.metrics = Objects.requireNonNull(metrics, "metrics");
         this.wsConfig = webSocketConfig(config);
         this.connectionLimit = new ConnectionLimitHandler(config, metrics);
-        this.frameLimits = new FrameLimitHandler(metrics);
+        this.frameLimits = new FrameLimitHandler(metrics, config.maxMessageBytes());
     }
 
     /** The WebSocket settings of the real pipeline, shared with the conformance test's echo server. */

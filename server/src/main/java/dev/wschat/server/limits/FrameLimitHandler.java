@@ -9,6 +9,8 @@ import io.netty.handler.codec.PrematureChannelClosureException;
 import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
 import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
+import io.netty.handler.codec.http.websocketx.WebSocketFrameDecoder;
+import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 
@@ -20,21 +22,36 @@ import java.util.Objects;
  * the frame decoder's and UTF-8 validator's violations with their own code (1002, 1007, 1009), a message
  * whose reassembled fragments pass the size limit (the frame aggregator's {@link TooLongFrameException})
  * with 1009. The decoder is configured not to close by itself, because its close (an empty write, then
- * close) lets WebSocketServerProtocolHandler send 1000 first. Sits right after the frame aggregator.
+ * close) lets WebSocketServerProtocolHandler send 1000 first. Once the handshake completes it puts a
+ * {@link Utf8FailFastHandler} before the decoder. Sits right after the frame aggregator.
  */
 @ChannelHandler.Sharable
 public final class FrameLimitHandler extends ChannelInboundHandlerAdapter {
     private static final Logger LOG = LogManager.getLogger(FrameLimitHandler.class);
 
     private final ServerMetrics metrics;
+    private final int maxFramePayload;
 
     /**
      * Creates the handler.
      *
-     * @param metrics counts the rejections
+     * @param metrics         counts the rejections
+     * @param maxFramePayload the frame decoder's payload limit
      */
-    public FrameLimitHandler(ServerMetrics metrics) {
+    public FrameLimitHandler(ServerMetrics metrics, int maxFramePayload) {
         this.metrics = Objects.requireNonNull(metrics, "metrics");
+        this.maxFramePayload = maxFramePayload;
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
+        if (evt instanceof WebSocketServerProtocolHandler.HandshakeComplete) {
+            ChannelHandlerContext decoder = ctx.pipeline().context(WebSocketFrameDecoder.class);
+            if (decoder != null) {
+                ctx.pipeline().addBefore(decoder.name(), "utf8-fail-fast", new Utf8FailFastHandler(maxFramePayload));
+            }
+        }
+        super.userEventTriggered(ctx, evt);
     }
 
     @Override
