@@ -172,9 +172,10 @@ public final class ChatServer {
         }
         for (Channel ch : allChannels) {
             if (Session.of(ch) != null) {
-                // Queued behind everything already written to this channel, so those messages go first.
-                ch.writeAndFlush(new CloseWebSocketFrame(CloseCodes.GOING_AWAY, SHUTDOWN_REASON))
-                        .addListener(ChannelFutureListener.CLOSE);
+                // Queued behind everything already written to this channel, so those messages go first. The
+                // socket closes when the client answers the close frame (closing it at once could reset a client
+                // still sending, destroying the frame unread), or at the drain deadline.
+                ch.writeAndFlush(new CloseWebSocketFrame(CloseCodes.GOING_AWAY, SHUTDOWN_REASON));
             } else {
                 ch.close();
             }

@@ -5,15 +5,13 @@ import com.google.gson.JsonParser;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -31,6 +29,20 @@ class DrainIT {
     private Process process;
     private final List<WsProbe> clients = new ArrayList<>();
 
+    private int awaitPort(Path log) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (System.nanoTime() < deadline && process.isAlive()) {
+            for (String line : Files.readAllLines(log, StandardCharsets.UTF_8)) {
+                Matcher m = LISTENING.matcher(line);
+                if (m.find()) {
+                    return Integer.parseInt(m.group(1));
+                }
+            }
+            Thread.sleep(50);
+        }
+        throw new AssertionError("the server did not start: " + Files.readAllLines(log, StandardCharsets.UTF_8));
+    }
+
     @AfterEach
     void stop() {
         clients.forEach(WsProbe::close);
@@ -43,30 +55,11 @@ class DrainIT {
     void sigtermDeliversEverythingAcceptedThenCloses1001AndExits0() throws Exception {
         Path jar = Path.of(System.getProperty("wschat.serverJar", "target/wschat-server.jar"));
         assertThat(jar).exists();
+        Path log = Files.createTempFile("wschat-drain", ".log");
         process = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-jar", jar.toString(), "--host", "127.0.0.1", "--port", "0", "--drain-timeout", "10000")
-                .redirectErrorStream(true).start();
-        List<String> output = new ArrayList<>();
-        CompletableFuture<Integer> port = new CompletableFuture<>();
-        Thread reader = new Thread(() -> {
-            try (BufferedReader in = new BufferedReader(new InputStreamReader(process.getInputStream(),
-                    StandardCharsets.UTF_8))) {
-                for (String line; (line = in.readLine()) != null; ) {
-                    synchronized (output) {
-                        output.add(line);
-                    }
-                    Matcher m = LISTENING.matcher(line);
-                    if (m.find()) {
-                        port.complete(Integer.parseInt(m.group(1)));
-                    }
-                }
-            } catch (java.io.IOException e) {
-                port.completeExceptionally(e);
-            }
-        }, "server-output");
-        reader.setDaemon(true);
-        reader.start();
-        int serverPort = port.get(30, TimeUnit.SECONDS);
+                .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        int serverPort = awaitPort(log);
 
         for (int i = 0; i < CLIENTS; i++) {
             WsProbe client = WsProbe.connect(serverPort);
@@ -124,9 +117,8 @@ class DrainIT {
         for (int i = 0; i < CLIENTS; i++) {
             assertThat(received.get(i)).as("chat messages received by client " + i).isEqualTo(accepted);
         }
-        reader.join(5_000);
-        synchronized (output) {
-            assertThat(output).anyMatch(l -> l.contains("wschat draining")).anyMatch(l -> l.contains("wschat stopped"));
-        }
+        List<String> output = Files.readAllLines(log, StandardCharsets.UTF_8);
+        assertThat(output).anyMatch(l -> l.contains("wschat draining")).anyMatch(l -> l.contains("wschat stopped"));
+        Files.delete(log);
     }
 }
