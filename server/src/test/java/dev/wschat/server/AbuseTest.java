@@ -92,10 +92,10 @@ class AbuseTest {
 
     @Test
     void anIdleClientThatAnswersPingsStaysConnected() throws Exception {
-        server = RunningServer.start(ServerConfig.builder().pingInterval(Duration.ofMillis(200)));
+        server = RunningServer.start(ServerConfig.builder().pingInterval(Duration.ofMillis(750)));
         WsProbe client = open();
-        // The JDK client answers pings with pongs: five intervals pass and it is still connected.
-        assertThat(client.closed).failsWithin(Duration.ofMillis(1_000))
+        // The JDK client answers pings with pongs: three intervals pass and it is still connected.
+        assertThat(client.closed).failsWithin(Duration.ofMillis(2_250))
                 .withThrowableOfType(java.util.concurrent.TimeoutException.class);
         assertThat(server.rejections(Reason.IDLE_TIMEOUT)).isZero();
     }
@@ -120,17 +120,19 @@ class AbuseTest {
         assertThat(pinged).isTrue();
         assertThat(closeCode).isEqualTo(1001);
         assertThat(Duration.ofNanos(System.nanoTime() - started)).isGreaterThanOrEqualTo(Duration.ofMillis(350));
+        // This client does not even answer the close frame: the server closes the socket after the grace.
         assertThat(raw.awaitEndOfStream()).isTrue();
-        assertThat(server.awaitRejections(Reason.IDLE_TIMEOUT, 1)).isEqualTo(1);
+        assertThat(server.rejections(Reason.IDLE_TIMEOUT)).isEqualTo(1);
     }
 
     @Test
     void aClientThatAnswersPingsByHandIsKeptAlive() throws Exception {
-        server = RunningServer.start(ServerConfig.builder().pingInterval(Duration.ofMillis(200)));
+        // Long enough that a pong is never later than one interval, even on a loaded machine.
+        server = RunningServer.start(ServerConfig.builder().pingInterval(Duration.ofMillis(750)));
         RawWebSocket raw = RawWebSocket.connect(server.port());
         clients.add(raw);
         int pongs = 0;
-        while (pongs < 4) {
+        while (pongs < 3) {
             RawWebSocket.Frame frame = raw.read();
             assertThat(frame.opcode()).isNotEqualTo(RawWebSocket.CLOSE);
             if (frame.opcode() == RawWebSocket.PING) {

@@ -48,6 +48,8 @@ public final class HeartbeatHandler extends ChannelInboundHandlerAdapter {
             if (idle.isFirst()) {
                 ctx.writeAndFlush(new PingWebSocketFrame());
             } else {
+                // One close: the idle handler goes, so it fires no more while the close handshake runs.
+                ctx.pipeline().remove(IDLE_HANDLER_NAME);
                 metrics.rejected(ServerMetrics.Reason.IDLE_TIMEOUT);
                 LOG.debug("[{}] closed: silent for two heartbeat intervals", ctx.channel().id());
                 CloseFrames.close(ctx, CloseCodes.GOING_AWAY, "Idle timeout");
