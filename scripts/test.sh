@@ -17,7 +17,18 @@ if [ ${#need_pkgs[@]} -gt 0 ]; then
   apt-get install -y -q "${need_pkgs[@]}"
 fi
 
+# The Autobahn fuzzing client (Jython, inside Maven's JVM) has been seen to hang under heavy load; its
+# target server then exits the build with status 75 (AutobahnEchoServer) and the build runs once more.
+set +e
 mvn -B -ntp verify "$@"
+status=$?
+if [ "$status" -eq 75 ]; then
+  echo "test.sh: the Autobahn fuzzing client hung; running the build once more"
+  mvn -B -ntp verify "$@"
+  status=$?
+fi
+set -e
+[ "$status" -eq 0 ] || exit "$status"
 
 # The tutorial's protocol spoken by Node `ws` clients against the tutorial's own server and ours.
 (cd compat && npm ci --no-audit --no-fund --loglevel=error)

@@ -339,6 +339,9 @@ public final class JsonCodec {
             if (m.ref() != null) {
                 w.name("ref").value(m.ref());
             }
+            if (m.retryAfterMs() != null) {
+                w.name("retryAfterMs").value(m.retryAfterMs());
+            }
         }
         w.endObject();
     }

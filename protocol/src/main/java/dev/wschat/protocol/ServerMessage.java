@@ -85,11 +85,19 @@ public sealed interface ServerMessage {
         }
     }
 
-    /** A refusal: the connection stays open. */
-    record Error(ErrorCode code, String message, String ref) implements ServerMessage {
+    /**
+     * A refusal: the connection stays open. {@code retryAfterMs} (on {@code rate_limited}) says how long
+     * to wait before sending again; {@code null} elsewhere.
+     */
+    record Error(ErrorCode code, String message, String ref, Long retryAfterMs) implements ServerMessage {
         public Error {
             Objects.requireNonNull(code, "code");
             Objects.requireNonNull(message, "message");
+        }
+
+        /** A refusal with no retry hint. */
+        public Error(ErrorCode code, String message, String ref) {
+            this(code, message, ref, null);
         }
     }
 }

@@ -22,6 +22,7 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.ServerChannel;
+import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.epoll.Epoll;
@@ -31,6 +32,7 @@ import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
 import io.netty.handler.ssl.SslContext;
+import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
@@ -116,6 +118,9 @@ public final class ChatServer {
                 .option(ChannelOption.SO_BACKLOG, 4_096)
                 .option(ChannelOption.SO_REUSEADDR, true)
                 .childOption(ChannelOption.TCP_NODELAY, true)
+                // The high water mark is the per-connection cap on queued bytes: SlowConsumerHandler cuts off past it.
+                .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(
+                        Math.min(32 * 1024, config.maxQueuedBytes() / 2), config.maxQueuedBytes()))
                 .childHandler(new ChatServerInitializer(config, service, codec,
                         new HttpRequestHandler(new StaticFiles(), metrics, readiness), allChannels, metrics,
                         tls, authenticator));
@@ -174,11 +179,21 @@ public final class ChatServer {
         long deadline = System.nanoTime() + config.drainTimeout().toNanos();
         LOG.info("wschat draining {} connections", allChannels.size());
         serverChannel.close().awaitUninterruptibly();
+        service.drain();
+        // Each worker loop finishes the message it may be handling, which queues that message's deliveries on
+        // every member's loop, before any close frame is queued behind them: nothing accepted is cut off.
+        for (EventExecutor loop : workerGroup) {
+            if (!loop.inEventLoop()) {
+                loop.submit(() -> { }).awaitUninterruptibly(Math.max(0, deadline - System.nanoTime()),
+                        TimeUnit.NANOSECONDS);
+            }
+        }
         for (Channel ch : allChannels) {
             if (Session.of(ch) != null) {
-                // Queued behind everything already written to this channel, so those messages go first.
-                ch.writeAndFlush(new CloseWebSocketFrame(CloseCodes.GOING_AWAY, SHUTDOWN_REASON))
-                        .addListener(ChannelFutureListener.CLOSE);
+                // Queued behind everything already written to this channel, so those messages go first. The
+                // socket closes when the client answers the close frame (closing it at once could reset a client
+                // still sending, destroying the frame unread), or at the drain deadline.
+                ch.writeAndFlush(new CloseWebSocketFrame(CloseCodes.GOING_AWAY, SHUTDOWN_REASON));
             } else {
                 ch.close();
             }

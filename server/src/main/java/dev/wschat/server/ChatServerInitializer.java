@@ -10,6 +10,12 @@ import dev.wschat.server.chat.ChatFrameHandler;
 import dev.wschat.server.chat.ChatService;
 import dev.wschat.server.http.HttpRequestHandler;
 import dev.wschat.server.metrics.ByteCounter;
+import dev.wschat.server.limits.ConnectionLimitHandler;
+import dev.wschat.server.limits.FrameLimitHandler;
+import dev.wschat.server.limits.HandshakeTimeoutHandler;
+import dev.wschat.server.limits.HeartbeatHandler;
+import dev.wschat.server.limits.RateLimitHandler;
+import dev.wschat.server.limits.SlowConsumerHandler;
 import dev.wschat.server.metrics.ServerMetrics;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
@@ -33,8 +39,6 @@ final class ChatServerInitializer extends ChannelInitializer<SocketChannel> {
     static final int MAX_HEADER_BYTES = 8_192;
     /** Largest HTTP request body, in bytes (the server serves GETs; upgrades carry none). */
     static final int MAX_HTTP_CONTENT_BYTES = 8_192;
-    /** Time a WebSocket handshake may take once its request arrived. */
-    static final long HANDSHAKE_TIMEOUT_MILLIS = 10_000;
     private static final TlsErrorHandler TLS_ERRORS = new TlsErrorHandler();
 
     private final ServerConfig config;
@@ -48,6 +52,8 @@ final class ChatServerInitializer extends ChannelInitializer<SocketChannel> {
     private final JwtAuthenticator authenticator;
     private final HandshakeGuard handshakeGuard;
     private final ByteCounter byteCounter;
+    private final ConnectionLimitHandler connectionLimit;
+    private final FrameLimitHandler frameLimits;
 
     /** A plain-TCP pipeline without authentication (the conformance test's echo server uses this). */
     ChatServerInitializer(ServerConfig config, ChatService service, JsonCodec codec,
@@ -71,6 +77,8 @@ final class ChatServerInitializer extends ChannelInitializer<SocketChannel> {
         this.handshakeGuard = new HandshakeGuard(new OriginPolicy(config.allowedOrigins()), authenticator,
                 config.jwtCookie(), metrics);
         this.byteCounter = new ByteCounter(metrics);
+        this.connectionLimit = new ConnectionLimitHandler(config, metrics);
+        this.frameLimits = new FrameLimitHandler(metrics, config.maxMessageBytes());
     }
 
     /** The WebSocket settings of the real pipeline, shared with the conformance test's echo server. */
@@ -80,14 +88,16 @@ final class ChatServerInitializer extends ChannelInitializer<SocketChannel> {
                 .websocketPath("/")
                 .checkStartsWith(true)
                 .subprotocols(Dialect.V2_SUBPROTOCOL)
-                .handshakeTimeoutMillis(HANDSHAKE_TIMEOUT_MILLIS)
+                .handshakeTimeoutMillis(config.handshakeTimeout().toMillis())
                 .decoderConfig(WebSocketDecoderConfig.newBuilder()
                         .maxFramePayloadLength(config.maxMessageBytes())
                         .expectMaskedFrames(true)
                         .allowMaskMismatch(false)
                         .allowExtensions(false)
                         .withUTF8Validator(true)
-                        .closeOnProtocolViolation(true)
+                        // FrameLimitHandler writes the close frame with the violation's code: Netty's own
+                        // (an empty buffer, then close) lets WebSocketServerProtocolHandler send 1000 first.
+                        .closeOnProtocolViolation(false)
                         .build())
                 .build();
     }
@@ -103,6 +113,8 @@ final class ChatServerInitializer extends ChannelInitializer<SocketChannel> {
         }
         p.addLast("http-codec", new HttpServerCodec(MAX_INITIAL_LINE_BYTES, MAX_HEADER_BYTES, MAX_HEADER_BYTES));
         p.addLast("http-aggregator", new HttpObjectAggregator(MAX_HTTP_CONTENT_BYTES));
+        p.addLast("handshake-timeout", new HandshakeTimeoutHandler(config.handshakeTimeout(), metrics));
+        p.addLast("connection-limit", connectionLimit);
         p.addLast("handshake-guard", handshakeGuard);
         p.addLast("http-handler", httpHandler);
         p.addLast("websocket", new WebSocketServerProtocolHandler(wsConfig));
@@ -110,6 +122,10 @@ final class ChatServerInitializer extends ChannelInitializer<SocketChannel> {
             p.addLast("auth", new AuthSessionHandler(metrics, config.jwtClockSkew()));
         }
         p.addLast("ws-aggregator", new WebSocketFrameAggregator(config.maxMessageBytes()));
+        p.addLast("ws-limits", frameLimits);
+        p.addLast("heartbeat", new HeartbeatHandler(config.pingInterval(), metrics));
+        p.addLast("rate-limit", new RateLimitHandler(config, service, metrics));
         p.addLast("chat", new ChatFrameHandler(service, codec, metrics));
+        p.addLast("slow-consumer", new SlowConsumerHandler(metrics));
     }
 }

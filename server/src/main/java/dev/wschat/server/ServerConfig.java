@@ -40,6 +40,26 @@ public final class ServerConfig {
     /** Default time between {@code /ready} turning 503 on SIGTERM and the listener closing. */
     public static final Duration DEFAULT_UNREADY_DELAY = Duration.ZERO;
     private static final Pattern ORIGIN = Pattern.compile("https?://[a-z0-9.\\[\\]:-]+");
+    /** Default most WebSocket connections held at once; past it the handshake gets HTTP 503. */
+    public static final int DEFAULT_MAX_CONNECTIONS = 10_000;
+    /** Default most WebSocket connections from one IP address; past it the handshake gets HTTP 503. */
+    public static final int DEFAULT_MAX_CONNECTIONS_PER_ADDRESS = 1_000;
+    /** Default new WebSocket connections per second one IP address may open (token bucket refill). */
+    public static final int DEFAULT_CONNECTION_RATE = 20;
+    /** Default burst of new WebSocket connections from one IP address (token bucket size). */
+    public static final int DEFAULT_CONNECTION_BURST = 100;
+    /** Default time a connection has to send a complete HTTP request or WebSocket handshake. */
+    public static final Duration DEFAULT_HANDSHAKE_TIMEOUT = Duration.ofSeconds(10);
+    /** Default messages per second one connection may send (token bucket refill). */
+    public static final int DEFAULT_MESSAGE_RATE = 20;
+    /** Default burst of messages one connection may send (token bucket size). */
+    public static final int DEFAULT_MESSAGE_BURST = 40;
+    /** Default number of rate-limited messages in a row after which the connection is closed 1008. */
+    public static final int DEFAULT_RATE_LIMIT_STRIKES = 50;
+    /** Default cap on bytes queued for one slow reader before it is cut off with close 4008. */
+    public static final int DEFAULT_MAX_QUEUED_BYTES = 1024 * 1024;
+    /** Default idle time after which the server pings a connection; silent for two intervals closes it. */
+    public static final Duration DEFAULT_PING_INTERVAL = Duration.ofSeconds(30);
 
     private final String host;
     private final int port;
@@ -61,6 +81,16 @@ public final class ServerConfig {
     private final Path tlsCertFile;
     private final Path tlsKeyFile;
     private final Duration unreadyDelay;
+    private final int maxConnections;
+    private final int maxConnectionsPerAddress;
+    private final int connectionRate;
+    private final int connectionBurst;
+    private final Duration handshakeTimeout;
+    private final int messageRate;
+    private final int messageBurst;
+    private final int rateLimitStrikes;
+    private final int maxQueuedBytes;
+    private final Duration pingInterval;
 
     private ServerConfig(Builder b) {
         this.host = b.host;
@@ -83,6 +113,16 @@ public final class ServerConfig {
         this.tlsCertFile = b.tlsCertFile;
         this.tlsKeyFile = b.tlsKeyFile;
         this.unreadyDelay = b.unreadyDelay;
+        this.maxConnections = b.maxConnections;
+        this.maxConnectionsPerAddress = b.maxConnectionsPerAddress;
+        this.connectionRate = b.connectionRate;
+        this.connectionBurst = b.connectionBurst;
+        this.handshakeTimeout = b.handshakeTimeout;
+        this.messageRate = b.messageRate;
+        this.messageBurst = b.messageBurst;
+        this.rateLimitStrikes = b.rateLimitStrikes;
+        this.maxQueuedBytes = b.maxQueuedBytes;
+        this.pingInterval = b.pingInterval;
     }
 
     /** A builder holding the defaults. */
@@ -113,6 +153,16 @@ public final class ServerConfig {
         b.tlsCertFile = tlsCertFile;
         b.tlsKeyFile = tlsKeyFile;
         b.unreadyDelay = unreadyDelay;
+        b.maxConnections = maxConnections;
+        b.maxConnectionsPerAddress = maxConnectionsPerAddress;
+        b.connectionRate = connectionRate;
+        b.connectionBurst = connectionBurst;
+        b.handshakeTimeout = handshakeTimeout;
+        b.messageRate = messageRate;
+        b.messageBurst = messageBurst;
+        b.rateLimitStrikes = rateLimitStrikes;
+        b.maxQueuedBytes = maxQueuedBytes;
+        b.pingInterval = pingInterval;
         return b;
     }
 
@@ -226,6 +276,56 @@ public final class ServerConfig {
         return unreadyDelay;
     }
 
+    /** Most WebSocket connections held at once; 0 means no limit. */
+    public int maxConnections() {
+        return maxConnections;
+    }
+
+    /** Most WebSocket connections from one IP address; 0 means no limit. */
+    public int maxConnectionsPerAddress() {
+        return maxConnectionsPerAddress;
+    }
+
+    /** New WebSocket connections per second one IP address may open; 0 means no limit. */
+    public int connectionRate() {
+        return connectionRate;
+    }
+
+    /** Burst of new WebSocket connections one IP address may open at once. */
+    public int connectionBurst() {
+        return connectionBurst;
+    }
+
+    /** Time a connection has to complete its HTTP request or WebSocket handshake. */
+    public Duration handshakeTimeout() {
+        return handshakeTimeout;
+    }
+
+    /** Messages per second one connection may send; 0 means no limit. */
+    public int messageRate() {
+        return messageRate;
+    }
+
+    /** Burst of messages one connection may send at once. */
+    public int messageBurst() {
+        return messageBurst;
+    }
+
+    /** Rate-limited messages in a row after which the connection is closed 1008. */
+    public int rateLimitStrikes() {
+        return rateLimitStrikes;
+    }
+
+    /** Bytes that may be queued for one connection before it is cut off as a slow consumer. */
+    public int maxQueuedBytes() {
+        return maxQueuedBytes;
+    }
+
+    /** Idle time after which a connection is pinged; {@link Duration#ZERO} turns heartbeats off. */
+    public Duration pingInterval() {
+        return pingInterval;
+    }
+
     /**
      * Checks every setting.
      *
@@ -260,6 +360,20 @@ public final class ServerConfig {
         }
         if (drainTimeout == null || drainTimeout.isNegative() || drainTimeout.isZero()) {
             throw new IllegalArgumentException("drainTimeout must be positive: " + drainTimeout);
+        }
+        requireAtLeast("maxConnections", maxConnections, 0);
+        requireAtLeast("maxConnectionsPerAddress", maxConnectionsPerAddress, 0);
+        requireAtLeast("connectionRate", connectionRate, 0);
+        requireAtLeast("connectionBurst", connectionBurst, 1);
+        if (handshakeTimeout == null || handshakeTimeout.isNegative() || handshakeTimeout.isZero()) {
+            throw new IllegalArgumentException("handshakeTimeout must be positive: " + handshakeTimeout);
+        }
+        requireAtLeast("messageRate", messageRate, 0);
+        requireAtLeast("messageBurst", messageBurst, 1);
+        requireAtLeast("rateLimitStrikes", rateLimitStrikes, 1);
+        requireAtLeast("maxQueuedBytes", maxQueuedBytes, 64 * 1024);
+        if (pingInterval == null || pingInterval.isNegative()) {
+            throw new IllegalArgumentException("pingInterval must be 0 (off) or positive: " + pingInterval);
         }
         validateSecurity();
         return this;
@@ -309,6 +423,12 @@ public final class ServerConfig {
     private static void requireReadable(String setting, Path file) {
         if (file != null && !Files.isReadable(file)) {
             throw new IllegalArgumentException(setting + " is not a readable file: " + file);
+        }
+    }
+
+    private static void requireAtLeast(String name, int value, int min) {
+        if (value < min) {
+            throw new IllegalArgumentException(name + " must be at least " + min + ": " + value);
         }
     }
 
@@ -374,6 +494,16 @@ public final class ServerConfig {
                 case "--tls-cert" -> b.tlsCertFile(Path.of(value));
                 case "--tls-key" -> b.tlsKeyFile(Path.of(value));
                 case "--unready-delay" -> b.unreadyDelay(Duration.ofMillis(parseInt(name, value)));
+                case "--max-connections" -> b.maxConnections(parseInt(name, value));
+                case "--max-connections-per-address" -> b.maxConnectionsPerAddress(parseInt(name, value));
+                case "--connection-rate" -> b.connectionRate(parseInt(name, value));
+                case "--connection-burst" -> b.connectionBurst(parseInt(name, value));
+                case "--handshake-timeout" -> b.handshakeTimeout(Duration.ofMillis(parseInt(name, value)));
+                case "--message-rate" -> b.messageRate(parseInt(name, value));
+                case "--message-burst" -> b.messageBurst(parseInt(name, value));
+                case "--rate-limit-strikes" -> b.rateLimitStrikes(parseInt(name, value));
+                case "--max-queued-bytes" -> b.maxQueuedBytes(parseInt(name, value));
+                case "--ping-interval" -> b.pingInterval(Duration.ofMillis(parseInt(name, value)));
                 default -> throw new IllegalStateException("unhandled option " + name);
             }
         }
@@ -383,7 +513,10 @@ public final class ServerConfig {
     private static final List<String> OPTIONS = List.of("--host", "--port", "--threads", "--max-message-bytes",
             "--max-content-length", "--max-rooms", "--announce-limit", "--drain-timeout",
             "--jwt-secret", "--jwt-public-key", "--jwt-cookie", "--jwt-issuer", "--jwt-audience", "--jwt-name-claim",
-            "--jwt-clock-skew", "--allowed-origins", "--tls-cert", "--tls-key", "--unready-delay");
+            "--jwt-clock-skew", "--allowed-origins", "--tls-cert", "--tls-key", "--unready-delay",
+            "--max-connections", "--max-connections-per-address", "--connection-rate", "--connection-burst",
+            "--handshake-timeout", "--message-rate", "--message-burst", "--rate-limit-strikes", "--max-queued-bytes",
+            "--ping-interval");
 
     /** The text of {@code --help}. */
     public static String usage() {
@@ -404,6 +537,25 @@ public final class ServerConfig {
                 + DEFAULT_ANNOUNCE_LIMIT + "]");
         lines.add("  --drain-timeout MS          time to flush and close connections on SIGTERM ["
                 + DEFAULT_DRAIN_TIMEOUT.toMillis() + "]");
+        lines.add("  --max-connections N         WebSocket connections held at once, 0 = no limit; past it HTTP 503 ["
+                + DEFAULT_MAX_CONNECTIONS + "]");
+        lines.add("  --max-connections-per-address N  WebSocket connections from one IP, 0 = no limit; HTTP 503 ["
+                + DEFAULT_MAX_CONNECTIONS_PER_ADDRESS + "]");
+        lines.add("  --connection-rate N         new WebSocket connections per second per IP, 0 = no limit; HTTP 503 ["
+                + DEFAULT_CONNECTION_RATE + "]");
+        lines.add("  --connection-burst N        burst of new WebSocket connections per IP ["
+                + DEFAULT_CONNECTION_BURST + "]");
+        lines.add("  --handshake-timeout MS      time to send a complete HTTP request or handshake ["
+                + DEFAULT_HANDSHAKE_TIMEOUT.toMillis() + "]");
+        lines.add("  --message-rate N            messages per second per connection, 0 = no limit; error rate_limited ["
+                + DEFAULT_MESSAGE_RATE + "]");
+        lines.add("  --message-burst N           burst of messages per connection [" + DEFAULT_MESSAGE_BURST + "]");
+        lines.add("  --rate-limit-strikes N      rate-limited messages in a row that close the connection 1008 ["
+                + DEFAULT_RATE_LIMIT_STRIKES + "]");
+        lines.add("  --max-queued-bytes N        bytes queued for a slow reader before close 4008 ["
+                + DEFAULT_MAX_QUEUED_BYTES + "]");
+        lines.add("  --ping-interval MS          ping connections idle this long, close after two, 0 = off ["
+                + DEFAULT_PING_INTERVAL.toMillis() + "]");
         lines.add("  --no-native                 use NIO even where the native epoll transport is available");
         lines.add("  --jwt-secret SECRET         HS256 secret (at least " + MIN_JWT_SECRET_BYTES + " bytes); turns "
                 + "authentication on; prefer the " + JWT_SECRET_ENV + " environment variable [none]");
@@ -443,7 +595,12 @@ public final class ServerConfig {
                 + ", jwtCookie=" + jwtCookie + ", jwtIssuer=" + jwtIssuer + ", jwtAudience=" + jwtAudience
                 + ", jwtNameClaim=" + jwtNameClaim + ", jwtClockSkew=" + jwtClockSkew
                 + ", allowedOrigins=" + allowedOrigins + ", tlsCertFile=" + tlsCertFile + ", tlsKeyFile=" + tlsKeyFile
-                + ", unreadyDelay=" + unreadyDelay + "}";
+                + ", unreadyDelay=" + unreadyDelay
+                + ", maxConnections=" + maxConnections + ", maxConnectionsPerAddress=" + maxConnectionsPerAddress
+                + ", connectionRate=" + connectionRate + ", connectionBurst=" + connectionBurst
+                + ", handshakeTimeout=" + handshakeTimeout + ", messageRate=" + messageRate
+                + ", messageBurst=" + messageBurst + ", rateLimitStrikes=" + rateLimitStrikes
+                + ", maxQueuedBytes=" + maxQueuedBytes + ", pingInterval=" + pingInterval + "}";
     }
 
     /** Collects settings; {@link #build()} validates them. */
@@ -468,6 +625,16 @@ public final class ServerConfig {
         private Path tlsCertFile;
         private Path tlsKeyFile;
         private Duration unreadyDelay = DEFAULT_UNREADY_DELAY;
+        private int maxConnections = DEFAULT_MAX_CONNECTIONS;
+        private int maxConnectionsPerAddress = DEFAULT_MAX_CONNECTIONS_PER_ADDRESS;
+        private int connectionRate = DEFAULT_CONNECTION_RATE;
+        private int connectionBurst = DEFAULT_CONNECTION_BURST;
+        private Duration handshakeTimeout = DEFAULT_HANDSHAKE_TIMEOUT;
+        private int messageRate = DEFAULT_MESSAGE_RATE;
+        private int messageBurst = DEFAULT_MESSAGE_BURST;
+        private int rateLimitStrikes = DEFAULT_RATE_LIMIT_STRIKES;
+        private int maxQueuedBytes = DEFAULT_MAX_QUEUED_BYTES;
+        private Duration pingInterval = DEFAULT_PING_INTERVAL;
 
         private Builder() {
         }
@@ -596,6 +763,66 @@ public final class ServerConfig {
         /** Sets how long {@code /ready} answers 503 on SIGTERM before the listener closes. */
         public Builder unreadyDelay(Duration unreadyDelay) {
             this.unreadyDelay = unreadyDelay;
+            return this;
+        }
+
+        /** Sets the most WebSocket connections held at once (0 = no limit). */
+        public Builder maxConnections(int maxConnections) {
+            this.maxConnections = maxConnections;
+            return this;
+        }
+
+        /** Sets the most WebSocket connections from one IP address (0 = no limit). */
+        public Builder maxConnectionsPerAddress(int maxConnectionsPerAddress) {
+            this.maxConnectionsPerAddress = maxConnectionsPerAddress;
+            return this;
+        }
+
+        /** Sets the new WebSocket connections per second per IP address (0 = no limit). */
+        public Builder connectionRate(int connectionRate) {
+            this.connectionRate = connectionRate;
+            return this;
+        }
+
+        /** Sets the burst of new WebSocket connections per IP address. */
+        public Builder connectionBurst(int connectionBurst) {
+            this.connectionBurst = connectionBurst;
+            return this;
+        }
+
+        /** Sets the time to complete an HTTP request or WebSocket handshake. */
+        public Builder handshakeTimeout(Duration handshakeTimeout) {
+            this.handshakeTimeout = handshakeTimeout;
+            return this;
+        }
+
+        /** Sets the messages per second per connection (0 = no limit). */
+        public Builder messageRate(int messageRate) {
+            this.messageRate = messageRate;
+            return this;
+        }
+
+        /** Sets the burst of messages per connection. */
+        public Builder messageBurst(int messageBurst) {
+            this.messageBurst = messageBurst;
+            return this;
+        }
+
+        /** Sets the rate-limited messages in a row that close a connection 1008. */
+        public Builder rateLimitStrikes(int rateLimitStrikes) {
+            this.rateLimitStrikes = rateLimitStrikes;
+            return this;
+        }
+
+        /** Sets the cap on bytes queued for one connection. */
+        public Builder maxQueuedBytes(int maxQueuedBytes) {
+            this.maxQueuedBytes = maxQueuedBytes;
+            return this;
+        }
+
+        /** Sets the heartbeat interval ({@link Duration#ZERO} = off). */
+        public Builder pingInterval(Duration pingInterval) {
+            this.pingInterval = pingInterval;
             return this;
         }
 

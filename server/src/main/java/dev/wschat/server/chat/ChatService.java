@@ -43,6 +43,7 @@ public final class ChatService {
     private final Map<String, Session> sessions = new ConcurrentHashMap<>();
     private final String nodePrefix = Long.toString(System.currentTimeMillis(), 36) + "-";
     private final AtomicLong messageIds = new AtomicLong();
+    private volatile boolean draining;
 
     /**
      * Creates the service.
@@ -137,12 +138,23 @@ public final class ChatService {
     }
 
     /**
+     * Stops acting on client messages: every later one is dropped, so the server accepts nothing that its
+     * drain could not deliver. Called once on shutdown, before the close frames are queued.
+     */
+    public void drain() {
+        draining = true;
+    }
+
+    /**
      * Acts on one decoded message.
      *
      * @param session the sender
      * @param message what it sent
      */
     public void handle(Session session, ClientMessage message) {
+        if (draining) {
+            return;
+        }
         if (message instanceof ClientMessage.Chat m) {
             chat(session, m);
         } else if (message instanceof ClientMessage.Join m) {

@@ -1,0 +1,80 @@
+package dev.wschat.server.limits;
+
+import dev.wschat.protocol.CloseCodes;
+import dev.wschat.protocol.ErrorCode;
+import dev.wschat.protocol.ServerMessage;
+import dev.wschat.server.ServerConfig;
+import dev.wschat.server.chat.ChatService;
+import dev.wschat.server.chat.Session;
+import dev.wschat.server.metrics.ServerMetrics;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
+import io.netty.util.ReferenceCountUtil;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
+
+import java.util.Objects;
+
+/**
+ * The per-connection message rate limit, a token bucket: a text message past it is dropped and answered
+ * {@code error rate_limited} with {@code retryAfterMs}; a connection that keeps sending through
+ * {@link ServerConfig#rateLimitStrikes()} refusals in a row is closed 1008. One instance per connection,
+ * just before the chat handler.
+ */
+public final class RateLimitHandler extends ChannelInboundHandlerAdapter {
+    private static final Logger LOG = LogManager.getLogger(RateLimitHandler.class);
+
+    private final ServerConfig config;
+    private final ChatService service;
+    private final ServerMetrics metrics;
+    private TokenBucket bucket;
+    private int strikes;
+    private boolean closing;
+
+    /**
+     * Creates the handler for one connection.
+     *
+     * @param config  the rate, burst and strikes
+     * @param service sends the error reply
+     * @param metrics counts refused messages
+     */
+    public RateLimitHandler(ServerConfig config, ChatService service, ServerMetrics metrics) {
+        this.config = Objects.requireNonNull(config, "config");
+        this.service = Objects.requireNonNull(service, "service");
+        this.metrics = Objects.requireNonNull(metrics, "metrics");
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        Session session;
+        if (config.messageRate() <= 0 || !(msg instanceof TextWebSocketFrame)
+                || (session = Session.of(ctx.channel())) == null) {
+            ctx.fireChannelRead(msg);
+            return;
+        }
+        long now = System.nanoTime();
+        if (bucket == null) {
+            bucket = new TokenBucket(config.messageRate(), config.messageBurst(), now);
+        }
+        if (bucket.tryAcquire(now)) {
+            strikes = 0;
+            ctx.fireChannelRead(msg);
+            return;
+        }
+        ReferenceCountUtil.release(msg);
+        if (closing) {
+            return;
+        }
+        metrics.rejected(ServerMetrics.Reason.RATE_LIMITED);
+        if (++strikes >= config.rateLimitStrikes()) {
+            closing = true;
+            LOG.debug("[{}] closed 1008: {} rate-limited messages in a row", ctx.channel().id(), strikes);
+            CloseFrames.close(ctx, CloseCodes.POLICY_VIOLATION, "Rate limit exceeded");
+            return;
+        }
+        long retryAfter = bucket.millisUntilAvailable(now);
+        service.send(session, new ServerMessage.Error(ErrorCode.RATE_LIMITED, "Too many messages: the limit is "
+                + config.messageRate() + " per second; retry in " + retryAfter + " ms", null, retryAfter));
+    }
+}

@@ -1,0 +1,145 @@
+package dev.wschat.server;
+
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import dev.wschat.server.metrics.ServerMetrics.Reason;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The message rate limit and heartbeats, as a client sees them. */
+class AbuseTest {
+    private RunningServer server;
+    private final List<AutoCloseable> clients = new ArrayList<>();
+
+    @AfterEach
+    void stop() throws Exception {
+        for (AutoCloseable c : clients) {
+            c.close();
+        }
+        if (server != null) {
+            server.close();
+        }
+    }
+
+    private WsProbe open() throws InterruptedException {
+        WsProbe client = WsProbe.connect(server.port());
+        clients.add(client);
+        client.await(t -> t.contains("\"type\":\"presence\""));
+        return client;
+    }
+
+    private static String chat(int i) {
+        return "{\"type\":\"chat\",\"room\":\"lobby\",\"content\":\"m" + i + "\"}";
+    }
+
+    @Test
+    void messagesPastTheBurstAreRefusedWithWhenToRetry() throws Exception {
+        server = RunningServer.start(ServerConfig.builder().messageRate(2).messageBurst(5).rateLimitStrikes(50));
+        WsProbe client = open();
+        for (int i = 0; i < 8; i++) {
+            client.send(chat(i));
+        }
+        for (int i = 0; i < 5; i++) {
+            assertThat(client.await(t -> t.contains("\"type\":\"chat\""))).contains("\"message\":\"m" + i + "\"");
+        }
+        long retryAfter = 0;
+        for (int i = 0; i < 3; i++) {
+            JsonObject error = JsonParser.parseString(client.await(t -> t.contains("\"type\":\"error\"")))
+                    .getAsJsonObject();
+            assertThat(error.get("code").getAsString()).isEqualTo("rate_limited");
+            retryAfter = error.get("retryAfterMs").getAsLong();
+            assertThat(retryAfter).isBetween(1L, 500L);
+        }
+        assertThat(server.rejections(Reason.RATE_LIMITED)).isEqualTo(3);
+
+        // Waiting as told is enough to be served again.
+        Thread.sleep(retryAfter);
+        client.send(chat(99));
+        assertThat(client.await(t -> t.contains("\"type\":\"chat\"") || t.contains("rate_limited")))
+                .contains("\"message\":\"m99\"");
+        assertThat(client.closed).isNotDone();
+    }
+
+    @Test
+    void sustainedAbuseClosesWith1008() throws Exception {
+        server = RunningServer.start(ServerConfig.builder().messageRate(1).messageBurst(2).rateLimitStrikes(10));
+        WsProbe client = open();
+        for (int i = 0; i < 30 && !client.closed.isDone(); i++) {
+            client.ws().sendText(chat(i), true).exceptionally(e -> null).join();
+        }
+        assertThat(client.awaitClose()).isEqualTo(1008);
+        assertThat(server.rejections(Reason.RATE_LIMITED)).isEqualTo(10);
+    }
+
+    @Test
+    void theRateLimitIsPerConnection() throws Exception {
+        server = RunningServer.start(ServerConfig.builder().messageRate(1).messageBurst(3).rateLimitStrikes(100));
+        WsProbe noisy = open();
+        WsProbe quiet = open();
+        for (int i = 0; i < 10; i++) {
+            noisy.send(chat(i));
+        }
+        noisy.await(t -> t.contains("rate_limited"));
+        quiet.send(chat(42));
+        assertThat(quiet.await(t -> t.contains("\"type\":\"chat\"") && t.contains("m42"))).contains("m42");
+    }
+
+    @Test
+    void anIdleClientThatAnswersPingsStaysConnected() throws Exception {
+        server = RunningServer.start(ServerConfig.builder().pingInterval(Duration.ofMillis(750)));
+        WsProbe client = open();
+        // The JDK client answers pings with pongs: three intervals pass and it is still connected.
+        assertThat(client.closed).failsWithin(Duration.ofMillis(2_250))
+                .withThrowableOfType(java.util.concurrent.TimeoutException.class);
+        assertThat(server.rejections(Reason.IDLE_TIMEOUT)).isZero();
+    }
+
+    @Test
+    void aClientSilentForTwoIntervalsIsPingedThenClosed() throws Exception {
+        server = RunningServer.start(ServerConfig.builder().pingInterval(Duration.ofMillis(200)));
+        RawWebSocket raw = RawWebSocket.connect(server.port());
+        clients.add(raw);
+        boolean pinged = false;
+        int closeCode;
+        long started = System.nanoTime();
+        while (true) {
+            RawWebSocket.Frame frame = raw.read();
+            if (frame.opcode() == RawWebSocket.PING) {
+                pinged = true;
+            } else if (frame.opcode() == RawWebSocket.CLOSE) {
+                closeCode = frame.closeCode();
+                break;
+            }
+        }
+        assertThat(pinged).isTrue();
+        assertThat(closeCode).isEqualTo(1001);
+        assertThat(Duration.ofNanos(System.nanoTime() - started)).isGreaterThanOrEqualTo(Duration.ofMillis(350));
+        // This client does not even answer the close frame: the server closes the socket after the grace.
+        assertThat(raw.awaitEndOfStream()).isTrue();
+        assertThat(server.rejections(Reason.IDLE_TIMEOUT)).isEqualTo(1);
+    }
+
+    @Test
+    void aClientThatAnswersPingsByHandIsKeptAlive() throws Exception {
+        // Long enough that a pong is never later than one interval, even on a loaded machine.
+        server = RunningServer.start(ServerConfig.builder().pingInterval(Duration.ofMillis(750)));
+        RawWebSocket raw = RawWebSocket.connect(server.port());
+        clients.add(raw);
+        int pongs = 0;
+        while (pongs < 3) {
+            RawWebSocket.Frame frame = raw.read();
+            assertThat(frame.opcode()).isNotEqualTo(RawWebSocket.CLOSE);
+            if (frame.opcode() == RawWebSocket.PING) {
+                raw.send(true, RawWebSocket.PONG, frame.payload());
+                pongs++;
+            }
+        }
+        assertThat(server.rejections(Reason.IDLE_TIMEOUT)).isZero();
+    }
+}

@@ -1,0 +1,136 @@
+package dev.wschat.server;
+
+import dev.wschat.protocol.JsonCodec;
+import dev.wschat.server.broker.LocalBroker;
+import dev.wschat.server.chat.ChatService;
+import dev.wschat.server.chat.RoomRegistry;
+import dev.wschat.server.history.InMemoryHistory;
+import dev.wschat.server.http.HttpRequestHandler;
+import dev.wschat.server.http.StaticFiles;
+import dev.wschat.server.metrics.ServerMetrics;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.channel.WriteBufferWaterMark;
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocketFrame;
+import io.netty.util.concurrent.GlobalEventExecutor;
+
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The conformance target of the Autobahn|Testsuite fuzzing client: the server's real pipeline
+ * ({@link ChatServerInitializer} with the configuration's limits) with an echo handler in place of
+ * the chat handler. The Maven plugin calls {@link #main} with the port.
+ */
+public final class AutobahnEchoServer {
+    /** Exit status when the fuzzing client outlives its deadline; scripts/test.sh then runs the build again. */
+    static final int HUNG_EXIT_STATUS = 75;
+    /** Longest the conformance cases may take (about 90 s on an idle 2-core machine). */
+    static final Duration CONFORMANCE_DEADLINE = Duration.ofMinutes(15);
+
+    private AutobahnEchoServer() {
+    }
+
+    /**
+     * Serves the fuzzing client with the default limits until it has finished.
+     *
+     * @param args the port
+     * @throws InterruptedException when interrupted while binding
+     */
+    public static void main(String[] args) throws InterruptedException {
+        serveUntilTheClientEnds(Integer.parseInt(args[0]), defaults(), CONFORMANCE_DEADLINE);
+    }
+
+    /** The default configuration, as the shipped server runs. */
+    static ServerConfig defaults() {
+        return ServerConfig.builder().host("127.0.0.1").build();
+    }
+
+    /**
+     * Serves until the plugin interrupts this thread, which it does once the fuzzing client has finished,
+     * then stops. The client runs in Jython inside Maven's JVM, and under heavy load Jython's {@code select}
+     * has been seen to miss a wake-up and wait forever; past {@code deadline} this exits the JVM with
+     * {@link #HUNG_EXIT_STATUS} rather than hold the build until CI's time runs out.
+     */
+    static void serveUntilTheClientEnds(int port, ServerConfig config, Duration deadline) throws InterruptedException {
+        Runnable stop = start(port, config);
+        // -Dwschat.autobahnDeadline=PT5S on Maven's command line overrides the deadline (the client runs in that JVM).
+        Duration limit = Duration.parse(System.getProperty("wschat.autobahnDeadline", deadline.toString()));
+        try {
+            Thread.sleep(limit.toMillis());
+        } catch (InterruptedException finished) {
+            stop.run();
+            Thread.currentThread().interrupt();
+            return;
+        }
+        System.err.println("Autobahn fuzzing client still running after " + limit + ": it hangs; exiting with status "
+                + HUNG_EXIT_STATUS);
+        System.exit(HUNG_EXIT_STATUS);
+    }
+
+    /**
+     * Starts an echo server on the real pipeline.
+     *
+     * @return what stops it
+     */
+    static Runnable start(int port, ServerConfig base) throws InterruptedException {
+        ServerConfig config = base.toBuilder().port(port).build();
+        EventLoopGroup boss = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+        EventLoopGroup workers = new MultiThreadIoEventLoopGroup(2, NioIoHandler.newFactory());
+        JsonCodec codec = new JsonCodec(config.maxContentLength());
+        ServerMetrics metrics = new ServerMetrics();
+        RoomRegistry rooms = new RoomRegistry(codec, metrics);
+        ChatService service = new ChatService(config, codec, rooms, new LocalBroker(rooms), new InMemoryHistory(10),
+                metrics);
+        ChatServerInitializer real = new ChatServerInitializer(config, service, codec,
+                new HttpRequestHandler(new StaticFiles(), metrics),
+                new DefaultChannelGroup("autobahn", GlobalEventExecutor.INSTANCE), metrics);
+        Channel server = new ServerBootstrap()
+                .group(boss, workers)
+                .channel(NioServerSocketChannel.class)
+                .childOption(ChannelOption.TCP_NODELAY, true)
+                .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(
+                        Math.min(32 * 1024, config.maxQueuedBytes() / 2), config.maxQueuedBytes()))
+                .childHandler(new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel ch) {
+                        real.initChannel(ch);
+                        ch.pipeline().replace("chat", "echo", new EchoHandler());
+                    }
+                })
+                .bind(config.host(), config.port()).sync().channel();
+        return () -> {
+            server.close();
+            boss.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+            workers.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+            metrics.close();
+        };
+    }
+
+    /** Echoes every text and binary message as it arrived. */
+    private static final class EchoHandler extends SimpleChannelInboundHandler<WebSocketFrame> {
+        @Override
+        protected void channelRead0(ChannelHandlerContext ctx, WebSocketFrame frame) {
+            if (frame instanceof TextWebSocketFrame || frame instanceof BinaryWebSocketFrame) {
+                ctx.writeAndFlush(frame.retain());
+            }
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            ctx.close();
+        }
+    }
+}

@@ -1,0 +1,141 @@
+package dev.wschat.server;
+
+import dev.wschat.server.metrics.ServerMetrics.Reason;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** Connection limits and the handshake timeout, as a client sees them: HTTP 503, closed sockets, counters. */
+class ConnectionLimitTest {
+    private RunningServer server;
+    private final List<WsProbe> clients = new ArrayList<>();
+
+    @AfterEach
+    void stop() {
+        clients.forEach(WsProbe::close);
+        if (server != null) {
+            server.close();
+        }
+    }
+
+    private WsProbe open() throws InterruptedException {
+        WsProbe client = WsProbe.connect(server.port());
+        clients.add(client);
+        client.await(t -> t.contains("\"event\":\"welcome\""));
+        return client;
+    }
+
+    @Test
+    void aHandshakePastTheGlobalLimitGets503UntilAConnectionCloses() throws Exception {
+        server = RunningServer.start(ServerConfig.builder().maxConnections(2).maxConnectionsPerAddress(0)
+                .connectionRate(0));
+        open();
+        WsProbe second = open();
+        assertThat(WsProbe.handshakeStatus(server.port())).isEqualTo(503);
+        assertThat(server.rejections(Reason.CONNECTION_LIMIT)).isEqualTo(1);
+        // Plain HTTP is not limited: health checks and scrapes still work at capacity.
+        assertThat(server.get("/health").statusCode()).isEqualTo(200);
+
+        second.ws().sendClose(1000, "bye").join();
+        second.awaitClose();
+        long deadline = System.nanoTime() + WsProbe.TIMEOUT.toNanos();
+        int status;
+        do {
+            status = WsProbe.handshakeStatus(server.port());
+        } while (status != 101 && System.nanoTime() < deadline);
+        assertThat(status).isEqualTo(101);
+    }
+
+    @Test
+    void aHandshakePastThePerAddressLimitGets503() throws Exception {
+        server = RunningServer.start(ServerConfig.builder().maxConnectionsPerAddress(3).connectionRate(0));
+        for (int i = 0; i < 3; i++) {
+            open();
+        }
+        assertThat(WsProbe.handshakeStatus(server.port())).isEqualTo(503);
+        assertThat(server.rejections(Reason.CONNECTION_LIMIT)).isEqualTo(1);
+    }
+
+    @Test
+    void newConnectionsPastThePerAddressRateGet503() throws Exception {
+        server = RunningServer.start(ServerConfig.builder().connectionRate(1).connectionBurst(3));
+        for (int i = 0; i < 3; i++) {
+            open();
+        }
+        // The bucket refills at one per second, so the next handshakes right away are refused.
+        assertThat(WsProbe.handshakeStatus(server.port())).isEqualTo(503);
+        assertThat(server.rejections(Reason.CONNECTION_RATE)).isEqualTo(1);
+    }
+
+    @Test
+    void anHttpRequestThatNeverCompletesIsClosedAfterTheTimeout() throws Exception {
+        server = RunningServer.start(ServerConfig.builder().handshakeTimeout(Duration.ofMillis(500)));
+        try (Socket socket = new Socket("127.0.0.1", server.port())) {
+            socket.setSoTimeout((int) WsProbe.TIMEOUT.toMillis());
+            OutputStream out = socket.getOutputStream();
+            long started = System.nanoTime();
+            out.write("GET /ws HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
+                    .getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            InputStream in = socket.getInputStream();
+            assertThat(in.read()).as("the server closes the connection").isEqualTo(-1);
+            assertThat(Duration.ofNanos(System.nanoTime() - started)).isGreaterThanOrEqualTo(Duration.ofMillis(400));
+        }
+        assertThat(server.awaitRejections(Reason.HANDSHAKE_TIMEOUT, 1)).isEqualTo(1);
+    }
+
+    @Test
+    void aConnectionThatSendsNothingIsClosedAfterTheTimeout() throws Exception {
+        server = RunningServer.start(ServerConfig.builder().handshakeTimeout(Duration.ofMillis(300)));
+        try (Socket socket = new Socket("127.0.0.1", server.port())) {
+            socket.setSoTimeout((int) WsProbe.TIMEOUT.toMillis());
+            assertThat(socket.getInputStream().read()).isEqualTo(-1);
+        }
+        assertThat(server.awaitRejections(Reason.HANDSHAKE_TIMEOUT, 1)).isEqualTo(1);
+    }
+
+    @Test
+    void anOpenWebSocketOutlivesTheHandshakeTimeout() throws Exception {
+        server = RunningServer.start(ServerConfig.builder().handshakeTimeout(Duration.ofMillis(200)));
+        WsProbe client = open();
+        // Three timeouts pass with the connection idle: it must still be open and serving.
+        assertThat(client.closed).failsWithin(Duration.ofMillis(600))
+                .withThrowableOfType(java.util.concurrent.TimeoutException.class);
+        client.send("{\"type\":\"rooms\"}");
+        assertThat(client.await(t -> t.contains("\"type\":\"rooms\""))).contains("lobby");
+        assertThat(server.rejections(Reason.HANDSHAKE_TIMEOUT)).isZero();
+    }
+
+    @Test
+    void aKeptAliveHttpConnectionIdleForTheTimeoutIsClosed() throws Exception {
+        server = RunningServer.start(ServerConfig.builder().handshakeTimeout(Duration.ofMillis(300)));
+        try (Socket socket = new Socket("127.0.0.1", server.port())) {
+            socket.setSoTimeout((int) WsProbe.TIMEOUT.toMillis());
+            socket.getOutputStream().write("GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+                    .getBytes(StandardCharsets.US_ASCII));
+            InputStream in = socket.getInputStream();
+            byte[] buf = new byte[4096];
+            int n = in.read(buf);
+            assertThat(new String(buf, 0, n, StandardCharsets.US_ASCII)).startsWith("HTTP/1.1 200");
+            int next;
+            try {
+                while ((next = in.read(buf)) > 0) {
+                    // drain
+                }
+            } catch (SocketTimeoutException e) {
+                next = 0;
+            }
+            assertThat(next).as("closed by the server").isEqualTo(-1);
+        }
+    }
+}
