@@ -12,6 +12,7 @@ import com.google.gson.stream.JsonWriter;
 import java.io.IOException;
 import java.io.StringReader;
 import java.io.StringWriter;
+import java.io.Writer;
 import java.io.UncheckedIOException;
 import java.util.Objects;
 
@@ -246,18 +247,88 @@ public final class JsonCodec {
     public String encode(ServerMessage message, Dialect dialect) {
         Objects.requireNonNull(message, "message");
         Objects.requireNonNull(dialect, "dialect");
-        StringWriter out = new StringWriter(128);
+        if (dialect == Dialect.TUTORIAL && !hasTutorialForm(message)) {
+            // checked before writing: closing a JsonWriter that wrote nothing throws "Incomplete document"
+            return null;
+        }
+        TextBuffer out = new TextBuffer(message instanceof ServerMessage.Presence p ? 64 + 64 * p.users().size() : 192);
         try (JsonWriter w = new JsonWriter(out)) {
             w.setHtmlSafe(false);
             w.setSerializeNulls(false);
-            boolean written = dialect == Dialect.TUTORIAL ? writeTutorial(w, message) : writeV2(w, message);
-            if (!written) {
-                return null;
+            if (dialect == Dialect.TUTORIAL) {
+                writeTutorial(w, message);
+            } else {
+                writeV2(w, message);
             }
         } catch (IOException e) {
-            throw new UncheckedIOException("writing to a StringWriter", e);
+            throw new UncheckedIOException("writing to a string buffer", e);
         }
         return out.toString();
+    }
+
+    /** Whether the tutorial dialect has a form of this message: presence and room lists have none. */
+    private static boolean hasTutorialForm(ServerMessage message) {
+        return !(message instanceof ServerMessage.Presence) && !(message instanceof ServerMessage.RoomList);
+    }
+
+    /**
+     * A {@link Writer} over an unsynchronized {@link StringBuilder}: {@link StringWriter} appends to a
+     * {@code StringBuffer}, taking a lock for each of the many small writes a {@link JsonWriter} makes.
+     */
+    private static final class TextBuffer extends Writer {
+        private final StringBuilder sb;
+
+        TextBuffer(int capacity) {
+            this.sb = new StringBuilder(capacity);
+        }
+
+        @Override
+        public void write(int c) {
+            sb.append((char) c);
+        }
+
+        @Override
+        public void write(char[] cbuf, int off, int len) {
+            sb.append(cbuf, off, len);
+        }
+
+        @Override
+        public void write(String str, int off, int len) {
+            sb.append(str, off, off + len);
+        }
+
+        @Override
+        public Writer append(CharSequence csq) {
+            sb.append(csq);
+            return this;
+        }
+
+        @Override
+        public Writer append(CharSequence csq, int start, int end) {
+            sb.append(csq, start, end);
+            return this;
+        }
+
+        @Override
+        public Writer append(char c) {
+            sb.append(c);
+            return this;
+        }
+
+        @Override
+        public void flush() {
+            // nothing buffered
+        }
+
+        @Override
+        public void close() {
+            // nothing to release
+        }
+
+        @Override
+        public String toString() {
+            return sb.toString();
+        }
     }
 
     private static boolean writeTutorial(JsonWriter w, ServerMessage message) throws IOException {
