@@ -234,7 +234,7 @@ final class Fanout {
                 } else {
                     s.seq--;
                 }
-            }, first - System.nanoTime(), periodNanos, TimeUnit.NANOSECONDS);
+            }, Math.max(0, first - System.nanoTime()), periodNanos, TimeUnit.NANOSECONDS);
         }
         long end = start + TimeUnit.SECONDS.toNanos(seconds);
         long next = start + 1_000_000_000L;

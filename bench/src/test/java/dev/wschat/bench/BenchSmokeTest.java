@@ -45,15 +45,17 @@ class BenchSmokeTest {
     }
 
     private Map<?, ?> run(String name, String... args) throws Exception {
+        // the scenario, then the defaults, then the test's options (a later option wins)
         String[] full = new String[args.length + 7];
-        System.arraycopy(args, 0, full, 0, args.length);
-        full[args.length] = "--url";
-        full[args.length + 1] = url;
-        full[args.length + 2] = "--out";
-        full[args.length + 3] = out.toString();
-        full[args.length + 4] = "--name";
-        full[args.length + 5] = name;
-        full[args.length + 6] = "--quiet=1";
+        full[0] = args[0];
+        full[1] = "--url";
+        full[2] = url;
+        full[3] = "--out";
+        full[4] = out.toString();
+        full[5] = "--name";
+        full[6] = name;
+        full[7] = "--quiet=1";
+        System.arraycopy(args, 1, full, 8, args.length - 1);
         assertThat(Bench.run(full)).isZero();
         assertThat(out.resolve(name + ".html")).isNotEmptyFile();
         Path json = out.resolve(name + ".json");
@@ -117,6 +119,32 @@ class BenchSmokeTest {
         assertThat(((Number) r.get("handshakes_per_sec")).doubleValue()).isPositive();
         assertThat(r.get("server_rss_after_bytes")).isNotNull();
         assertThat(r.get("server_heap_after_bytes")).isNotNull();
+    }
+
+    @Test
+    void joinsPastTheAnnounceLimitAreNotAnnounced() throws Exception {
+        ChatServer small = new ChatServer(ServerConfig.builder().host("127.0.0.1").port(0).announceLimit(50).build())
+                .start();
+        try {
+            String smallUrl = "ws://127.0.0.1:" + small.port() + "/";
+            // Connections join one at a time. Dialect 2: a welcome and the lobby's presence each, plus a notice
+            // to every member already there for each of the first 50 joins: 300 * 2 + (1 + 2 + ... + 49).
+            // A joiner's presence is sent before its notice is published, so the next joiner or two may get
+            // that notice as well: at most 2 extra per announced join. Without the limit: 44,850 notices.
+            int notices = 49 * 50 / 2;
+            Map<?, ?> v2 = run("announce-v2", "connections", "--connections", "300", "--rate", "0",
+                    "--max-pending", "1", "--hold", "1", "--url", smallUrl);
+            assertThat(((Number) v2.get("connections_open")).intValue()).isEqualTo(300);
+            assertThat(((Number) v2.get("frames_received_while_connecting_and_holding")).longValue())
+                    .isBetween(300L * 2 + notices, 300L * 2 + notices + 2 * 50);
+            // dialect 1: a welcome each (presence has no tutorial form) and the same notices
+            Map<?, ?> v1 = run("announce-v1", "connections", "--dialect", "1", "--connections", "300", "--rate", "0",
+                    "--max-pending", "1", "--hold", "1", "--url", smallUrl);
+            assertThat(((Number) v1.get("frames_received_while_connecting_and_holding")).longValue())
+                    .isBetween(300L + notices, 300L + notices + 2 * 50);
+        } finally {
+            small.stop();
+        }
     }
 
     @Test

@@ -10,7 +10,9 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelPromise;
 import io.netty.channel.EventLoop;
+import io.netty.channel.VoidChannelPromise;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.extensions.WebSocketExtensionEncoder;
 import io.netty.util.internal.PlatformDependent;
@@ -204,6 +206,8 @@ public final class RoomRegistry implements Broker.Subscriber {
         final String id;
         final boolean tutorial;
         final boolean raw;
+        /** Write failures (the peer went away) are not fired down the pipeline as exceptions: it closes anyway. */
+        final ChannelPromise quietPromise;
         int index;
         boolean dirty;
 
@@ -213,6 +217,7 @@ public final class RoomRegistry implements Broker.Subscriber {
             this.id = session == null ? null : session.id();
             this.tutorial = session != null && session.dialect() == Dialect.TUTORIAL;
             this.raw = takesRawFrames(channel);
+            this.quietPromise = new VoidChannelPromise(channel, false);
             this.index = index;
         }
     }
@@ -359,13 +364,16 @@ public final class RoomRegistry implements Broker.Subscriber {
                     continue;
                 }
                 Channel ch = m.channel;
+                if (!ch.isActive()) {
+                    continue;
+                }
                 if (m.raw) {
-                    ch.write(frame.retainedDuplicate(), ch.voidPromise());
+                    ch.write(frame.retainedDuplicate(), m.quietPromise);
                 } else {
                     int header = frame.getByte(frame.readerIndex() + 1) == 126 ? 4
                             : frame.getByte(frame.readerIndex() + 1) == 127 ? 10 : 2;
                     ch.write(new TextWebSocketFrame(frame.retainedSlice(frame.readerIndex() + header,
-                            frame.readableBytes() - header)), ch.voidPromise());
+                            frame.readableBytes() - header)), m.quietPromise);
                 }
                 if (!m.dirty) {
                     m.dirty = true;
