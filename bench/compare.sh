@@ -33,6 +33,7 @@ if [ ! -d bench/peer/node_modules ]; then
   (cd bench/peer && npm ci --no-audit --no-fund --silent)
 fi
 mkdir -p "$OUT"
+OUT=$(cd "$OUT" && pwd)
 BENCH=(java -jar bench/target/wschat-bench.jar)
 
 wait_port() {
@@ -69,7 +70,7 @@ run_scenarios() { # name port pid [metrics-url]
 }
 
 # the tutorial's server
-(cd bench/peer && PORT=$PORT_PEER exec node server.js > "../../$OUT/tutorial-server.log" 2>&1) &
+(cd bench/peer && PORT=$PORT_PEER exec node server.js > "$OUT/tutorial-server.log" 2>&1) &
 PEER=$!
 trap 'stop $PEER; [ -n "${OURS:-}" ] && stop $OURS' EXIT
 wait_port "$PORT_PEER"

@@ -24,7 +24,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Queue;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -37,6 +36,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * one frame per event and one flush per batch, not a task and a syscall per recipient.
  */
 public final class RoomRegistry implements Broker.Subscriber {
+    private static final Object NO_SESSION = new Object();
     private final Map<String, Room> rooms = new ConcurrentHashMap<>();
     private final Map<EventLoop, LoopFlusher> flushers = new ConcurrentHashMap<>();
     private final JsonCodec codec;
@@ -63,7 +63,7 @@ public final class RoomRegistry implements Broker.Subscriber {
         int[] joined = new int[1];
         rooms.compute(room, (name, existing) -> {
             Room r = existing != null ? existing : new Room();
-            if (r.all.add(channel)) {
+            if (r.all.putIfAbsent(channel, session == null ? NO_SESSION : session) == null) {
                 if (session != null) {
                     (session.dialect() == Dialect.TUTORIAL ? r.tutorialMembers : r.v2Members).incrementAndGet();
                 }
@@ -86,7 +86,7 @@ public final class RoomRegistry implements Broker.Subscriber {
         Session session = Session.of(channel);
         int[] left = new int[1];
         rooms.computeIfPresent(room, (name, r) -> {
-            if (r.all.remove(channel)) {
+            if (r.all.remove(channel) != null) {
                 if (session != null) {
                     (session.dialect() == Dialect.TUTORIAL ? r.tutorialMembers : r.v2Members).decrementAndGet();
                 }
@@ -119,10 +119,9 @@ public final class RoomRegistry implements Broker.Subscriber {
             return List.of();
         }
         List<ServerMessage.User> users = new ArrayList<>(r.all.size());
-        for (Channel ch : r.all) {
-            Session s = Session.of(ch);
-            if (s != null) {
-                users.add(s.user());
+        for (Object s : r.all.values()) {
+            if (s instanceof Session session) {
+                users.add(session.user());
             }
         }
         return users;
@@ -193,7 +192,8 @@ public final class RoomRegistry implements Broker.Subscriber {
 
     /** One room: its members for presence and counts, and per event loop the slice that delivers to them. */
     private static final class Room {
-        final Set<Channel> all = ConcurrentHashMap.newKeySet();
+        /** Every member and its session ({@link #NO_SESSION} before the handshake completed). */
+        final Map<Channel, Object> all = new ConcurrentHashMap<>();
         final Map<EventLoop, Slice> slices = new ConcurrentHashMap<>(4);
         final AtomicInteger v2Members = new AtomicInteger();
         final AtomicInteger tutorialMembers = new AtomicInteger();
