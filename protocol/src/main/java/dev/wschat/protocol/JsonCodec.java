@@ -12,6 +12,7 @@ import com.google.gson.stream.JsonWriter;
 import java.io.IOException;
 import java.io.StringReader;
 import java.io.StringWriter;
+import java.io.Writer;
 import java.io.UncheckedIOException;
 import java.util.Objects;
 
@@ -246,11 +247,11 @@ public final class JsonCodec {
     public String encode(ServerMessage message, Dialect dialect) {
         Objects.requireNonNull(message, "message");
         Objects.requireNonNull(dialect, "dialect");
-        if (dialect == Dialect.TUTORIAL
-                && (message instanceof ServerMessage.Presence || message instanceof ServerMessage.RoomList)) {
-            return null; // the tutorial's protocol has no presence or room lists
+        if (dialect == Dialect.TUTORIAL && !hasTutorialForm(message)) {
+            // checked before writing: closing a JsonWriter that wrote nothing throws "Incomplete document"
+            return null;
         }
-        StringWriter out = new StringWriter(128);
+        TextBuffer out = new TextBuffer(message instanceof ServerMessage.Presence p ? 64 + 64 * p.users().size() : 192);
         try (JsonWriter w = new JsonWriter(out)) {
             w.setHtmlSafe(false);
             w.setSerializeNulls(false);
@@ -260,12 +261,77 @@ public final class JsonCodec {
                 writeV2(w, message);
             }
         } catch (IOException e) {
-            throw new UncheckedIOException("writing to a StringWriter", e);
+            throw new UncheckedIOException("writing to a string buffer", e);
         }
         return out.toString();
     }
 
-    private static void writeTutorial(JsonWriter w, ServerMessage message) throws IOException {
+    /** Whether the tutorial dialect has a form of this message: presence and room lists have none. */
+    private static boolean hasTutorialForm(ServerMessage message) {
+        return !(message instanceof ServerMessage.Presence) && !(message instanceof ServerMessage.RoomList);
+    }
+
+    /**
+     * A {@link Writer} over an unsynchronized {@link StringBuilder}: {@link StringWriter} appends to a
+     * {@code StringBuffer}, taking a lock for each of the many small writes a {@link JsonWriter} makes.
+     */
+    private static final class TextBuffer extends Writer {
+        private final StringBuilder sb;
+
+        TextBuffer(int capacity) {
+            this.sb = new StringBuilder(capacity);
+        }
+
+        @Override
+        public void write(int c) {
+            sb.append((char) c);
+        }
+
+        @Override
+        public void write(char[] cbuf, int off, int len) {
+            sb.append(cbuf, off, len);
+        }
+
+        @Override
+        public void write(String str, int off, int len) {
+            sb.append(str, off, off + len);
+        }
+
+        @Override
+        public Writer append(CharSequence csq) {
+            sb.append(csq);
+            return this;
+        }
+
+        @Override
+        public Writer append(CharSequence csq, int start, int end) {
+            sb.append(csq, start, end);
+            return this;
+        }
+
+        @Override
+        public Writer append(char c) {
+            sb.append(c);
+            return this;
+        }
+
+        @Override
+        public void flush() {
+            // nothing buffered
+        }
+
+        @Override
+        public void close() {
+            // nothing to release
+        }
+
+        @Override
+        public String toString() {
+            return sb.toString();
+        }
+    }
+
+    private static boolean writeTutorial(JsonWriter w, ServerMessage message) throws IOException {
         if (message instanceof ServerMessage.Welcome m) {
             w.beginObject().name("type").value("system")
                     .name("message").value(welcomeText(m.username()))
@@ -281,7 +347,10 @@ public final class JsonCodec {
             tutorialChat(w, m.from().username() + " (direct)", m.message(), m.timestamp());
         } else if (message instanceof ServerMessage.Error m) {
             system(w, m.message(), Timestamps.now());
+        } else {
+            return false; // presence and room lists have no tutorial form
         }
+        return true;
     }
 
     private static void system(JsonWriter w, String text, String timestamp) throws IOException {
@@ -294,7 +363,7 @@ public final class JsonCodec {
                 .name("message").value(text).name("timestamp").value(timestamp).endObject();
     }
 
-    private static void writeV2(JsonWriter w, ServerMessage message) throws IOException {
+    private static boolean writeV2(JsonWriter w, ServerMessage message) throws IOException {
         w.beginObject();
         if (message instanceof ServerMessage.Welcome m) {
             w.name("type").value("system").name("event").value("welcome")
@@ -344,6 +413,7 @@ public final class JsonCodec {
             }
         }
         w.endObject();
+        return true;
     }
 
     private static void user(JsonWriter w, ServerMessage.User u) throws IOException {

@@ -201,7 +201,10 @@ public final class ChatService {
             return;
         }
         int members = rooms.join(room, session.channel());
-        send(session, new ServerMessage.Presence(room, rooms.members(room)));
+        if (session.dialect() != Dialect.TUTORIAL) {
+            // presence has no tutorial form: skip listing every member (O(room size) per join) for nothing
+            send(session, new ServerMessage.Presence(room, rooms.members(room)));
+        }
         if (members <= config.announceLimit()) {
             publish(room, new ServerMessage.Notice(ServerMessage.NoticeKind.JOIN, room, session.user(), null,
                     Timestamps.now()), session.id(), RoomEvent.Exclusion.SENDER);

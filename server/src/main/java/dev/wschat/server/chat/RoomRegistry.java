@@ -10,25 +10,35 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.channel.Channel;
-import io.netty.channel.group.ChannelGroup;
-import io.netty.channel.group.ChannelMatcher;
-import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.channel.ChannelPromise;
+import io.netty.channel.EventLoop;
+import io.netty.channel.VoidChannelPromise;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
-import io.netty.util.concurrent.GlobalEventExecutor;
+import io.netty.handler.codec.http.websocketx.extensions.WebSocketExtensionEncoder;
+import io.netty.util.internal.PlatformDependent;
 
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Queue;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * This node's rooms: one {@link ChannelGroup} per room, created on first join and removed when its
- * last member leaves. Delivers broker events to local members, encoding each event once per dialect.
+ * This node's rooms and the delivery fast path. Each room keeps its members per event loop (a slice that
+ * only its loop touches). A broker event is encoded once per dialect into a complete WebSocket frame; the
+ * sender's own loop writes it to its members at once, and every other loop gets it queued on its slice and
+ * drained by one task, however many events queued meanwhile: each member gets a retained duplicate of the
+ * one frame per event and one flush per batch, not a task and a syscall per recipient.
  */
 public final class RoomRegistry implements Broker.Subscriber {
-    private final Map<String, ChannelGroup> rooms = new ConcurrentHashMap<>();
+    private static final Object NO_SESSION = new Object();
+    private final Map<String, Room> rooms = new ConcurrentHashMap<>();
+    private final Map<EventLoop, LoopFlusher> flushers = new ConcurrentHashMap<>();
     private final JsonCodec codec;
     private final ServerMetrics metrics;
 
@@ -44,32 +54,49 @@ public final class RoomRegistry implements Broker.Subscriber {
     }
 
     /**
-     * Adds a channel to a room, creating the room if needed.
+     * Adds a channel to a room, creating the room if needed. Called on the channel's event loop.
      *
      * @return the room's member count after the join
      */
     int join(String room, Channel channel) {
-        ChannelGroup[] joined = new ChannelGroup[1];
-        rooms.compute(room, (name, group) -> {
-            ChannelGroup g = group != null ? group : new DefaultChannelGroup(name, GlobalEventExecutor.INSTANCE);
-            g.add(channel);
-            joined[0] = g;
-            return g;
+        Session session = Session.of(channel);
+        int[] joined = new int[1];
+        rooms.compute(room, (name, existing) -> {
+            Room r = existing != null ? existing : new Room();
+            if (r.all.putIfAbsent(channel, session == null ? NO_SESSION : session) == null) {
+                if (session != null) {
+                    (session.dialect() == Dialect.TUTORIAL ? r.tutorialMembers : r.v2Members).incrementAndGet();
+                }
+                Slice slice = r.slices.computeIfAbsent(channel.eventLoop(),
+                        loop -> new Slice(loop, flushers.computeIfAbsent(loop, LoopFlusher::new)));
+                slice.onLoop(() -> slice.add(channel, session));
+            }
+            joined[0] = r.all.size();
+            return r;
         });
-        return joined[0].size();
+        return joined[0];
     }
 
     /**
-     * Removes a channel from a room and removes the room when it is left empty.
+     * Removes a channel from a room and removes the room when it is left empty. Called on the channel's event loop.
      *
      * @return the room's member count after the leave
      */
     int leave(String room, Channel channel) {
+        Session session = Session.of(channel);
         int[] left = new int[1];
-        rooms.computeIfPresent(room, (name, group) -> {
-            group.remove(channel);
-            left[0] = group.size();
-            return group.isEmpty() ? null : group;
+        rooms.computeIfPresent(room, (name, r) -> {
+            if (r.all.remove(channel) != null) {
+                if (session != null) {
+                    (session.dialect() == Dialect.TUTORIAL ? r.tutorialMembers : r.v2Members).decrementAndGet();
+                }
+                Slice slice = r.slices.get(channel.eventLoop());
+                if (slice != null) {
+                    slice.onLoop(() -> slice.remove(channel));
+                }
+            }
+            left[0] = r.all.size();
+            return r.all.isEmpty() ? null : r;
         });
         return left[0];
     }
@@ -81,21 +108,20 @@ public final class RoomRegistry implements Broker.Subscriber {
 
     /** The member count of a room, 0 when it does not exist. */
     public int size(String room) {
-        ChannelGroup group = rooms.get(room);
-        return group == null ? 0 : group.size();
+        Room r = rooms.get(room);
+        return r == null ? 0 : r.all.size();
     }
 
     /** The members of a room as users, in no particular order. */
     List<ServerMessage.User> members(String room) {
-        ChannelGroup group = rooms.get(room);
-        if (group == null) {
+        Room r = rooms.get(room);
+        if (r == null) {
             return List.of();
         }
-        List<ServerMessage.User> users = new ArrayList<>(group.size());
-        for (Channel ch : group) {
-            Session s = Session.of(ch);
-            if (s != null) {
-                users.add(s.user());
+        List<ServerMessage.User> users = new ArrayList<>(r.all.size());
+        for (Object s : r.all.values()) {
+            if (s instanceof Session session) {
+                users.add(session.user());
             }
         }
         return users;
@@ -104,8 +130,8 @@ public final class RoomRegistry implements Broker.Subscriber {
     /** Every room with its member count, largest first, at most {@code limit}. */
     List<ServerMessage.RoomInfo> list(int limit) {
         List<ServerMessage.RoomInfo> all = new ArrayList<>(rooms.size());
-        rooms.forEach((name, group) -> {
-            int n = group.size();
+        rooms.forEach((name, r) -> {
+            int n = r.all.size();
             if (n > 0) {
                 all.add(new ServerMessage.RoomInfo(name, n));
             }
@@ -117,56 +143,277 @@ public final class RoomRegistry implements Broker.Subscriber {
 
     @Override
     public void deliver(RoomEvent event) {
-        ChannelGroup group = rooms.get(event.room());
-        if (group == null || group.isEmpty()) {
+        Room room = rooms.get(event.room());
+        if (room == null) {
             return;
         }
-        deliver(group, event, Dialect.V2);
-        deliver(group, event, Dialect.TUTORIAL);
+        ByteBuf v2 = room.v2Members.get() > 0 ? frame(event.message(), Dialect.V2) : null;
+        ByteBuf tutorial = room.tutorialMembers.get() > 0 ? frame(event.message(), Dialect.TUTORIAL) : null;
+        if (v2 == null && tutorial == null) {
+            return;
+        }
+        Delivery d = new Delivery(v2, tutorial, event.senderId(), event.exclusion());
+        try {
+            for (Slice slice : room.slices.values()) {
+                if (slice.size > 0) {
+                    slice.deliver(d);
+                }
+            }
+        } finally {
+            d.release();
+        }
     }
 
-    private void deliver(ChannelGroup group, RoomEvent event, Dialect dialect) {
-        ChannelMatcher matcher = matcher(event, dialect);
-        int recipients = countMembers(group, matcher);
-        if (recipients == 0) {
-            return;
-        }
-        String text = codec.encode(event.message(), dialect);
+    /** The message as one complete, unmasked WebSocket text frame, or {@code null} when the dialect has no form of it. */
+    private ByteBuf frame(ServerMessage message, Dialect dialect) {
+        String text = codec.encode(message, dialect);
         if (text == null) {
-            return;
+            return null;
         }
-        ByteBuf buf = ByteBufUtil.writeUtf8(ByteBufAllocator.DEFAULT, text);
-        // Encoded once: the group writes each member a retained duplicate of this one frame.
-        group.writeAndFlush(new TextWebSocketFrame(buf), matcher, true);
-        metrics.deliveries(recipients);
+        int length = ByteBufUtil.utf8Bytes(text);
+        int header = length <= 125 ? 2 : length <= 0xFFFF ? 4 : 10;
+        ByteBuf buf = ByteBufAllocator.DEFAULT.directBuffer(header + length);
+        buf.writeByte(0x81); // FIN, text
+        if (length <= 125) {
+            buf.writeByte(length);
+        } else if (length <= 0xFFFF) {
+            buf.writeByte(126).writeShort(length);
+        } else {
+            buf.writeByte(127).writeLong(length);
+        }
+        ByteBufUtil.reserveAndWriteUtf8(buf, text, length);
+        return buf;
     }
 
-    private static int countMembers(ChannelGroup group, ChannelMatcher matcher) {
-        int n = 0;
-        for (Channel ch : group) {
-            if (matcher.matches(ch)) {
+    /** Whether a channel can take pre-encoded frames: true unless a WebSocket extension (compression) is in its pipeline. */
+    private static boolean takesRawFrames(Channel channel) {
+        return channel.pipeline().context(WebSocketExtensionEncoder.class) == null;
+    }
+
+    /** One room: its members for presence and counts, and per event loop the slice that delivers to them. */
+    private static final class Room {
+        /** Every member and its session ({@link #NO_SESSION} before the handshake completed). */
+        final Map<Channel, Object> all = new ConcurrentHashMap<>();
+        final Map<EventLoop, Slice> slices = new ConcurrentHashMap<>(4);
+        final AtomicInteger v2Members = new AtomicInteger();
+        final AtomicInteger tutorialMembers = new AtomicInteger();
+    }
+
+    /** A room member as its loop sees it: fixed at join. */
+    private static final class Member {
+        final Channel channel;
+        final Session session;
+        final String id;
+        final boolean tutorial;
+        final boolean raw;
+        /** Write failures (the peer went away) are not fired down the pipeline as exceptions: it closes anyway. */
+        final ChannelPromise quietPromise;
+        int index;
+        boolean dirty;
+
+        Member(Channel channel, Session session, int index) {
+            this.channel = channel;
+            this.session = session;
+            this.id = session == null ? null : session.id();
+            this.tutorial = session != null && session.dialect() == Dialect.TUTORIAL;
+            this.raw = takesRawFrames(channel);
+            this.quietPromise = new VoidChannelPromise(channel, false);
+            this.index = index;
+        }
+    }
+
+    /** One event's frames, shared by every slice; reference-counted once per slice it is queued on. */
+    private static final class Delivery {
+        final ByteBuf v2;
+        final ByteBuf tutorial;
+        final String senderId;
+        final RoomEvent.Exclusion exclusion;
+
+        Delivery(ByteBuf v2, ByteBuf tutorial, String senderId, RoomEvent.Exclusion exclusion) {
+            this.v2 = v2;
+            this.tutorial = tutorial;
+            this.senderId = senderId;
+            this.exclusion = exclusion;
+        }
+
+        /** The frame for a member, or {@code null} when the member is left out. */
+        ByteBuf frameFor(Member m) {
+            ByteBuf f = m.tutorial ? tutorial : v2;
+            if (f == null || m.id == null) {
+                return null;
+            }
+            if (senderId != null && senderId.equals(m.id)) {
+                return switch (exclusion) {
+                    case NONE -> f;
+                    case SENDER -> null;
+                    case SENDER_IF_TUTORIAL -> m.tutorial ? null : f;
+                };
+            }
+            return f;
+        }
+
+        void retain() {
+            if (v2 != null) {
+                v2.retain();
+            }
+            if (tutorial != null) {
+                tutorial.retain();
+            }
+        }
+
+        void release() {
+            if (v2 != null) {
+                v2.release();
+            }
+            if (tutorial != null) {
+                tutorial.release();
+            }
+        }
+    }
+
+    /**
+     * The members of one room on one event loop. {@link #members} and {@link #byChannel} are touched on that
+     * loop only; other threads queue deliveries on {@link #pending}, drained by one task at a time.
+     */
+    private final class Slice {
+        final EventLoop loop;
+        final LoopFlusher flusher;
+        final List<Member> members = new ArrayList<>();
+        final Map<Channel, Member> byChannel = new HashMap<>();
+        final Queue<Delivery> pending = PlatformDependent.newMpscQueue();
+        final AtomicBoolean drainScheduled = new AtomicBoolean();
+        final Runnable drainTask = this::drain;
+        volatile int size;
+
+        Slice(EventLoop loop, LoopFlusher flusher) {
+            this.loop = loop;
+            this.flusher = flusher;
+        }
+
+        void onLoop(Runnable task) {
+            if (loop.inEventLoop()) {
+                task.run();
+            } else {
+                loop.execute(task);
+            }
+        }
+
+        void add(Channel channel, Session session) {
+            if (!byChannel.containsKey(channel)) {
+                Member m = new Member(channel, session, members.size());
+                members.add(m);
+                byChannel.put(channel, m);
+                size = members.size();
+            }
+        }
+
+        void remove(Channel channel) {
+            Member m = byChannel.remove(channel);
+            if (m != null) {
+                int last = members.size() - 1;
+                Member moved = members.remove(last);
+                if (moved != m) {
+                    members.set(m.index, moved);
+                    moved.index = m.index;
+                }
+                size = members.size();
+            }
+        }
+
+        /** Delivers on this loop now when called on it (after what was queued), otherwise queues for the loop. */
+        void deliver(Delivery d) {
+            if (loop.inEventLoop()) {
+                if (!pending.isEmpty()) {
+                    drainQueued();
+                }
+                write(d);
+                flusher.scheduleFlush();
+            } else {
+                d.retain();
+                pending.add(d);
+                if (drainScheduled.compareAndSet(false, true)) {
+                    loop.execute(drainTask);
+                }
+            }
+        }
+
+        private void drain() {
+            drainQueued();
+            flusher.flushNow();
+        }
+
+        private void drainQueued() {
+            drainScheduled.set(false);
+            Delivery d;
+            while ((d = pending.poll()) != null) {
+                try {
+                    write(d);
+                } finally {
+                    d.release();
+                }
+            }
+        }
+
+        /** Writes one event to every member of this slice, without flushing; counts the deliveries. */
+        private void write(Delivery d) {
+            int n = 0;
+            for (int i = 0, size = members.size(); i < size; i++) {
+                Member m = members.get(i);
+                ByteBuf frame = d.frameFor(m);
+                if (frame == null) {
+                    continue;
+                }
+                Channel ch = m.channel;
+                if (!ch.isActive()) {
+                    continue;
+                }
+                if (m.raw) {
+                    ch.write(frame.retainedDuplicate(), m.quietPromise);
+                } else {
+                    int header = frame.getByte(frame.readerIndex() + 1) == 126 ? 4
+                            : frame.getByte(frame.readerIndex() + 1) == 127 ? 10 : 2;
+                    ch.write(new TextWebSocketFrame(frame.retainedSlice(frame.readerIndex() + header,
+                            frame.readableBytes() - header)), m.quietPromise);
+                }
+                if (!m.dirty) {
+                    m.dirty = true;
+                    flusher.dirty.add(m);
+                }
                 n++;
             }
+            if (n > 0) {
+                metrics.deliveries(n);
+            }
         }
-        return n;
     }
 
-    private static ChannelMatcher matcher(RoomEvent event, Dialect dialect) {
-        String sender = event.senderId();
-        RoomEvent.Exclusion exclusion = event.exclusion();
-        return ch -> {
-            Session s = Session.of(ch);
-            if (s == null || s.dialect() != dialect) {
-                return false;
+    /** The members of one event loop written to but not yet flushed; flushed once per batch. Loop-only state. */
+    private static final class LoopFlusher {
+        final EventLoop loop;
+        final List<Member> dirty = new ArrayList<>();
+        final Runnable flushTask = this::flushNow;
+        boolean flushScheduled;
+
+        LoopFlusher(EventLoop loop) {
+            this.loop = loop;
+        }
+
+        /** Flushes after the loop's current batch of reads, so events from several senders share one flush. */
+        void scheduleFlush() {
+            if (!flushScheduled && !dirty.isEmpty()) {
+                flushScheduled = true;
+                loop.execute(flushTask);
             }
-            if (sender == null || !sender.equals(s.id())) {
-                return true;
+        }
+
+        void flushNow() {
+            flushScheduled = false;
+            for (int i = 0, n = dirty.size(); i < n; i++) {
+                Member m = dirty.get(i);
+                m.dirty = false;
+                m.channel.flush();
             }
-            return switch (exclusion) {
-                case NONE -> true;
-                case SENDER -> false;
-                case SENDER_IF_TUTORIAL -> dialect != Dialect.TUTORIAL;
-            };
-        };
+            dirty.clear();
+        }
     }
 }

@@ -1,0 +1,95 @@
+#!/usr/bin/env bash
+# Compares wschat with the tutorial's Node.js server on this machine: starts each in turn on loopback,
+# runs the same bench scenarios (tutorial dialect, which both speak) against it, stops it, and prints
+# the ratio table (candidate = wschat, baseline = the tutorial's server).
+#
+#   bench/compare.sh                 # everything, results under bench-results/compare-<time>/
+#   SCENARIOS="fanout ramp" bench/compare.sh
+#
+# Settings (environment): OUT, CLIENTS (1000), SENDERS (10), RATE (50000 deliveries/s for fanout),
+# RAMP_START (25000), RAMP_FACTOR (1.25), STEP_SECONDS (5), CONNECTIONS (2000), CONN_RATE (2000),
+# SCENARIOS ("fanout ramp connections"), PORT_OURS (18181), PORT_PEER (19000), SERVER_OPTS (JVM options).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+OUT=${OUT:-bench-results/compare-$(date +%Y%m%d-%H%M%S)}
+CLIENTS=${CLIENTS:-1000}
+SENDERS=${SENDERS:-10}
+RATE=${RATE:-50000}
+RAMP_START=${RAMP_START:-25000}
+RAMP_FACTOR=${RAMP_FACTOR:-1.25}
+STEP_SECONDS=${STEP_SECONDS:-5}
+CONNECTIONS=${CONNECTIONS:-2000}
+CONN_RATE=${CONN_RATE:-2000}
+SCENARIOS=${SCENARIOS:-"fanout ramp connections"}
+PORT_OURS=${PORT_OURS:-18181}
+PORT_PEER=${PORT_PEER:-19000}
+SERVER_OPTS=${SERVER_OPTS:-}
+
+if [ ! -f server/target/wschat-server.jar ] || [ ! -f bench/target/wschat-bench.jar ]; then
+  mvn -q -B -ntp -DskipTests package
+fi
+if [ ! -d bench/peer/node_modules ]; then
+  (cd bench/peer && npm ci --no-audit --no-fund --silent)
+fi
+mkdir -p "$OUT"
+OUT=$(cd "$OUT" && pwd)
+BENCH=(java -jar bench/target/wschat-bench.jar)
+
+wait_port() {
+  for _ in $(seq 1 100); do
+    if (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; then return 0; fi
+    sleep 0.1
+  done
+  echo "compare.sh: nothing listens on port $1" >&2
+  return 1
+}
+
+stop() {
+  kill -TERM "$1" 2>/dev/null || true
+  for _ in $(seq 1 150); do kill -0 "$1" 2>/dev/null || return 0; sleep 0.1; done
+  kill -KILL "$1" 2>/dev/null || true
+}
+
+run_scenarios() { # name port pid [metrics-url]
+  local name=$1 port=$2 pid=$3 metrics=${4:-}
+  local common=(--dialect 1 --url "ws://127.0.0.1:$port/" --server-pid "$pid" --out "$OUT" --quiet 1)
+  [ -n "$metrics" ] && common+=(--metrics-url "$metrics")
+  echo "== $name: load average $(cut -d' ' -f1-3 /proc/loadavg)" | tee -a "$OUT/load.txt"
+  for s in $SCENARIOS; do
+    case $s in
+      fanout) "${BENCH[@]}" fanout "${common[@]}" --name "$name-fanout" --clients "$CLIENTS" --senders "$SENDERS" \
+                --rate "$RATE" --duration 10 --warmup 5 ;;
+      ramp) "${BENCH[@]}" ramp "${common[@]}" --name "$name-ramp" --clients "$CLIENTS" --senders "$SENDERS" \
+                --start "$RAMP_START" --factor "$RAMP_FACTOR" --step-seconds "$STEP_SECONDS" --warmup 5 ;;
+      connections) "${BENCH[@]}" connections "${common[@]}" --name "$name-connections" \
+                --connections "$CONNECTIONS" --rate "$CONN_RATE" --hold 5 ;;
+      *) echo "compare.sh: unknown scenario $s" >&2; return 2 ;;
+    esac
+  done
+}
+
+# the tutorial's server
+(cd bench/peer && PORT=$PORT_PEER exec node server.js > "$OUT/tutorial-server.log" 2>&1) &
+PEER=$!
+trap 'stop $PEER; [ -n "${OURS:-}" ] && stop $OURS' EXIT
+wait_port "$PORT_PEER"
+PEER_PID=$(pgrep -P "$PEER" node || echo "$PEER")
+run_scenarios tutorial "$PORT_PEER" "$PEER_PID"
+stop "$PEER"
+
+# wschat
+# shellcheck disable=SC2086
+java $SERVER_OPTS -jar server/target/wschat-server.jar --host 127.0.0.1 --port "$PORT_OURS" > "$OUT/wschat-server.log" 2>&1 &
+OURS=$!
+wait_port "$PORT_OURS"
+run_scenarios wschat "$PORT_OURS" "$OURS" "http://127.0.0.1:$PORT_OURS/metrics"
+stop "$OURS"
+trap - EXIT
+
+echo
+echo "== ratio table (baseline: the tutorial's server; candidate: wschat)"
+args=()
+for s in $SCENARIOS; do args+=("$OUT/tutorial-$s.json" "$OUT/wschat-$s.json"); done
+"${BENCH[@]}" compare "${args[@]}" | tee "$OUT/ratio.txt"
+echo "results, charts (*.html) and logs: $OUT"

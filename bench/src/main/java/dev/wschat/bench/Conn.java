@@ -1,0 +1,401 @@
+package dev.wschat.bench;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+
+import java.nio.charset.StandardCharsets;
+
+/**
+ * One bench WebSocket connection: writes the upgrade request, reads the 101, then parses server frames
+ * straight from the received buffers. Chat frames carrying a bench marker ({@code #B<sender>:<seq>:<micros>#},
+ * at the end of the content) are timed and checked for loss, duplicates and order by scanning the frame's
+ * tail, copied into an array; everything else is only counted. Not sharable: one instance per channel.
+ */
+final class Conn extends ChannelInboundHandlerAdapter {
+    /** What a scenario learns about a connection. */
+    interface Events {
+        /** The connection is set up (welcome, and rooms joined): it may send and is counted. */
+        void ready(Conn conn);
+
+        /** The connection failed before it was ready, or was closed. */
+        default void closed(Conn conn, boolean wasReady) {
+        }
+    }
+
+    private static final byte[] MARK_PRESENCE = "\"type\":\"presence\"".getBytes(StandardCharsets.US_ASCII);
+    private static final int MASK_HEADER_MAX = 14;
+
+    private final Clients clients;
+    private final Events events;
+    /** The room this client is in, dialect 2; {@code null} or "lobby" means only the lobby. */
+    private final String room;
+    /** The last sequence number seen per sender slot; {@code null} when this connection is not counted. */
+    final int[] lastSeq;
+    long connectStartNanos;
+    private ChannelHandlerContext ctx;
+    private LoopStats stats;
+    private ByteBuf cumulation;
+    private boolean upgraded;
+    private boolean ready;
+    private boolean closedReported;
+    private int presences;
+    private byte[] chatPrefix;
+    private int maskSeed;
+    volatile Channel channel;
+
+    Conn(Clients clients, Events events, String room, int senderSlots) {
+        this.clients = clients;
+        this.events = events;
+        this.room = room;
+        this.lastSeq = senderSlots > 0 ? new int[senderSlots] : null;
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) {
+        this.ctx = ctx;
+        this.channel = ctx.channel();
+        this.stats = clients.stats(ctx.channel().eventLoop());
+        this.maskSeed = System.identityHashCode(this) | 1;
+        ctx.writeAndFlush(ctx.alloc().buffer(256).writeBytes(clients.handshakeRequest()), ctx.voidPromise());
+        ctx.fireChannelActive();
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        ByteBuf in = (ByteBuf) msg;
+        ByteBuf buf;
+        if (cumulation != null) {
+            cumulation.writeBytes(in);
+            in.release();
+            buf = cumulation;
+        } else {
+            buf = in;
+        }
+        if (!upgraded && !readUpgrade(buf)) {
+            keep(buf);
+            return;
+        }
+        frames(buf);
+        keep(buf);
+    }
+
+    /** Keeps unread bytes for the next read, or releases the buffer when all was read. */
+    private void keep(ByteBuf buf) {
+        if (!buf.isReadable()) {
+            buf.release();
+            cumulation = null;
+        } else if (buf != cumulation) {
+            cumulation = ctx.alloc().heapBuffer(Math.max(1024, buf.readableBytes() * 2));
+            cumulation.writeBytes(buf);
+            buf.release();
+        } else {
+            cumulation.discardSomeReadBytes();
+        }
+    }
+
+    private boolean readUpgrade(ByteBuf buf) {
+        int start = buf.readerIndex();
+        int end = buf.writerIndex();
+        for (int i = start; i + 3 < end; i++) {
+            if (buf.getByte(i) == '\r' && buf.getByte(i + 1) == '\n' && buf.getByte(i + 2) == '\r'
+                    && buf.getByte(i + 3) == '\n') {
+                String status = buf.toString(start, Math.min(12, i - start), StandardCharsets.US_ASCII);
+                buf.readerIndex(i + 4);
+                if (!status.startsWith("HTTP/1.1 101")) {
+                    ctx.close();
+                    return false;
+                }
+                upgraded = true;
+                stats.opened.inc();
+                stats.recordHandshake((System.nanoTime() - connectStartNanos) / 1_000);
+                return true;
+            }
+        }
+        if (end - start > 16_384) {
+            ctx.close();
+        }
+        return false;
+    }
+
+    private void frames(ByteBuf b) {
+        while (true) {
+            int r = b.readerIndex();
+            int n = b.writerIndex() - r;
+            if (n < 2) {
+                return;
+            }
+            int b0 = b.getByte(r) & 0xff;
+            int b1 = b.getByte(r + 1) & 0x7f;
+            int header = 2;
+            long len = b1;
+            if (b1 == 126) {
+                if (n < 4) {
+                    return;
+                }
+                len = b.getUnsignedShort(r + 2);
+                header = 4;
+            } else if (b1 == 127) {
+                if (n < 10) {
+                    return;
+                }
+                len = b.getLong(r + 2);
+                header = 10;
+            }
+            if (len > Integer.MAX_VALUE - 16) {
+                ctx.close();
+                return;
+            }
+            if (n < header + len) {
+                return;
+            }
+            frame(b0 & 0x0f, b, r + header, (int) len);
+            b.readerIndex(r + header + (int) len);
+            if (!ctx.channel().isActive()) {
+                b.readerIndex(b.writerIndex());
+                return;
+            }
+        }
+    }
+
+    private void frame(int opcode, ByteBuf b, int off, int len) {
+        switch (opcode) {
+            case 0x1, 0x0 -> text(b, off, len);
+            case 0x8 -> ctx.close();
+            case 0x9 -> writeFrame(0xA, null, 0);
+            default -> {
+                // binary and pong frames are not expected; ignored
+            }
+        }
+    }
+
+    private void text(ByteBuf b, int off, int len) {
+        if (ready && lastSeq != null && marked(b, off, len)) {
+            return;
+        }
+        stats.otherFrames.inc();
+        if (!ready) {
+            setup(b, off, len);
+        }
+    }
+
+    /** Reads the bench marker from the frame's tail; false when the frame has none. */
+    private boolean marked(ByteBuf b, int off, int len) {
+        byte[] s = stats.scratch;
+        int tail = Math.min(len, s.length);
+        b.getBytes(off + len - tail, s, 0, tail);
+        int i = tail - 1;
+        while (i >= 0 && s[i] != '#') {
+            i--;
+        }
+        // s[i] is the closing '#': micros, ':', seq, ':', sender, 'B', '#'
+        long micros = 0;
+        long mul = 1;
+        int j = i - 1;
+        while (j >= 0 && s[j] >= '0' && s[j] <= '9') {
+            micros += (s[j] - '0') * mul;
+            mul *= 10;
+            j--;
+        }
+        if (j < 0 || s[j] != ':' || mul == 1) {
+            return false;
+        }
+        int seq = 0;
+        int m = 1;
+        j--;
+        while (j >= 0 && s[j] >= '0' && s[j] <= '9') {
+            seq += (s[j] - '0') * m;
+            m *= 10;
+            j--;
+        }
+        if (j < 0 || s[j] != ':' || m == 1) {
+            return false;
+        }
+        int sender = 0;
+        m = 1;
+        j--;
+        while (j >= 0 && s[j] >= '0' && s[j] <= '9') {
+            sender += (s[j] - '0') * m;
+            m *= 10;
+            j--;
+        }
+        if (j < 1 || s[j] != 'B' || s[j - 1] != '#' || m == 1 || sender >= lastSeq.length) {
+            return false;
+        }
+        LoopStats st = stats;
+        st.recordLatency(clients.nowMicros() - micros);
+        st.deliveries.inc();
+        int last = lastSeq[sender];
+        if (seq > last) {
+            lastSeq[sender] = seq;
+            st.unique.inc();
+        } else if (seq == last) {
+            st.duplicates.inc();
+        } else {
+            st.outOfOrder.inc();
+            st.unique.inc();
+        }
+        return true;
+    }
+
+    private void setup(ByteBuf b, int off, int len) {
+        if (clients.dialect == 1) {
+            becomeReady();
+            return;
+        }
+        if (contains(b, off, len, MARK_PRESENCE)) {
+            presences++;
+        }
+        boolean ownRoom = room != null && !"lobby".equals(room);
+        if (presences == 1 && ownRoom && chatPrefix == null) {
+            chatPrefix = prefix();
+            sendText("{\"type\":\"join\",\"room\":\"" + room + "\"}");
+            sendText("{\"type\":\"leave\",\"room\":\"lobby\"}");
+        }
+        if (presences == (ownRoom ? 2 : 1)) {
+            becomeReady();
+        }
+    }
+
+    private void becomeReady() {
+        ready = true;
+        if (chatPrefix == null) {
+            chatPrefix = prefix();
+        }
+        events.ready(this);
+    }
+
+    private byte[] prefix() {
+        String p = clients.dialect == 1 ? "{\"type\":\"chat\",\"content\":\""
+                : "{\"type\":\"chat\",\"room\":\"" + (room == null ? "lobby" : room) + "\",\"content\":\"";
+        return p.getBytes(StandardCharsets.US_ASCII);
+    }
+
+    private static boolean contains(ByteBuf b, int off, int len, byte[] needle) {
+        int end = off + len - needle.length;
+        outer:
+        for (int i = off; i <= end; i++) {
+            for (int k = 0; k < needle.length; k++) {
+                if (b.getByte(i + k) != needle[k]) {
+                    continue outer;
+                }
+            }
+            return true;
+        }
+        return false;
+    }
+
+    /** Sends one bench chat message; on this connection's event loop only. */
+    boolean sendChat(int sender, int seq, long micros, int padding) {
+        if (!ctx.channel().isActive()) {
+            return false;
+        }
+        byte[] p = chatPrefix;
+        byte[] buf = new byte[p.length + padding + 48];
+        System.arraycopy(p, 0, buf, 0, p.length);
+        int i = p.length;
+        for (int k = 0; k < padding; k++) {
+            buf[i++] = 'x';
+        }
+        buf[i++] = '#';
+        buf[i++] = 'B';
+        i = digits(buf, i, sender);
+        buf[i++] = ':';
+        i = digits(buf, i, seq);
+        buf[i++] = ':';
+        i = digits(buf, i, micros);
+        buf[i++] = '#';
+        buf[i++] = '"';
+        buf[i++] = '}';
+        writeFrame(0x1, buf, i);
+        stats.sent.inc();
+        return true;
+    }
+
+    private static int digits(byte[] buf, int at, long v) {
+        String s = Long.toString(v);
+        for (int k = 0; k < s.length(); k++) {
+            buf[at++] = (byte) s.charAt(k);
+        }
+        return at;
+    }
+
+    private void sendText(String text) {
+        byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
+        writeFrame(0x1, bytes, bytes.length);
+    }
+
+    /** Writes one masked client frame and flushes. */
+    private void writeFrame(int opcode, byte[] payload, int len) {
+        ByteBuf out = ctx.alloc().buffer(MASK_HEADER_MAX + len);
+        out.writeByte(0x80 | opcode);
+        if (len <= 125) {
+            out.writeByte(0x80 | len);
+        } else if (len <= 0xFFFF) {
+            out.writeByte(0x80 | 126);
+            out.writeShort(len);
+        } else {
+            out.writeByte(0x80 | 127);
+            out.writeLong(len);
+        }
+        int x = maskSeed;
+        x ^= x << 13;
+        x ^= x >>> 17;
+        x ^= x << 5;
+        maskSeed = x;
+        out.writeInt(x);
+        byte m0 = (byte) (x >>> 24);
+        byte m1 = (byte) (x >>> 16);
+        byte m2 = (byte) (x >>> 8);
+        byte m3 = (byte) x;
+        for (int k = 0; k < len; k++) {
+            byte m = switch (k & 3) {
+                case 0 -> m0;
+                case 1 -> m1;
+                case 2 -> m2;
+                default -> m3;
+            };
+            out.writeByte(payload[k] ^ m);
+        }
+        ctx.writeAndFlush(out, ctx.voidPromise());
+    }
+
+    /** Whether the connection finished its setup. */
+    boolean isReady() {
+        return ready;
+    }
+
+    void connectFailed(Channel ch, Throwable cause) {
+        LoopStats s = clients.stats(ch.eventLoop());
+        s.failed.inc();
+        report(false);
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        if (!upgraded) {
+            stats.failed.inc();
+        } else {
+            stats.closed.inc();
+        }
+        if (cumulation != null) {
+            cumulation.release();
+            cumulation = null;
+        }
+        report(ready);
+        ctx.fireChannelInactive();
+    }
+
+    private void report(boolean wasReady) {
+        if (!closedReported) {
+            closedReported = true;
+            events.closed(this, wasReady);
+        }
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        ctx.close();
+    }
+}

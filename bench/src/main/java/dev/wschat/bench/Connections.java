@@ -1,0 +1,115 @@
+package dev.wschat.bench;
+
+import org.HdrHistogram.Histogram;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * The {@code connections} scenario: opens N connections at a given rate and holds them; reports the
+ * connect rate, handshake latency, failures and the server's memory per connection.
+ */
+final class Connections {
+    private final Options o;
+
+    Connections(Options o) {
+        this.o = o;
+    }
+
+    Report run() throws Exception {
+        int asked = o.integer("connections", 1_000);
+        ServerProbe probe = new ServerProbe(o.integer("server-pid", 0), o.string("metrics-url", null));
+        int n = Bench.checkFdLimit(asked, probe);
+        Report report = new Report("connections", o);
+        report.put("connections_asked", asked);
+        report.put("connections_attempted", n);
+        probe.fullGc();
+        long rss0 = probe.rssBytes();
+        long[] jvm0 = probe.jvmMemory();
+        long benchRss0 = ownRss();
+        try (Clients clients = new Clients(Bench.url(o), o.integer("dialect", 2), o.integer("threads", 2),
+                o.integer("source-addresses", 1))) {
+            Population pop = new Population(clients);
+            Sampler sampler = new Sampler(clients, pop::open, o.integer("quiet", 0) == 1);
+            sampler.phase("connect");
+            sampler.resetPhase();
+            double took = pop.open(n, o.number("rate", 2_000), o.integer("max-pending", 1_000),
+                    o.integer("timeout", 300), i -> new Conn(clients, pop, "lobby", 0), sampler);
+            sampler.sample();
+            Histogram hs = sampler.phaseHandshake();
+            int open = pop.open();
+            Sampler.Totals t = sampler.totals();
+            report.put("connections_open", open);
+            report.put("failures", t.failed());
+            report.put("connect_seconds", took);
+            report.put("handshakes_per_sec", took > 0 ? open / took : 0);
+            if (hs.getTotalCount() > 0) {
+                report.put("handshake_p50_ms", Sampler.ms(hs.getValueAtPercentile(50)));
+                report.put("handshake_p90_ms", Sampler.ms(hs.getValueAtPercentile(90)));
+                report.put("handshake_p99_ms", Sampler.ms(hs.getValueAtPercentile(99)));
+                report.put("handshake_p999_ms", Sampler.ms(hs.getValueAtPercentile(99.9)));
+                report.put("handshake_max_ms", Sampler.ms(hs.getMaxValue()));
+            }
+            sampler.phase("hold");
+            int hold = o.integer("hold", 5);
+            for (int i = 0; i < hold; i++) {
+                Thread.sleep(1_000);
+                sampler.sample();
+            }
+            report.put("frames_received_while_connecting_and_holding", sampler.totals().other());
+            probe.fullGc();
+            long rss1 = probe.rssBytes();
+            long[] jvm1 = probe.jvmMemory();
+            report.put("connections_open_at_measure", pop.open());
+            int held = Math.max(1, pop.open());
+            if (rss0 > 0 && rss1 > 0) {
+                report.put("server_rss_before_bytes", rss0);
+                report.put("server_rss_after_bytes", rss1);
+                report.put("server_rss_per_connection_bytes", (double) (rss1 - rss0) / held);
+            }
+            if (jvm0 != null && jvm1 != null) {
+                report.put("server_heap_before_bytes", jvm0[0]);
+                report.put("server_heap_after_bytes", jvm1[0]);
+                report.put("server_heap_per_connection_bytes", (double) (jvm1[0] - jvm0[0]) / held);
+                report.put("server_direct_buffers_before_bytes", jvm0[1]);
+                report.put("server_direct_buffers_after_bytes", jvm1[1]);
+                report.put("server_direct_per_connection_bytes", (double) (jvm1[1] - jvm0[1]) / held);
+            }
+            long benchRss1 = ownRss();
+            if (benchRss0 > 0 && benchRss1 > 0) {
+                report.put("bench_rss_per_connection_bytes", (double) (benchRss1 - benchRss0) / held);
+            }
+            report.put("transport", clients.transport);
+            report.put("bench_threads", clients.loops());
+            report.timeline(sampler.timeline());
+            System.out.printf(Locale.ROOT, "== %d of %d connections open (%d failed) in %.1f s: %.0f handshakes/s%n",
+                    open, n, t.failed(), took, took > 0 ? open / took : 0);
+            sampler.phase("closing");
+            List<io.netty.channel.Channel> channels = new ArrayList<>();
+            for (Conn c : pop.conns) {
+                if (c.channel != null) {
+                    channels.add(c.channel);
+                }
+            }
+            Clients.closeAll(channels, 20);
+        }
+        return report;
+    }
+
+    static long ownRss() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith("VmRSS:")) {
+                    return Long.parseLong(line.substring(6).trim().split("\\s+")[0]) * 1024;
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
+        return -1;
+    }
+}

@@ -1,0 +1,162 @@
+package dev.wschat.bench;
+
+import com.google.gson.Gson;
+import dev.wschat.server.ChatServer;
+import dev.wschat.server.ServerConfig;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The CI smoke run: the real server on port 0 and the bench's real scenarios, a few hundred connections
+ * for a few seconds each. Asserts what the bench observed (every expected delivery arrived, once) and that
+ * the report files exist; latency and throughput are not asserted.
+ */
+class BenchSmokeTest {
+    private static ChatServer server;
+    private static String url;
+
+    @TempDir
+    Path out;
+
+    @BeforeAll
+    static void startServer() throws InterruptedException {
+        server = new ChatServer(ServerConfig.builder().host("127.0.0.1").port(0).build()).start();
+        url = "ws://127.0.0.1:" + server.port() + "/";
+    }
+
+    @AfterAll
+    static void stopServer() {
+        if (server != null) {
+            server.stop();
+        }
+    }
+
+    private static long pid() {
+        return ProcessHandle.current().pid();
+    }
+
+    private Map<?, ?> run(String name, String... args) throws Exception {
+        // the scenario, then the defaults, then the test's options (a later option wins)
+        String[] full = new String[args.length + 7];
+        full[0] = args[0];
+        full[1] = "--url";
+        full[2] = url;
+        full[3] = "--out";
+        full[4] = out.toString();
+        full[5] = "--name";
+        full[6] = name;
+        full[7] = "--quiet=1";
+        System.arraycopy(args, 1, full, 8, args.length - 1);
+        assertThat(Bench.run(full)).isZero();
+        assertThat(out.resolve(name + ".html")).isNotEmptyFile();
+        Path json = out.resolve(name + ".json");
+        assertThat(json).isNotEmptyFile();
+        assertThat(Files.readString(out.resolve(name + ".html"))).contains("<svg");
+        return new Gson().fromJson(Files.readString(json), Map.class);
+    }
+
+    private static Map<?, ?> lastStep(Map<?, ?> result) {
+        List<?> steps = (List<?>) result.get("steps");
+        assertThat(steps).isNotEmpty();
+        return (Map<?, ?>) steps.get(steps.size() - 1);
+    }
+
+    private static void assertNothingLost(Map<?, ?> step) {
+        double expected = ((Number) step.get("expected")).doubleValue();
+        assertThat(expected).isPositive();
+        assertThat(((Number) step.get("received")).doubleValue()).isEqualTo(expected);
+        assertThat(((Number) step.get("lost")).doubleValue()).isZero();
+        assertThat(((Number) step.get("duplicates")).doubleValue()).isZero();
+        assertThat(((Number) step.get("out_of_order")).doubleValue()).isZero();
+    }
+
+    @Test
+    void fanoutInTwoRoomsOfTheV2DialectLosesNothing() throws Exception {
+        Map<?, ?> r = run("fanout-v2", "fanout", "--clients", "300", "--rooms", "2", "--senders", "4",
+                "--rate", "10000", "--duration", "3", "--warmup", "1", "--server-pid", Long.toString(pid()),
+                "--metrics-url", "http://127.0.0.1:" + server.port() + "/metrics");
+        assertThat(((Number) r.get("recipients_per_message")).doubleValue()).isEqualTo(150.0);
+        Map<?, ?> step = lastStep(r);
+        assertNothingLost(step);
+        assertThat(((Number) step.get("sent")).doubleValue()).isGreaterThan(100);
+        assertThat(((Number) step.get("server_cpu_us_per_delivery")).doubleValue()).isPositive();
+        assertThat((List<?>) r.get("timeline")).isNotEmpty();
+    }
+
+    @Test
+    void fanoutInTheTutorialDialectLosesNothingAndSkipsTheSender() throws Exception {
+        Map<?, ?> r = run("fanout-v1", "fanout", "--dialect", "1", "--clients", "200", "--senders", "2",
+                "--rate", "8000", "--duration", "3", "--warmup", "1");
+        assertThat(((Number) r.get("recipients_per_message")).doubleValue()).isEqualTo(199.0);
+        assertNothingLost(lastStep(r));
+    }
+
+    @Test
+    void churnKeepsTheRoomWhole() throws Exception {
+        Map<?, ?> r = run("churn", "churn", "--clients", "200", "--senders", "2", "--rate", "5000",
+                "--duration", "3", "--warmup", "1", "--churn-rate", "50", "--hold-ms", "200");
+        assertNothingLost(lastStep(r));
+        assertThat(((Number) r.get("churn_connections_opened")).doubleValue()).isGreaterThan(50);
+        assertThat(((Number) r.get("churn_failures")).doubleValue()).isZero();
+    }
+
+    @Test
+    void connectionsOpensAllAndMeasuresTheServer() throws Exception {
+        Map<?, ?> r = run("connections", "connections", "--connections", "300", "--rate", "0", "--hold", "1",
+                "--server-pid", Long.toString(pid()),
+                "--metrics-url", "http://127.0.0.1:" + server.port() + "/metrics");
+        assertThat(((Number) r.get("connections_open")).intValue()).isEqualTo(300);
+        assertThat(((Number) r.get("failures")).intValue()).isZero();
+        assertThat(((Number) r.get("handshakes_per_sec")).doubleValue()).isPositive();
+        assertThat(r.get("server_rss_after_bytes")).isNotNull();
+        assertThat(r.get("server_heap_after_bytes")).isNotNull();
+    }
+
+    @Test
+    void joinsPastTheAnnounceLimitAreNotAnnounced() throws Exception {
+        ChatServer small = new ChatServer(ServerConfig.builder().host("127.0.0.1").port(0).announceLimit(50).build())
+                .start();
+        try {
+            String smallUrl = "ws://127.0.0.1:" + small.port() + "/";
+            // Connections join one at a time. Dialect 2: a welcome and the lobby's presence each, plus a notice
+            // to every member already there for each of the first 50 joins: 300 * 2 + (1 + 2 + ... + 49).
+            // A joiner's presence is sent before its notice is published, so the next joiner or two may get
+            // that notice as well: at most 2 extra per announced join. Without the limit: 44,850 notices.
+            int notices = 49 * 50 / 2;
+            Map<?, ?> v2 = run("announce-v2", "connections", "--connections", "300", "--rate", "0",
+                    "--max-pending", "1", "--hold", "1", "--url", smallUrl);
+            assertThat(((Number) v2.get("connections_open")).intValue()).isEqualTo(300);
+            assertThat(((Number) v2.get("frames_received_while_connecting_and_holding")).longValue())
+                    .isBetween(300L * 2 + notices, 300L * 2 + notices + 2 * 50);
+            // dialect 1: a welcome each (presence has no tutorial form) and the same notices
+            Map<?, ?> v1 = run("announce-v1", "connections", "--dialect", "1", "--connections", "300", "--rate", "0",
+                    "--max-pending", "1", "--hold", "1", "--url", smallUrl);
+            assertThat(((Number) v1.get("frames_received_while_connecting_and_holding")).longValue())
+                    .isBetween(300L + notices, 300L + notices + 2 * 50);
+        } finally {
+            small.stop();
+        }
+    }
+
+    @Test
+    void rampStopsAtTheFirstStepThatIsNotSustainable() throws Exception {
+        Map<?, ?> r = run("ramp", "ramp", "--clients", "200", "--senders", "2", "--start", "5000",
+                "--factor", "2", "--step-seconds", "1", "--max-steps", "2", "--warmup", "1",
+                "--p99-limit-ms", "100000");
+        List<?> steps = (List<?>) r.get("steps");
+        assertThat(steps).hasSize(2);
+        for (Object s : steps) {
+            assertNothingLost((Map<?, ?>) s);
+        }
+        assertThat(((Number) r.get("sustainable_deliveries_per_sec")).doubleValue()).isPositive();
+    }
+}
