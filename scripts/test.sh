@@ -17,3 +17,7 @@ if [ ${#need_pkgs[@]} -gt 0 ]; then
 fi
 
 mvn -B -ntp verify "$@"
+
+# The tutorial's protocol spoken by Node `ws` clients against the tutorial's own server and ours.
+(cd compat && npm ci --no-audit --no-fund --loglevel=error)
+node --test compat/

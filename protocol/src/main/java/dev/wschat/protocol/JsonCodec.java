@@ -246,13 +246,18 @@ public final class JsonCodec {
     public String encode(ServerMessage message, Dialect dialect) {
         Objects.requireNonNull(message, "message");
         Objects.requireNonNull(dialect, "dialect");
+        if (dialect == Dialect.TUTORIAL
+                && (message instanceof ServerMessage.Presence || message instanceof ServerMessage.RoomList)) {
+            return null; // the tutorial's protocol has no presence or room lists
+        }
         StringWriter out = new StringWriter(128);
         try (JsonWriter w = new JsonWriter(out)) {
             w.setHtmlSafe(false);
             w.setSerializeNulls(false);
-            boolean written = dialect == Dialect.TUTORIAL ? writeTutorial(w, message) : writeV2(w, message);
-            if (!written) {
-                return null;
+            if (dialect == Dialect.TUTORIAL) {
+                writeTutorial(w, message);
+            } else {
+                writeV2(w, message);
             }
         } catch (IOException e) {
             throw new UncheckedIOException("writing to a StringWriter", e);
@@ -260,7 +265,7 @@ public final class JsonCodec {
         return out.toString();
     }
 
-    private static boolean writeTutorial(JsonWriter w, ServerMessage message) throws IOException {
+    private static void writeTutorial(JsonWriter w, ServerMessage message) throws IOException {
         if (message instanceof ServerMessage.Welcome m) {
             w.beginObject().name("type").value("system")
                     .name("message").value(welcomeText(m.username()))
@@ -276,10 +281,7 @@ public final class JsonCodec {
             tutorialChat(w, m.from().username() + " (direct)", m.message(), m.timestamp());
         } else if (message instanceof ServerMessage.Error m) {
             system(w, m.message(), Timestamps.now());
-        } else {
-            return false; // presence and room lists have no tutorial form
         }
-        return true;
     }
 
     private static void system(JsonWriter w, String text, String timestamp) throws IOException {
@@ -292,7 +294,7 @@ public final class JsonCodec {
                 .name("message").value(text).name("timestamp").value(timestamp).endObject();
     }
 
-    private static boolean writeV2(JsonWriter w, ServerMessage message) throws IOException {
+    private static void writeV2(JsonWriter w, ServerMessage message) throws IOException {
         w.beginObject();
         if (message instanceof ServerMessage.Welcome m) {
             w.name("type").value("system").name("event").value("welcome")
@@ -339,7 +341,6 @@ public final class JsonCodec {
             }
         }
         w.endObject();
-        return true;
     }
 
     private static void user(JsonWriter w, ServerMessage.User u) throws IOException {

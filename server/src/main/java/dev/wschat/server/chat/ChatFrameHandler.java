@@ -15,6 +15,7 @@ import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 
+import java.io.IOException;
 import java.util.Objects;
 
 /**
@@ -76,7 +77,12 @@ public final class ChatFrameHandler extends SimpleChannelInboundHandler<WebSocke
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        LOG.warn("[{}] closing after an unexpected error", ctx.channel().id(), cause);
+        if (cause instanceof IOException) {
+            // The peer went away mid-write (reset, broken pipe): ordinary for a chat server.
+            LOG.debug("[{}] connection error: {}", ctx.channel().id(), cause.toString());
+        } else {
+            LOG.warn("[{}] closing after an unexpected error", ctx.channel().id(), cause);
+        }
         ctx.close();
     }
 }

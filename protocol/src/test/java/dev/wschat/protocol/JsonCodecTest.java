@@ -1,0 +1,194 @@
+package dev.wschat.protocol;
+
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.util.List;
+import java.util.stream.Stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatCode;
+
+/** Every message shape of both dialects, and malformed input of every kind. */
+class JsonCodecTest {
+    private static final String TS = "2026-11-26T13:45:00.123Z";
+    private static final ServerMessage.User ALICE = new ServerMessage.User("a1", "alice");
+    private final JsonCodec codec = new JsonCodec(50);
+
+    // ---------------------------------------------------------------- client messages, dialect 2
+
+    static Stream<Arguments> v2ClientMessages() {
+        return Stream.of(
+                Arguments.of("{\"type\":\"join\",\"room\":\"dev\"}", new ClientMessage.Join("dev", null)),
+                Arguments.of("{\"type\":\"leave\",\"room\":\"dev\",\"ref\":\"r1\"}", new ClientMessage.Leave("dev", "r1")),
+                Arguments.of("{\"type\":\"chat\",\"room\":\"lobby\",\"content\":\"hi <b>\"}",
+                        new ClientMessage.Chat("lobby", "hi <b>", null)),
+                Arguments.of("{\"type\":\"setUsername\",\"username\":\"  bob \"}", new ClientMessage.SetUsername("bob", null)),
+                Arguments.of("{\"type\":\"who\",\"room\":\"a.b-c_d\"}", new ClientMessage.Who("a.b-c_d", null)),
+                Arguments.of("{\"type\":\"rooms\"}", new ClientMessage.ListRooms(null)),
+                Arguments.of("{\"type\":\"dm\",\"to\":\"x-1\",\"content\":\"psst\",\"ref\":\"7\"}",
+                        new ClientMessage.DirectMessage("x-1", "psst", "7")));
+    }
+
+    @ParameterizedTest
+    @MethodSource("v2ClientMessages")
+    void decodesEveryV2ClientMessage(String json, ClientMessage expected) {
+        assertThat(codec.decode(json, Dialect.V2)).isEqualTo(expected);
+    }
+
+    static Stream<Arguments> v2Malformed() {
+        return Stream.of(
+                Arguments.of("not json", ErrorCode.BAD_REQUEST),
+                Arguments.of("", ErrorCode.BAD_REQUEST),
+                Arguments.of("{\"type\":\"chat\"", ErrorCode.BAD_REQUEST),
+                Arguments.of("{\"type\":\"chat\",\"room\":\"lobby\",\"content\":\"x\"} trailing", ErrorCode.BAD_REQUEST),
+                Arguments.of("{'type':'rooms'}", ErrorCode.BAD_REQUEST),
+                Arguments.of("hello", ErrorCode.BAD_REQUEST),
+                Arguments.of("42", ErrorCode.BAD_REQUEST),
+                Arguments.of("null", ErrorCode.BAD_REQUEST),
+                Arguments.of("[]", ErrorCode.BAD_REQUEST),
+                Arguments.of("{}", ErrorCode.BAD_REQUEST),
+                Arguments.of("{\"type\":7}", ErrorCode.BAD_REQUEST),
+                Arguments.of("{\"type\":\"chat\",\"room\":\"lobby\"}", ErrorCode.BAD_REQUEST),
+                Arguments.of("{\"type\":\"chat\",\"room\":\"lobby\",\"content\":5}", ErrorCode.BAD_REQUEST),
+                Arguments.of("{\"type\":\"chat\",\"room\":\"lobby\",\"content\":\"   \"}", ErrorCode.BAD_REQUEST),
+                Arguments.of("{\"type\":\"chat\",\"content\":\"x\"}", ErrorCode.BAD_REQUEST),
+                Arguments.of("{\"type\":\"join\"}", ErrorCode.BAD_REQUEST),
+                Arguments.of("{\"type\":\"dm\",\"content\":\"x\"}", ErrorCode.BAD_REQUEST),
+                Arguments.of("{\"type\":\"dm\",\"to\":\"x\"}", ErrorCode.BAD_REQUEST),
+                Arguments.of("{\"type\":\"setUsername\"}", ErrorCode.BAD_REQUEST),
+                Arguments.of("{\"type\":\"rooms\",\"ref\":{\"a\":1}}", ErrorCode.BAD_REQUEST),
+                Arguments.of("{\"type\":\"rooms\",\"ref\":\"" + "r".repeat(65) + "\"}", ErrorCode.BAD_REQUEST),
+                Arguments.of("[".repeat(10_000) + "]".repeat(10_000), ErrorCode.BAD_REQUEST),
+                Arguments.of("{\"a\":".repeat(17) + "1" + "}".repeat(17), ErrorCode.BAD_REQUEST),
+                Arguments.of("{\"type\":\"fly\"}", ErrorCode.UNKNOWN_TYPE),
+                Arguments.of("{\"type\":\"chat\",\"room\":\"lobby\",\"content\":\"" + "x".repeat(51) + "\"}",
+                        ErrorCode.TOO_LONG),
+                Arguments.of("{\"type\":\"dm\",\"to\":\"u\",\"content\":\"" + "x".repeat(51) + "\"}", ErrorCode.TOO_LONG),
+                Arguments.of("{\"type\":\"setUsername\",\"username\":\" \\u0000\\t \"}", ErrorCode.INVALID_NAME),
+                Arguments.of("{\"type\":\"join\",\"room\":\"\"}", ErrorCode.INVALID_ROOM),
+                Arguments.of("{\"type\":\"join\",\"room\":\"has space\"}", ErrorCode.INVALID_ROOM),
+                Arguments.of("{\"type\":\"join\",\"room\":\"-leading\"}", ErrorCode.INVALID_ROOM),
+                Arguments.of("{\"type\":\"join\",\"room\":\"" + "r".repeat(33) + "\"}", ErrorCode.INVALID_ROOM),
+                Arguments.of("{\"type\":\"chat\",\"room\":\"../etc\",\"content\":\"x\"}", ErrorCode.INVALID_ROOM));
+    }
+
+    @ParameterizedTest
+    @MethodSource("v2Malformed")
+    void refusesMalformedV2InputWithTheRightCode(String text, ErrorCode code) {
+        ClientMessage decoded = codec.decode(text, Dialect.V2);
+        assertThat(decoded).isInstanceOf(ClientMessage.Invalid.class);
+        assertThat(((ClientMessage.Invalid) decoded).code()).isEqualTo(code);
+        assertThat(((ClientMessage.Invalid) decoded).message()).isNotBlank();
+    }
+
+    @Test
+    void echoesTheRefOfARefusedMessage() {
+        ClientMessage decoded = codec.decode("{\"type\":\"nope\",\"ref\":\"abc\"}", Dialect.V2);
+        assertThat(decoded).isEqualTo(new ClientMessage.Invalid(ErrorCode.UNKNOWN_TYPE, "Unknown message type 'nope'", "abc"));
+    }
+
+    // ---------------------------------------------------------------- client messages, the tutorial dialect
+
+    @Test
+    void tutorialDialectFollowsTheTutorialsServer() {
+        assertThat(codec.decode("{\"type\":\"chat\",\"content\":\"hi\"}", Dialect.TUTORIAL))
+                .isEqualTo(new ClientMessage.Chat(null, "hi", null));
+        assertThat(codec.decode("{\"type\":\"setUsername\",\"username\":\"bob\"}", Dialect.TUTORIAL))
+                .isEqualTo(new ClientMessage.SetUsername("bob", null));
+        assertThat(codec.decode("plain words", Dialect.TUTORIAL)).isEqualTo(new ClientMessage.Chat(null, "plain words", null));
+        assertThat(codec.decode("{\"type\":\"chat\"", Dialect.TUTORIAL))
+                .isEqualTo(new ClientMessage.Chat(null, "{\"type\":\"chat\"", null));
+        assertThat(codec.decode("{\"type\":\"wave\"}", Dialect.TUTORIAL)).isEqualTo(new ClientMessage.Ignored("wave"));
+        assertThat(codec.decode("[1]", Dialect.TUTORIAL)).isEqualTo(new ClientMessage.Ignored(null));
+        assertThat(codec.decode("{\"type\":\"chat\",\"content\":42}", Dialect.TUTORIAL))
+                .isEqualTo(new ClientMessage.Chat(null, "42", null));
+    }
+
+    @Test
+    void tutorialDialectStillEnforcesTheLimits() {
+        assertThat(codec.decode("x".repeat(51), Dialect.TUTORIAL))
+                .isInstanceOfSatisfying(ClientMessage.Invalid.class, i -> assertThat(i.code()).isEqualTo(ErrorCode.TOO_LONG));
+        assertThat(codec.decode("{\"type\":\"setUsername\",\"username\":\"\\u0001\"}", Dialect.TUTORIAL))
+                .isInstanceOfSatisfying(ClientMessage.Invalid.class,
+                        i -> assertThat(i.code()).isEqualTo(ErrorCode.INVALID_NAME));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"\uD800", "{\"type\":\"chat\",\"content\":\"\\uD800\"}", "{\"type\":\"chat\",\"content\":\"\\u12\"}",
+            "{\"a\":1e999999}", "\u0000", "{\"type\":\"chat\",\"room\":\"lobby\",\"content\":\"ok\",\"type\":\"join\"}"})
+    void neverThrowsOnOddInput(String text) {
+        for (Dialect dialect : Dialect.values()) {
+            assertThatCode(() -> codec.decode(text, dialect)).doesNotThrowAnyException();
+            assertThat(codec.decode(text, dialect)).isNotNull();
+        }
+    }
+
+    // ---------------------------------------------------------------- server messages
+
+    static Stream<Arguments> serverMessages() {
+        return Stream.of(
+                Arguments.of(new ServerMessage.Welcome("a1", "alice", TS),
+                        "{\"type\":\"system\",\"message\":\"Welcome! You are connected as alice\",\"clientId\":\"a1\",\"timestamp\":\"" + TS + "\"}",
+                        "{\"type\":\"system\",\"event\":\"welcome\",\"message\":\"Welcome! You are connected as alice\",\"clientId\":\"a1\",\"username\":\"alice\",\"timestamp\":\"" + TS + "\"}"),
+                Arguments.of(new ServerMessage.Notice(ServerMessage.NoticeKind.JOIN, "lobby", ALICE, null, TS),
+                        "{\"type\":\"system\",\"message\":\"alice joined the chat\",\"timestamp\":\"" + TS + "\"}",
+                        "{\"type\":\"system\",\"event\":\"join\",\"room\":\"lobby\",\"user\":{\"id\":\"a1\",\"username\":\"alice\"},\"message\":\"alice joined the chat\",\"timestamp\":\"" + TS + "\"}"),
+                Arguments.of(new ServerMessage.Notice(ServerMessage.NoticeKind.LEAVE, "dev", ALICE, null, TS),
+                        "{\"type\":\"system\",\"message\":\"alice left the chat\",\"timestamp\":\"" + TS + "\"}",
+                        "{\"type\":\"system\",\"event\":\"leave\",\"room\":\"dev\",\"user\":{\"id\":\"a1\",\"username\":\"alice\"},\"message\":\"alice left dev\",\"timestamp\":\"" + TS + "\"}"),
+                Arguments.of(new ServerMessage.Notice(ServerMessage.NoticeKind.RENAME, "lobby", ALICE, "User-a1b2", TS),
+                        "{\"type\":\"system\",\"message\":\"User-a1b2 is now known as alice\",\"timestamp\":\"" + TS + "\"}",
+                        "{\"type\":\"system\",\"event\":\"rename\",\"room\":\"lobby\",\"user\":{\"id\":\"a1\",\"username\":\"alice\"},\"oldUsername\":\"User-a1b2\",\"message\":\"User-a1b2 is now known as alice\",\"timestamp\":\"" + TS + "\"}"),
+                Arguments.of(new ServerMessage.SystemText("note", TS),
+                        "{\"type\":\"system\",\"message\":\"note\",\"timestamp\":\"" + TS + "\"}",
+                        "{\"type\":\"system\",\"message\":\"note\",\"timestamp\":\"" + TS + "\"}"),
+                Arguments.of(new ServerMessage.Chat("lobby", "m1", 3, ALICE, "<img src=x> \"q\" \u00e9\u6f22", TS),
+                        "{\"type\":\"chat\",\"username\":\"alice\",\"message\":\"<img src=x> \\\"q\\\" \u00e9\u6f22\",\"timestamp\":\"" + TS + "\"}",
+                        "{\"type\":\"chat\",\"room\":\"lobby\",\"id\":\"m1\",\"seq\":3,\"userId\":\"a1\",\"username\":\"alice\",\"message\":\"<img src=x> \\\"q\\\" \u00e9\u6f22\",\"timestamp\":\"" + TS + "\"}"),
+                Arguments.of(new ServerMessage.Presence("dev", List.of(ALICE, new ServerMessage.User("b2", "bob"))),
+                        null,
+                        "{\"type\":\"presence\",\"room\":\"dev\",\"users\":[{\"id\":\"a1\",\"username\":\"alice\"},{\"id\":\"b2\",\"username\":\"bob\"}]}"),
+                Arguments.of(new ServerMessage.RoomList(List.of(new ServerMessage.RoomInfo("lobby", 2))),
+                        null,
+                        "{\"type\":\"rooms\",\"rooms\":[{\"name\":\"lobby\",\"members\":2}]}"),
+                Arguments.of(new ServerMessage.Direct("m2", ALICE, "b2", "psst", TS),
+                        "{\"type\":\"chat\",\"username\":\"alice (direct)\",\"message\":\"psst\",\"timestamp\":\"" + TS + "\"}",
+                        "{\"type\":\"dm\",\"id\":\"m2\",\"from\":{\"id\":\"a1\",\"username\":\"alice\"},\"to\":\"b2\",\"message\":\"psst\",\"timestamp\":\"" + TS + "\"}"),
+                Arguments.of(new ServerMessage.Error(ErrorCode.TOO_LONG, "too long", "r9"),
+                        null,
+                        "{\"type\":\"error\",\"code\":\"too_long\",\"message\":\"too long\",\"ref\":\"r9\"}"));
+    }
+
+    @ParameterizedTest
+    @MethodSource("serverMessages")
+    void encodesEveryServerMessageInBothDialects(ServerMessage message, String tutorial, String v2) {
+        if (message instanceof ServerMessage.Error) {
+            JsonObject t = JsonParser.parseString(codec.encode(message, Dialect.TUTORIAL)).getAsJsonObject();
+            assertThat(t.get("type").getAsString()).isEqualTo("system");
+            assertThat(t.get("message").getAsString()).isEqualTo("too long");
+        } else {
+            assertThat(codec.encode(message, Dialect.TUTORIAL)).isEqualTo(tutorial);
+        }
+        assertThat(codec.encode(message, Dialect.V2)).isEqualTo(v2);
+    }
+
+    @Test
+    void encodedTextIsValidJsonThatRoundTripsTheContent() {
+        String tricky = "line\nbreak \u2028 \\ \" </script> \uD83D\uDE00";
+        String text = codec.encode(new ServerMessage.Chat("r", "m", 1, ALICE, tricky, TS), Dialect.V2);
+        assertThat(JsonParser.parseString(text).getAsJsonObject().get("message").getAsString()).isEqualTo(tricky);
+        // What a v2 client sends decodes to what the server then encodes: content survives the round trip.
+        JsonObject sent = new JsonObject();
+        sent.addProperty("type", "chat");
+        sent.addProperty("room", "r");
+        sent.addProperty("content", tricky);
+        ClientMessage.Chat decoded = (ClientMessage.Chat) new JsonCodec().decode(sent.toString(), Dialect.V2);
+        assertThat(decoded.content()).isEqualTo(tricky);
+    }
+}

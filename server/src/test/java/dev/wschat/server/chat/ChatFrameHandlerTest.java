@@ -1,0 +1,112 @@
+package dev.wschat.server.chat;
+
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import dev.wschat.protocol.CloseCodes;
+import dev.wschat.protocol.JsonCodec;
+import dev.wschat.server.ServerConfig;
+import dev.wschat.server.broker.LocalBroker;
+import dev.wschat.server.history.InMemoryHistory;
+import dev.wschat.server.metrics.ServerMetrics;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.embedded.EmbeddedChannel;
+import io.netty.handler.codec.http.EmptyHttpHeaders;
+import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** ChatFrameHandler on EmbeddedChannels: frames in, frames out. */
+class ChatFrameHandlerTest {
+    private final ServerConfig config = ServerConfig.builder().port(0).build();
+    private final JsonCodec codec = new JsonCodec();
+    private final ServerMetrics metrics = new ServerMetrics();
+    private final RoomRegistry rooms = new RoomRegistry(codec, metrics);
+    private final ChatService service = new ChatService(config, codec, rooms, new LocalBroker(rooms),
+            new InMemoryHistory(10), metrics);
+
+    @AfterEach
+    void closeMetrics() {
+        metrics.close();
+    }
+
+    private EmbeddedChannel connected(String subprotocol) {
+        EmbeddedChannel channel = new EmbeddedChannel(new ChatFrameHandler(service, codec, metrics));
+        channel.pipeline().fireUserEventTriggered(
+                new WebSocketServerProtocolHandler.HandshakeComplete("/ws", EmptyHttpHeaders.INSTANCE, subprotocol));
+        return channel;
+    }
+
+    private static JsonObject readJson(EmbeddedChannel channel) {
+        TextWebSocketFrame frame = channel.readOutbound();
+        assertThat(frame).as("an outbound text frame").isNotNull();
+        try {
+            return JsonParser.parseString(frame.text()).getAsJsonObject();
+        } finally {
+            frame.release();
+        }
+    }
+
+    @Test
+    void handshakeStartsASessionWithWelcomeAndLobbyPresence() {
+        EmbeddedChannel channel = connected("wschat.v2");
+        assertThat(readJson(channel).get("event").getAsString()).isEqualTo("welcome");
+        JsonObject presence = readJson(channel);
+        assertThat(presence.get("type").getAsString()).isEqualTo("presence");
+        assertThat(presence.get("room").getAsString()).isEqualTo("lobby");
+        assertThat((Object) channel.readOutbound()).isNull();
+        assertThat(rooms.size("lobby")).isEqualTo(1);
+        assertThat(channel.finish()).isFalse();
+    }
+
+    @Test
+    void textFrameIsDecodedAndEchoedToTheSenderInV2() {
+        EmbeddedChannel channel = connected("wschat.v2");
+        readJson(channel);
+        readJson(channel);
+        channel.writeInbound(new TextWebSocketFrame("{\"type\":\"chat\",\"room\":\"lobby\",\"content\":\"hi\"}"));
+        JsonObject echo = readJson(channel);
+        assertThat(echo.get("type").getAsString()).isEqualTo("chat");
+        assertThat(echo.get("message").getAsString()).isEqualTo("hi");
+        assertThat(echo.get("seq").getAsLong()).isEqualTo(1);
+        assertThat(channel.finish()).isFalse();
+    }
+
+    @Test
+    void tutorialSenderDoesNotGetItsOwnChatBack() {
+        EmbeddedChannel channel = connected(null);
+        readJson(channel); // welcome only: no presence in the tutorial dialect
+        assertThat((Object) channel.readOutbound()).isNull();
+        channel.writeInbound(new TextWebSocketFrame("hello"));
+        assertThat((Object) channel.readOutbound()).isNull();
+        assertThat(channel.finish()).isFalse();
+    }
+
+    @Test
+    void binaryFrameClosesWith1003() {
+        EmbeddedChannel channel = connected("wschat.v2");
+        readJson(channel);
+        readJson(channel);
+        channel.writeInbound(new BinaryWebSocketFrame(Unpooled.wrappedBuffer(new byte[] {1, 2, 3})));
+        CloseWebSocketFrame close = channel.readOutbound();
+        assertThat(close.statusCode()).isEqualTo(CloseCodes.UNSUPPORTED_DATA);
+        close.release();
+        assertThat(channel.isOpen()).isFalse();
+        assertThat(metrics.rejections(ServerMetrics.Reason.BINARY_FRAME)).isEqualTo(1.0);
+    }
+
+    @Test
+    void closingTheChannelLeavesTheRoomAndRemovesItWhenEmpty() {
+        EmbeddedChannel channel = connected("wschat.v2");
+        readJson(channel);
+        readJson(channel);
+        assertThat(rooms.roomCount()).isEqualTo(1);
+        channel.close();
+        assertThat(rooms.roomCount()).isZero();
+        assertThat(service.sessionCount()).isZero();
+    }
+}
