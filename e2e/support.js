@@ -127,9 +127,12 @@ export class User {
   constructor(page) {
     this.page = page;
     this.errors = [];
+    this.expectConnectionErrors = false;
     page.on('pageerror', (e) => this.errors.push(String(e)));
     page.on('console', (m) => {
-      if (m.type() === 'error') this.errors.push(m.text());
+      if (m.type() !== 'error') return;
+      if (this.expectConnectionErrors && /^WebSocket connection to .* failed/.test(m.text())) return;
+      this.errors.push(m.text());
     });
   }
 
@@ -147,12 +150,12 @@ export class User {
   }
 
   async waitConnected() {
-    await this.page.locator('#status[data-state="connected"]').waitFor({ timeout: WAIT_MS });
+    await this.page.locator('#status[data-state="connected"]').waitFor({ state: 'attached', timeout: WAIT_MS });
   }
 
   /** Waits until the conversation in view is the given room. */
   async waitActive(room) {
-    await this.page.locator('#room-list .conv-item.active', { hasText: room }).waitFor({ timeout: WAIT_MS });
+    await this.page.locator('#room-list .conv-item.active', { hasText: room }).waitFor({ state: 'attached', timeout: WAIT_MS });
   }
 
   /** Types a line into the message box and presses Enter, as a person would. */

@@ -9,6 +9,7 @@ need_pkgs=()
 command -v mvn >/dev/null 2>&1 || need_pkgs+=(maven)
 command -v java >/dev/null 2>&1 || need_pkgs+=(openjdk-17-jdk-headless)
 command -v node >/dev/null 2>&1 || need_pkgs+=(nodejs npm)
+[ -x /usr/bin/chromium ] || need_pkgs+=(chromium) # the browser client's end-to-end tests (e2e/)
 if [ ${#need_pkgs[@]} -gt 0 ]; then
   echo "test.sh: installing ${need_pkgs[*]}"
   export DEBIAN_FRONTEND=noninteractive
@@ -17,6 +18,9 @@ if [ ${#need_pkgs[@]} -gt 0 ]; then
 fi
 
 mvn -B -ntp verify "$@"
+
+# The browser client end to end: headless Chromium (playwright-core) against the JAR just built.
+(cd e2e && npm ci --no-audit --no-fund && npm test)
 
 # The tutorial's protocol spoken by Node `ws` clients against the tutorial's own server and ours.
 (cd compat && npm ci --no-audit --no-fund --loglevel=error)
