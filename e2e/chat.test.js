@@ -97,6 +97,34 @@ describe('browser client', () => {
       await bob.page.locator('#room-list .conv-name').allTextContents(), ['lobby']));
   });
 
+  test('the view follows new messages, unless the reader scrolled up', async () => {
+    server = await ServerProcess.start();
+    const ada = await user('Ada');
+    const bob = await user('Bob');
+    const log = ada.page.locator('.log:not([hidden])');
+    const atBottom = () => log.evaluate((el) => el.scrollHeight - el.scrollTop - el.clientHeight < 2);
+    const tall = (n) => Array.from({ length: 6 }, (_, i) => `message ${n}, line ${i + 1}`).join('\n');
+    for (let n = 1; n <= 8; n += 1) await bob.type(tall(n));
+    await ada.waitMessage(tall(8));
+    await eventually(async () => assert.ok(await atBottom()));
+    assert.ok(await log.evaluate((el) => el.scrollHeight > el.clientHeight * 1.5), 'the log overflows');
+
+    await log.hover();
+    await ada.page.mouse.wheel(0, -5000);
+    await eventually(async () => equal(await log.evaluate((el) => el.scrollTop), 0));
+    await bob.type('while Ada reads older messages');
+    await ada.waitMessage('while Ada reads older messages');
+    assert.equal(await log.evaluate((el) => el.scrollTop), 0, 'the view stays where the reader is');
+    await ada.page.locator('#jump').waitFor({ state: 'visible' });
+
+    await ada.page.locator('#jump').click();
+    await eventually(async () => assert.ok(await atBottom()));
+    await ada.page.locator('#jump').waitFor({ state: 'hidden' });
+    await bob.type('and it follows again');
+    await ada.waitMessage('and it follows again');
+    await eventually(async () => assert.ok(await atBottom()));
+  });
+
   test('a direct message reaches only its recipient', async () => {
     server = await ServerProcess.start();
     const ada = await user('Ada');

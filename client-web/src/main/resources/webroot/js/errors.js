@@ -2,7 +2,9 @@
 
 const EXPLANATIONS = {
   too_long: (m) => `That message is too long to send. ${m}`,
-  rate_limited: () => 'You are sending messages too fast. Wait a moment, then try again.',
+  rate_limited: (m, e) => (Number.isFinite(e.retryAfterMs)
+    ? `You are sending messages too fast. Try again in ${Math.max(1, Math.ceil(e.retryAfterMs / 1000))} s.`
+    : 'You are sending messages too fast. Wait a moment, then try again.'),
   invalid_name: () => 'That name cannot be used: it needs at least one visible character.',
   invalid_room: () => "That is not a room name: use 1 to 32 letters, digits, '_', '.' or '-', starting with a letter or digit.",
   too_many_rooms: () => 'You are in as many rooms as the server allows. Leave one before joining another.',
@@ -16,7 +18,7 @@ const EXPLANATIONS = {
 export function explain(error) {
   const serverText = typeof error.message === 'string' ? error.message : '';
   const explanation = EXPLANATIONS[error.code];
-  return explanation ? explanation(serverText) : serverText || 'Something went wrong on the server.';
+  return explanation ? explanation(serverText, error) : serverText || 'Something went wrong on the server.';
 }
 
 /** Words for a WebSocket close code, for the status line; empty when there is nothing useful to say. */
