@@ -239,6 +239,14 @@ describe('browser client', () => {
     await ada.waitMessage('welcome back');
     await bob.switchTo('lobby');
     await eventually(async () => equal((await bob.members()).sort(), ['Ada', 'Bob']));
+
+    // A reload of the tab keeps the name and the rooms too.
+    await ada.page.reload();
+    await ada.waitConnected();
+    await eventually(async () => equal(await ada.page.locator('#room-list .conv-name').allTextContents(), ['lobby', 'ops']));
+    await eventually(async () => equal(await ada.page.locator('#me-name').textContent(), 'Ada'));
+    await bob.switchTo('ops');
+    await eventually(async () => equal((await bob.members()).sort(), ['Ada', 'Bob']));
   });
 
   test("the tutorial's own client.html and ours chat with each other in lobby", async () => {

@@ -1,6 +1,6 @@
 // The chat page: wires the connection, the conversations (rooms and direct messages) and the DOM.
 import { Connection, endpointFor } from './connection.js';
-import { HELP, parseInput, resolveRecipient } from './commands.js';
+import { HELP, ROOM_PATTERN, parseInput, resolveRecipient } from './commands.js';
 import { closeReason, explain } from './errors.js';
 import { avatar, errorItem, h, helpItem, markFailed, messageItem, noticeItem } from './view.js';
 
@@ -42,7 +42,6 @@ const state = {
 };
 
 const connection = new Connection(endpointFor(location), SUBPROTOCOL, {
-  onOpen: () => {},
   onMessage: handleServerMessage,
   onState: renderStatus,
 });
@@ -52,7 +51,10 @@ const connection = new Connection(endpointFor(location), SUBPROTOCOL, {
 function loadSaved() {
   try {
     const value = JSON.parse(sessionStorage.getItem(STORE_KEY) || '{}');
-    return { name: typeof value.name === 'string' ? value.name : '', rooms: Array.isArray(value.rooms) ? value.rooms : null };
+    return {
+      name: typeof value.name === 'string' ? value.name : '',
+      rooms: Array.isArray(value.rooms) ? value.rooms.filter((r) => typeof r === 'string' && ROOM_PATTERN.test(r)) : null,
+    };
   } catch (e) {
     return { name: '', rooms: null };
   }
@@ -82,7 +84,8 @@ function dmKey(id) {
 
 function createConv(kind, name, title) {
   const key = kind === 'room' ? roomKey(name) : dmKey(name);
-  const log = h('ol', { class: 'log', role: 'log', 'aria-live': 'polite', 'aria-label': '', tabindex: '0', hidden: true });
+  const label = kind === 'room' ? `Messages in ${name}` : `Direct messages with ${title}`;
+  const log = h('ol', { class: 'log', role: 'log', 'aria-live': 'polite', 'aria-label': label, tabindex: '0', hidden: true });
   const conv = {
     key, kind, name, title, log, unread: 0, stick: true, ids: new Set(), pending: [],
     members: new Map(), navItem: null, badge: null, navButton: null,
@@ -189,11 +192,9 @@ function append(conv, item, { countUnread = false, force = false } = {}) {
   } else if (conv === activeConv()) {
     ui.jump.hidden = false;
   }
-  if (countUnread && (conv !== activeConv() || document.visibilityState === 'hidden')) {
-    if (conv !== activeConv()) {
-      conv.unread += 1;
-      updateBadge(conv);
-    }
+  if (countUnread && conv !== activeConv()) {
+    conv.unread += 1;
+    updateBadge(conv);
   }
 }
 
@@ -365,6 +366,8 @@ function onSystem(m) {
       if (!user) return;
       if (user.id === state.me.id) {
         state.me.username = user.username;
+        saved.name = user.username; // the name as the server accepted (and cleaned) it
+        save();
         renderMe();
       }
       const conv = m.room ? state.convs.get(roomKey(m.room)) : null;
@@ -542,8 +545,6 @@ function submitInput() {
       if (!conv || !sendText(conv, command.text)) return;
       break;
     case 'name':
-      saved.name = command.name;
-      save();
       connection.send({ type: 'setUsername', username: command.name, ref: 'name' });
       break;
     case 'join':

@@ -23,7 +23,7 @@ export function endpointFor(location) {
 }
 
 /**
- * One logical connection that survives drops. Handlers: onOpen(), onMessage(object), onState(state),
+ * One logical connection that survives drops. Handlers: onMessage(object), onState(state),
  * where state is {name: 'connecting'|'connected'|'reconnecting'|'offline', retryAt?, closeCode?}.
  */
 export class Connection {
@@ -87,7 +87,6 @@ export class Connection {
       this.attempt = 0;
       this.everConnected = true;
       this.setState({ name: 'connected' });
-      this.handlers.onOpen();
     });
     socket.addEventListener('message', (event) => {
       if (socket !== this.socket || typeof event.data !== 'string') return;
