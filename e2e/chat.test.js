@@ -226,7 +226,8 @@ describe('browser client', () => {
     assert.match(await ada.page.locator('#input').getAttribute('placeholder'), /Not connected/);
 
     await server.start(); // same port
-    for (const u of [ada, bob]) await u.waitConnected();
+    // The pages retry with backoff (1, 2, 4, 8 s steps with jitter) while the JVM starts.
+    for (const u of [ada, bob]) await u.waitConnected(45_000);
     await ada.page.locator('#send:not([disabled])').waitFor({ timeout: WAIT_MS });
     assert.deepEqual(await ada.page.locator('#room-list .conv-name').allTextContents(), ['lobby', 'ops']);
     await ada.waitActive('ops');

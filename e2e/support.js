@@ -149,8 +149,8 @@ export class User {
     return user;
   }
 
-  async waitConnected() {
-    await this.page.locator('#status[data-state="connected"]').waitFor({ state: 'attached', timeout: WAIT_MS });
+  async waitConnected(timeout = WAIT_MS) {
+    await this.page.locator('#status[data-state="connected"]').waitFor({ state: 'attached', timeout });
   }
 
   /** Waits until the conversation in view is the given room. */

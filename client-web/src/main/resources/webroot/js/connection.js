@@ -5,6 +5,8 @@
 export const BASE_DELAY_MS = 1000;
 /** No reconnect waits longer than this, in milliseconds. */
 export const MAX_DELAY_MS = 30000;
+/** A connection that lasted this long resets the backoff; one the server keeps cutting short does not. */
+export const STABLE_MS = 10000;
 
 /**
  * The wait before reconnect attempt number `attempt` (0 for the first): the exponential step
@@ -35,6 +37,8 @@ export class Connection {
     this.attempt = 0;
     this.timer = null;
     this.state = { name: 'connecting' };
+    this.openedAt = 0;
+    this.everConnected = false;
     window.addEventListener('online', () => this.retryNow());
     window.addEventListener('offline', () => {
       if (!this.connected) this.setState({ name: 'offline' });
@@ -84,7 +88,7 @@ export class Connection {
         socket.close(1000, 'subprotocol not supported');
         return;
       }
-      this.attempt = 0;
+      this.openedAt = Date.now();
       this.everConnected = true;
       this.setState({ name: 'connected' });
     });
@@ -101,6 +105,8 @@ export class Connection {
     socket.addEventListener('close', (event) => {
       if (socket !== this.socket) return;
       this.socket = null;
+      if (this.openedAt && Date.now() - this.openedAt >= STABLE_MS) this.attempt = 0;
+      this.openedAt = 0;
       this.scheduleRetry(event.code);
     });
   }
