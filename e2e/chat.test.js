@@ -250,6 +250,24 @@ describe('browser client', () => {
     await eventually(async () => equal((await bob.members()).sort(), ['Ada', 'Bob']));
   });
 
+  test('offline says so, and back online it reconnects at once', async () => {
+    server = await ServerProcess.start();
+    const ada = await user('Ada');
+    const bob = await user('Bob');
+    await ada.page.context().setOffline(true);
+    await ada.page.locator('#status[data-state="offline"]').waitFor({ timeout: WAIT_MS });
+    assert.match(await ada.page.locator('#status').textContent(), /Offline\s*waiting for the network/);
+    await ada.page.locator('#input').fill('sent once back online');
+    assert.equal(await ada.page.locator('#send').isDisabled(), true);
+    await eventually(async () => equal(await bob.members(), ['Bob']));
+
+    // While offline no retry timer runs, so only the browser's 'online' event can bring it back.
+    await ada.page.context().setOffline(false);
+    await ada.waitConnected();
+    await ada.page.locator('#send').click();
+    assert.equal((await bob.waitMessage('sent once back online')).author, 'Ada');
+  });
+
   test("the tutorial's own client.html and ours chat with each other in lobby", async () => {
     server = await ServerProcess.start();
     const dir = mkdtempSync(path.join(tmpdir(), 'wschat-tutorial-'));

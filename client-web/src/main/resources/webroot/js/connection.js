@@ -40,9 +40,7 @@ export class Connection {
     this.openedAt = 0;
     this.everConnected = false;
     window.addEventListener('online', () => this.retryNow());
-    window.addEventListener('offline', () => {
-      if (!this.connected) this.setState({ name: 'offline' });
-    });
+    window.addEventListener('offline', () => this.goOffline());
     document.addEventListener('visibilitychange', () => {
       if (document.visibilityState === 'visible') this.retryNow();
     });
@@ -69,6 +67,20 @@ export class Connection {
     clearTimeout(this.timer);
     this.timer = null;
     this.open();
+  }
+
+  /**
+   * The browser lost its network: a socket would only die later, silently, so it is closed now and
+   * the status says offline until the 'online' event brings a try at once.
+   */
+  goOffline() {
+    clearTimeout(this.timer);
+    this.timer = null;
+    const socket = this.socket;
+    this.socket = null;
+    this.openedAt = 0;
+    if (socket) socket.close(1000, 'browser offline');
+    this.setState({ name: 'offline' });
   }
 
   open() {
