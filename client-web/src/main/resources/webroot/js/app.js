@@ -202,9 +202,11 @@ function notice(conv, text, timestamp, kind) {
   if (conv) append(conv, noticeItem(text, timestamp, kind));
 }
 
-function showError(text, conv = activeConv()) {
+/** An error line in the conversation in view (its log region reads it out), or just read out. */
+function showError(text) {
+  const conv = activeConv();
   if (conv) append(conv, errorItem(text), { force: true });
-  announce(text);
+  else announce(text);
 }
 
 function announce(text) {
@@ -463,8 +465,8 @@ function onError(m) {
     if (index >= 0) {
       const [pending] = conv.pending.splice(index, 1);
       markFailed(pending.item, text);
-      if (conv !== activeConv()) showError(text);
-      announce(text);
+      if (conv === activeConv()) announce(text);
+      else showError(text);
       return;
     }
   }

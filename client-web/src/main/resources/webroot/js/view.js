@@ -84,7 +84,7 @@ export function noticeItem(text, timestamp, kind = 'info') {
 
 /** An error shown inline where the user is looking. */
 export function errorItem(text) {
-  return h('li', { class: 'notice notice-error', role: 'alert' }, h('span', { class: 'notice-text', text }));
+  return h('li', { class: 'notice notice-error' }, h('span', { class: 'notice-text', text }));
 }
 
 /** The /help list. */
