@@ -10,6 +10,7 @@ command -v mvn >/dev/null 2>&1 || need_pkgs+=(maven)
 command -v java >/dev/null 2>&1 || need_pkgs+=(openjdk-17-jdk-headless)
 command -v node >/dev/null 2>&1 || need_pkgs+=(nodejs npm)
 command -v openssl >/dev/null 2>&1 || need_pkgs+=(openssl)  # TLS tests generate their certificate with it
+[ -x /usr/bin/chromium ] || need_pkgs+=(chromium) # the browser client's end-to-end tests (e2e/)
 if [ ${#need_pkgs[@]} -gt 0 ]; then
   echo "test.sh: installing ${need_pkgs[*]}"
   export DEBIAN_FRONTEND=noninteractive
@@ -29,6 +30,9 @@ if [ "$status" -eq 75 ]; then
 fi
 set -e
 [ "$status" -eq 0 ] || exit "$status"
+
+# The browser client end to end: headless Chromium (playwright-core) against the JAR just built.
+(cd e2e && npm ci --no-audit --no-fund && npm test)
 
 # The tutorial's protocol spoken by Node `ws` clients against the tutorial's own server and ours.
 (cd compat && npm ci --no-audit --no-fund --loglevel=error)
