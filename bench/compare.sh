@@ -80,7 +80,8 @@ stop "$PEER"
 
 # wschat
 # shellcheck disable=SC2086
-java $SERVER_OPTS -jar server/target/wschat-server.jar --host 127.0.0.1 --port "$PORT_OURS" > "$OUT/wschat-server.log" 2>&1 &
+java $SERVER_OPTS -jar server/target/wschat-server.jar --host 127.0.0.1 --port "$PORT_OURS" \
+  --max-connections 0 --max-connections-per-address 0 --connection-rate 0 --message-rate 0 > "$OUT/wschat-server.log" 2>&1 &
 OURS=$!
 wait_port "$PORT_OURS"
 run_scenarios wschat "$PORT_OURS" "$OURS" "http://127.0.0.1:$PORT_OURS/metrics"

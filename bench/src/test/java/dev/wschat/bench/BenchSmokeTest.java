@@ -29,7 +29,7 @@ class BenchSmokeTest {
 
     @BeforeAll
     static void startServer() throws InterruptedException {
-        server = new ChatServer(ServerConfig.builder().host("127.0.0.1").port(0).build()).start();
+        server = new ChatServer(loadTestConfig().build()).start();
         url = "ws://127.0.0.1:" + server.port() + "/";
     }
 
@@ -79,6 +79,12 @@ class BenchSmokeTest {
         assertThat(((Number) step.get("out_of_order")).doubleValue()).isZero();
     }
 
+    /** A server with the abuse limits off, as docs/benchmarks.md runs it: one address opens every connection. */
+    private static ServerConfig.Builder loadTestConfig() {
+        return ServerConfig.builder().host("127.0.0.1").port(0).maxConnections(0).maxConnectionsPerAddress(0)
+                .connectionRate(0).messageRate(0);
+    }
+
     @Test
     void fanoutInTwoRoomsOfTheV2DialectLosesNothing() throws Exception {
         Map<?, ?> r = run("fanout-v2", "fanout", "--clients", "300", "--rooms", "2", "--senders", "4",
@@ -123,7 +129,7 @@ class BenchSmokeTest {
 
     @Test
     void joinsPastTheAnnounceLimitAreNotAnnounced() throws Exception {
-        ChatServer small = new ChatServer(ServerConfig.builder().host("127.0.0.1").port(0).announceLimit(50).build())
+        ChatServer small = new ChatServer(loadTestConfig().announceLimit(50).build())
                 .start();
         try {
             String smallUrl = "ws://127.0.0.1:" + small.port() + "/";

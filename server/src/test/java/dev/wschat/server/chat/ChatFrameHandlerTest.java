@@ -8,12 +8,14 @@ import dev.wschat.server.ServerConfig;
 import dev.wschat.server.broker.LocalBroker;
 import dev.wschat.server.history.InMemoryHistory;
 import dev.wschat.server.metrics.ServerMetrics;
+import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.codec.http.EmptyHttpHeaders;
 import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocket13FrameDecoder;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -41,9 +43,22 @@ class ChatFrameHandlerTest {
         return channel;
     }
 
+    /**
+     * The next outbound text frame as JSON. Broadcasts leave the handler as pre-encoded frame bytes
+     * (encoded once for the whole room), direct replies as frame objects: a client-side decoder reads both.
+     */
     private static JsonObject readJson(EmbeddedChannel channel) {
-        TextWebSocketFrame frame = channel.readOutbound();
-        assertThat(frame).as("an outbound text frame").isNotNull();
+        Object out = channel.readOutbound();
+        assertThat(out).as("an outbound text frame").isNotNull();
+        TextWebSocketFrame frame;
+        if (out instanceof ByteBuf bytes) {
+            EmbeddedChannel client = new EmbeddedChannel(new WebSocket13FrameDecoder(false, false, 1 << 20));
+            client.writeInbound(bytes);
+            frame = client.readInbound();
+            client.finishAndReleaseAll();
+        } else {
+            frame = (TextWebSocketFrame) out;
+        }
         try {
             return JsonParser.parseString(frame.text()).getAsJsonObject();
         } finally {
