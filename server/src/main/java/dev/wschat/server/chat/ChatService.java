@@ -18,6 +18,7 @@ import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
@@ -126,14 +127,20 @@ public final class ChatService {
             return;
         }
         ServerMessage.User user = session.user();
-        for (String room : List.copyOf(session.rooms())) {
+        // Out of every room first, then the notices: whoever reads "left" no longer finds the user anywhere.
+        List<String> announce = new ArrayList<>();
+        for (String room : session.rooms()) {
             int left = rooms.leave(room, session.channel());
             if (left > 0 && left < config.announceLimit()) {
-                publish(room, new ServerMessage.Notice(ServerMessage.NoticeKind.LEAVE, room, user, null,
-                        Timestamps.now()), null, RoomEvent.Exclusion.NONE);
+                announce.add(room);
             }
         }
         session.rooms().clear();
+        String now = Timestamps.now();
+        for (String room : announce) {
+            publish(room, new ServerMessage.Notice(ServerMessage.NoticeKind.LEAVE, room, user, null, now), null,
+                    RoomEvent.Exclusion.NONE);
+        }
         LOG.debug("[{}] disconnected {}", session.channel().id(), session.id());
     }
 
