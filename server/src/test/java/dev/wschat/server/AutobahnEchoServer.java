@@ -39,6 +39,11 @@ public final class AutobahnEchoServer {
     static final int HUNG_EXIT_STATUS = 75;
     /** Longest the conformance cases may take (about 90 s on an idle 2-core machine). */
     static final Duration CONFORMANCE_DEADLINE = Duration.ofMinutes(15);
+    /** Longest the client may go without opening a connection or sending a frame before it counts as hung. */
+    static final Duration QUIET_LIMIT = Duration.ofSeconds(60);
+    private static final Duration WATCHDOG_TICK = Duration.ofSeconds(2);
+    /** When the client last connected or sent a frame ({@link System#nanoTime()}). */
+    private static volatile long lastActivity = System.nanoTime();
 
     private AutobahnEchoServer() {
     }
@@ -68,15 +73,27 @@ public final class AutobahnEchoServer {
         Runnable stop = start(port, config);
         // -Dwschat.autobahnDeadline=PT5S on Maven's command line overrides the deadline (the client runs in that JVM).
         Duration limit = Duration.parse(System.getProperty("wschat.autobahnDeadline", deadline.toString()));
+        long end = System.nanoTime() + limit.toNanos();
         try {
-            Thread.sleep(limit.toMillis());
+            while (System.nanoTime() < end) {
+                Thread.sleep(WATCHDOG_TICK.toMillis());
+                long quietNanos = System.nanoTime() - lastActivity;
+                if (quietNanos > QUIET_LIMIT.toNanos()) {
+                    // Every case opens a connection and sends frames within a second or two: this long without
+                    // either means the client stopped between cases (Jython missed a wake-up).
+                    exitHung("has opened no connection and sent no frame for " + QUIET_LIMIT);
+                }
+            }
         } catch (InterruptedException finished) {
             stop.run();
             Thread.currentThread().interrupt();
             return;
         }
-        System.err.println("Autobahn fuzzing client still running after " + limit + ": it hangs; exiting with status "
-                + HUNG_EXIT_STATUS);
+        exitHung("still running after " + limit);
+    }
+
+    private static void exitHung(String what) {
+        System.err.println("Autobahn fuzzing client " + what + ": it hangs; exiting with status " + HUNG_EXIT_STATUS);
         System.exit(HUNG_EXIT_STATUS);
     }
 
@@ -106,6 +123,7 @@ public final class AutobahnEchoServer {
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
+                        lastActivity = System.nanoTime();
                         real.initChannel(ch);
                         ch.pipeline().replace("chat", "echo", new EchoHandler());
                     }
@@ -123,6 +141,7 @@ public final class AutobahnEchoServer {
     private static final class EchoHandler extends SimpleChannelInboundHandler<WebSocketFrame> {
         @Override
         protected void channelRead0(ChannelHandlerContext ctx, WebSocketFrame frame) {
+            lastActivity = System.nanoTime();
             if (frame instanceof TextWebSocketFrame || frame instanceof BinaryWebSocketFrame) {
                 ctx.writeAndFlush(frame.retain());
             }
