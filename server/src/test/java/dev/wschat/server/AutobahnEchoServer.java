@@ -70,6 +70,7 @@ public final class AutobahnEchoServer {
      * {@link #HUNG_EXIT_STATUS} rather than hold the build until CI's time runs out.
      */
     static void serveUntilTheClientEnds(int port, ServerConfig config, Duration deadline) throws InterruptedException {
+        lastActivity = System.nanoTime();
         Runnable stop = start(port, config);
         // -Dwschat.autobahnDeadline=PT5S on Maven's command line overrides the deadline (the client runs in that JVM).
         Duration limit = Duration.parse(System.getProperty("wschat.autobahnDeadline", deadline.toString()));
