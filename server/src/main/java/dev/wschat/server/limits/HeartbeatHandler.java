@@ -28,6 +28,7 @@ public final class HeartbeatHandler extends ChannelInboundHandlerAdapter {
 
     private final long intervalNanos;
     private final ServerMetrics metrics;
+    private boolean closing;
 
     /**
      * Creates the handler for one connection.
@@ -47,9 +48,9 @@ public final class HeartbeatHandler extends ChannelInboundHandlerAdapter {
         } else if (evt instanceof IdleStateEvent idle && idle.state() == IdleState.READER_IDLE) {
             if (idle.isFirst()) {
                 ctx.writeAndFlush(new PingWebSocketFrame());
-            } else {
-                // One close: the idle handler goes, so it fires no more while the close handshake runs.
-                ctx.pipeline().remove(IDLE_HANDLER_NAME);
+            } else if (!closing) {
+                // One close, however often the idle handler fires while the close handshake runs.
+                closing = true;
                 metrics.rejected(ServerMetrics.Reason.IDLE_TIMEOUT);
                 LOG.debug("[{}] closed: silent for two heartbeat intervals", ctx.channel().id());
                 CloseFrames.close(ctx, CloseCodes.GOING_AWAY, "Idle timeout");
