@@ -27,7 +27,8 @@ PORT_PEER=${PORT_PEER:-19000}
 SERVER_OPTS=${SERVER_OPTS:-}
 
 if [ ! -f server/target/wschat-server.jar ] || [ ! -f bench/target/wschat-bench.jar ]; then
-  mvn -q -B -ntp -DskipTests package
+  echo "compare.sh: build the JARs first (docs/benchmarks.md, \"Running it\"), or run ./scripts/test.sh" >&2
+  exit 2
 fi
 if [ ! -d bench/peer/node_modules ]; then
   (cd bench/peer && npm ci --no-audit --no-fund --silent)
