@@ -7,7 +7,7 @@ import java.util.Set;
 
 /** The load generator's entry point: {@code java -jar wschat-bench.jar SCENARIO [options]}. */
 public final class Bench {
-    private static final Set<String> COMMON = Set.of("url", "dialect", "threads", "source-addresses", "server-pid",
+    private static final Set<String> COMMON = Set.of("url", "dialect", "threads", "transport", "source-addresses", "server-pid",
             "metrics-url", "out", "name", "quiet");
     private static final Set<String> FANOUT = Set.of("clients", "rooms", "senders", "rate", "size", "duration",
             "warmup", "p99-limit-ms", "drain-seconds", "connect-rate", "max-pending", "setup-timeout",
@@ -31,6 +31,7 @@ public final class Bench {
               --url ws://127.0.0.1:8080/   server to load (loopback only)
               --dialect 2                  2 = wschat.v2 subprotocol, 1 = the tutorial's protocol (no rooms)
               --threads 2                  client event-loop threads
+              --transport auto             io_uring, epoll or nio; auto = epoll where available, else nio
               --source-addresses 1         spread connections over 127.0.0.2 .. 127.0.0.(1+K)
               --server-pid PID             read the server's CPU time and resident memory from /proc/PID
               --metrics-url URL            read heap and direct memory from the server's /metrics

@@ -17,6 +17,9 @@ import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.channel.uring.IoUring;
+import io.netty.channel.uring.IoUringIoHandler;
+import io.netty.channel.uring.IoUringSocketChannel;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.Future;
 
@@ -51,11 +54,14 @@ final class Clients implements AutoCloseable {
     final String transport;
     private int nextSource;
 
-    Clients(URI url, int dialect, int threads, int sourceAddresses) throws UnknownHostException {
+    Clients(URI url, int dialect, int threads, int sourceAddresses, String transport) throws UnknownHostException {
         this.dialect = dialect;
-        boolean epoll = Epoll.isAvailable();
-        IoHandlerFactory io = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
-        this.transport = epoll ? "epoll" : "nio";
+        this.transport = resolveTransport(transport);
+        IoHandlerFactory io = switch (this.transport) {
+            case "io_uring" -> IoUringIoHandler.newFactory();
+            case "epoll" -> EpollIoHandler.newFactory();
+            default -> NioIoHandler.newFactory();
+        };
         this.group = new MultiThreadIoEventLoopGroup(threads, io);
         int port = url.getPort() > 0 ? url.getPort() : 80;
         this.remote = new InetSocketAddress(InetAddress.getByName(url.getHost()), port);
@@ -70,13 +76,41 @@ final class Clients implements AutoCloseable {
             }
         }
         this.bootstrap = new Bootstrap().group(group)
-                .channel(epoll ? EpollSocketChannel.class : NioSocketChannel.class)
+                .channel(switch (this.transport) {
+                    case "io_uring" -> IoUringSocketChannel.class;
+                    case "epoll" -> EpollSocketChannel.class;
+                    default -> NioSocketChannel.class;
+                })
                 .option(ChannelOption.TCP_NODELAY, true)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 10_000)
                 .option(ChannelOption.ALLOCATOR, PooledByteBufAllocator.DEFAULT)
                 // small per-connection buffers: most bench connections only receive small frames
                 .option(ChannelOption.SO_RCVBUF, 32 * 1024)
                 .option(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(8 * 1024, 32 * 1024));
+    }
+
+    /**
+     * The transport to use for {@code --transport}: {@code auto} is epoll where available, else NIO;
+     * {@code io_uring}, {@code epoll} and {@code nio} are taken as asked, or refused when not available here.
+     */
+    static String resolveTransport(String asked) {
+        return switch (asked) {
+            case "auto" -> Epoll.isAvailable() ? "epoll" : "nio";
+            case "io_uring" -> {
+                if (!IoUring.isAvailable()) {
+                    throw new IllegalArgumentException("io_uring is not available: " + IoUring.unavailabilityCause());
+                }
+                yield asked;
+            }
+            case "epoll" -> {
+                if (!Epoll.isAvailable()) {
+                    throw new IllegalArgumentException("epoll is not available: " + Epoll.unavailabilityCause());
+                }
+                yield asked;
+            }
+            case "nio" -> asked;
+            default -> throw new IllegalArgumentException("--transport must be auto, io_uring, epoll or nio");
+        };
     }
 
     /** Microseconds on the run's clock. */

@@ -32,7 +32,7 @@ final class Connections {
         long[] jvm0 = probe.jvmMemory();
         long benchRss0 = ownRss();
         try (Clients clients = new Clients(Bench.url(o), o.integer("dialect", 2), o.integer("threads", 2),
-                o.integer("source-addresses", 1))) {
+                o.integer("source-addresses", 1), o.string("transport", "auto"))) {
             Population pop = new Population(clients);
             Sampler sampler = new Sampler(clients, pop::open, o.integer("quiet", 0) == 1);
             sampler.phase("connect");

@@ -84,7 +84,7 @@ final class Fanout {
         Bench.checkFdLimit(clientsN, probe);
         Report report = new Report(scenario, o);
         try (Clients c = new Clients(Bench.url(o), dialect, o.integer("threads", 2),
-                o.integer("source-addresses", 1))) {
+                o.integer("source-addresses", 1), o.string("transport", "auto"))) {
             clients = c;
             pop = new Population(c);
             sampler = new Sampler(c, pop::open, o.integer("quiet", 0) == 1);

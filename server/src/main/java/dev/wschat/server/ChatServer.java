@@ -25,11 +25,6 @@ import io.netty.channel.ServerChannel;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
-import io.netty.channel.epoll.Epoll;
-import io.netty.channel.epoll.EpollIoHandler;
-import io.netty.channel.epoll.EpollServerSocketChannel;
-import io.netty.channel.nio.NioIoHandler;
-import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
 import io.netty.handler.ssl.SslContext;
 import io.netty.util.concurrent.EventExecutor;
@@ -90,10 +85,10 @@ public final class ChatServer {
         // Read keys and certificates before any thread starts, so a bad file fails the start cleanly.
         SslContext tls = ServerTls.context(config);
         JwtAuthenticator authenticator = JwtAuthenticator.create(config);
-        boolean epoll = config.preferNative() && Epoll.isAvailable();
-        IoHandlerFactory ioFactory = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
-        Class<? extends ServerChannel> channelType = epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
-        transport = epoll ? "epoll" : "nio";
+        Transport resolved = config.transport().resolve();
+        IoHandlerFactory ioFactory = resolved.ioHandlerFactory();
+        Class<? extends ServerChannel> channelType = resolved.serverChannelClass();
+        transport = resolved.label();
         int workers = config.workerThreads() > 0 ? config.workerThreads() : Runtime.getRuntime().availableProcessors();
         bossGroup = new MultiThreadIoEventLoopGroup(1, ioFactory);
         workerGroup = new MultiThreadIoEventLoopGroup(workers, ioFactory);
@@ -147,7 +142,7 @@ public final class ChatServer {
         return ((InetSocketAddress) serverChannel.localAddress()).getPort();
     }
 
-    /** The transport in use: {@code epoll} or {@code nio}. */
+    /** The transport in use: {@code io_uring}, {@code epoll} or {@code nio}. */
     public String transport() {
         requireStarted();
         return transport;

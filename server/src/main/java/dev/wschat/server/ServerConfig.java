@@ -69,7 +69,7 @@ public final class ServerConfig {
     private final int maxRoomsPerConnection;
     private final int announceLimit;
     private final Duration drainTimeout;
-    private final boolean preferNative;
+    private final Transport transport;
     private final String jwtSecret;
     private final Path jwtPublicKeyFile;
     private final String jwtCookie;
@@ -101,7 +101,7 @@ public final class ServerConfig {
         this.maxRoomsPerConnection = b.maxRoomsPerConnection;
         this.announceLimit = b.announceLimit;
         this.drainTimeout = b.drainTimeout;
-        this.preferNative = b.preferNative;
+        this.transport = b.transport;
         this.jwtSecret = b.jwtSecret;
         this.jwtPublicKeyFile = b.jwtPublicKeyFile;
         this.jwtCookie = b.jwtCookie;
@@ -141,7 +141,7 @@ public final class ServerConfig {
         b.maxRoomsPerConnection = maxRoomsPerConnection;
         b.announceLimit = announceLimit;
         b.drainTimeout = drainTimeout;
-        b.preferNative = preferNative;
+        b.transport = transport;
         b.jwtSecret = jwtSecret;
         b.jwtPublicKeyFile = jwtPublicKeyFile;
         b.jwtCookie = jwtCookie;
@@ -206,9 +206,9 @@ public final class ServerConfig {
         return drainTimeout;
     }
 
-    /** Whether to use the native epoll transport when it is available. */
-    public boolean preferNative() {
-        return preferNative;
+    /** The socket transport asked for; {@link Transport#AUTO} picks io_uring, then epoll, then NIO. */
+    public Transport transport() {
+        return transport;
     }
 
     /** The HS256 shared secret for tokens, or {@code null}; never logged. */
@@ -462,7 +462,7 @@ public final class ServerConfig {
                 value = arg.substring(eq + 1);
             }
             if (name.equals("--no-native")) {
-                b.preferNative(false);
+                b.transport(Transport.NIO);
                 continue;
             }
             if (!OPTIONS.contains(name)) {
@@ -478,6 +478,7 @@ public final class ServerConfig {
                 case "--host" -> b.host(value);
                 case "--port" -> b.port(parseInt(name, value));
                 case "--threads" -> b.workerThreads(parseInt(name, value));
+                case "--transport" -> b.transport(Transport.parse(value));
                 case "--max-message-bytes" -> b.maxMessageBytes(parseInt(name, value));
                 case "--max-content-length" -> b.maxContentLength(parseInt(name, value));
                 case "--max-rooms" -> b.maxRoomsPerConnection(parseInt(name, value));
@@ -510,7 +511,7 @@ public final class ServerConfig {
         return b.build();
     }
 
-    private static final List<String> OPTIONS = List.of("--host", "--port", "--threads", "--max-message-bytes",
+    private static final List<String> OPTIONS = List.of("--host", "--port", "--threads", "--transport", "--max-message-bytes",
             "--max-content-length", "--max-rooms", "--announce-limit", "--drain-timeout",
             "--jwt-secret", "--jwt-public-key", "--jwt-cookie", "--jwt-issuer", "--jwt-audience", "--jwt-name-claim",
             "--jwt-clock-skew", "--allowed-origins", "--tls-cert", "--tls-key", "--unready-delay",
@@ -556,7 +557,9 @@ public final class ServerConfig {
                 + DEFAULT_MAX_QUEUED_BYTES + "]");
         lines.add("  --ping-interval MS          ping connections idle this long, close after two, 0 = off ["
                 + DEFAULT_PING_INTERVAL.toMillis() + "]");
-        lines.add("  --no-native                 use NIO even where the native epoll transport is available");
+        lines.add("  --transport T               socket transport: auto (io_uring, else epoll, else nio), io_uring,");
+        lines.add("                              epoll or nio [auto]");
+        lines.add("  --no-native                 the same as --transport nio");
         lines.add("  --jwt-secret SECRET         HS256 secret (at least " + MIN_JWT_SECRET_BYTES + " bytes); turns "
                 + "authentication on; prefer the " + JWT_SECRET_ENV + " environment variable [none]");
         lines.add("  --jwt-public-key FILE       PEM file of RSA (RS256) or EC P-256 (ES256) public keys; turns "
@@ -590,7 +593,7 @@ public final class ServerConfig {
         return "ServerConfig{host=" + host + ", port=" + port + ", workerThreads=" + workerThreads
                 + ", maxMessageBytes=" + maxMessageBytes + ", maxContentLength=" + maxContentLength
                 + ", maxRoomsPerConnection=" + maxRoomsPerConnection + ", announceLimit=" + announceLimit
-                + ", drainTimeout=" + drainTimeout + ", preferNative=" + preferNative
+                + ", drainTimeout=" + drainTimeout + ", transport=" + transport
                 + ", jwtSecret=" + (jwtSecret == null ? "none" : "(set)") + ", jwtPublicKeyFile=" + jwtPublicKeyFile
                 + ", jwtCookie=" + jwtCookie + ", jwtIssuer=" + jwtIssuer + ", jwtAudience=" + jwtAudience
                 + ", jwtNameClaim=" + jwtNameClaim + ", jwtClockSkew=" + jwtClockSkew
@@ -613,7 +616,7 @@ public final class ServerConfig {
         private int maxRoomsPerConnection = Limits.DEFAULT_MAX_ROOMS_PER_CONNECTION;
         private int announceLimit = DEFAULT_ANNOUNCE_LIMIT;
         private Duration drainTimeout = DEFAULT_DRAIN_TIMEOUT;
-        private boolean preferNative = true;
+        private Transport transport = Transport.AUTO;
         private String jwtSecret;
         private Path jwtPublicKeyFile;
         private String jwtCookie;
@@ -687,9 +690,9 @@ public final class ServerConfig {
             return this;
         }
 
-        /** Sets whether to prefer the native transport. */
-        public Builder preferNative(boolean preferNative) {
-            this.preferNative = preferNative;
+        /** Sets the socket transport ({@link Transport#AUTO} by default). */
+        public Builder transport(Transport transport) {
+            this.transport = Objects.requireNonNull(transport, "transport");
             return this;
         }
 

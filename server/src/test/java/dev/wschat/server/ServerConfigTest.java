@@ -39,7 +39,12 @@ class ServerConfigTest {
         assertThat(config.maxRoomsPerConnection()).isEqualTo(5);
         assertThat(config.announceLimit()).isEqualTo(10);
         assertThat(config.drainTimeout()).isEqualTo(Duration.ofMillis(1500));
-        assertThat(config.preferNative()).isFalse();
+        assertThat(config.transport()).isEqualTo(Transport.NIO);
+        assertThat(ServerConfig.fromArgs(new String[0], Map.of()).transport()).isEqualTo(Transport.AUTO);
+        assertThat(ServerConfig.fromArgs(new String[] {"--transport", "epoll"}, Map.of()).transport())
+                .isEqualTo(Transport.EPOLL);
+        assertThatThrownBy(() -> ServerConfig.fromArgs(new String[] {"--transport", "kqueue"}, Map.of()))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("--transport must be");
     }
 
     @Test

@@ -5,15 +5,19 @@ import dev.wschat.protocol.JsonCodec;
 import dev.wschat.protocol.ServerMessage;
 import dev.wschat.server.broker.Broker;
 import dev.wschat.server.broker.RoomEvent;
+import dev.wschat.server.limits.SlowConsumerHandler;
 import dev.wschat.server.metrics.ServerMetrics;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelPipeline;
 import io.netty.channel.ChannelPromise;
 import io.netty.channel.EventLoop;
 import io.netty.channel.VoidChannelPromise;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocketFrameEncoder;
 import io.netty.handler.codec.http.websocketx.extensions.WebSocketExtensionEncoder;
 import io.netty.util.internal.PlatformDependent;
 
@@ -186,8 +190,18 @@ public final class RoomRegistry implements Broker.Subscriber {
     }
 
     /** Whether a channel can take pre-encoded frames: true unless a WebSocket extension (compression) is in its pipeline. */
-    private static boolean takesRawFrames(Channel channel) {
-        return channel.pipeline().context(WebSocketExtensionEncoder.class) == null;
+    /**
+     * Where a complete, encoded frame enters the connection's pipeline: the context of the WebSocket frame
+     * encoder, so the frame goes only through the handlers between it and the socket (TLS when on, the byte
+     * counter), not through the whole pipeline from its tail. {@code null} when the connection cannot take
+     * raw frames: before the handshake, or with a WebSocket extension encoder (none today).
+     */
+    private static ChannelHandlerContext rawFrameContext(Channel channel) {
+        ChannelPipeline p = channel.pipeline();
+        if (p.context(WebSocketExtensionEncoder.class) != null) {
+            return null;
+        }
+        return p.context(WebSocketFrameEncoder.class);
     }
 
     /** One room: its members for presence and counts, and per event loop the slice that delivers to them. */
@@ -205,7 +219,10 @@ public final class RoomRegistry implements Broker.Subscriber {
         final Session session;
         final String id;
         final boolean tutorial;
-        final boolean raw;
+        /** See {@link #rawFrameContext}; {@code null}: frames go through the whole pipeline as frame objects. */
+        final ChannelHandlerContext rawContext;
+        /** Consulted before every raw write, which does not pass it: a cut-off connection gets nothing more. */
+        final SlowConsumerHandler slowConsumer;
         /** Write failures (the peer went away) are not fired down the pipeline as exceptions: it closes anyway. */
         final ChannelPromise quietPromise;
         int index;
@@ -216,7 +233,8 @@ public final class RoomRegistry implements Broker.Subscriber {
             this.session = session;
             this.id = session == null ? null : session.id();
             this.tutorial = session != null && session.dialect() == Dialect.TUTORIAL;
-            this.raw = takesRawFrames(channel);
+            this.rawContext = rawFrameContext(channel);
+            this.slowConsumer = channel.pipeline().get(SlowConsumerHandler.class);
             this.quietPromise = new VoidChannelPromise(channel, false);
             this.index = index;
         }
@@ -367,8 +385,11 @@ public final class RoomRegistry implements Broker.Subscriber {
                 if (!ch.isActive()) {
                     continue;
                 }
-                if (m.raw) {
-                    ch.write(frame.retainedDuplicate(), m.quietPromise);
+                if (m.slowConsumer != null && m.slowConsumer.isCutOff()) {
+                    continue;
+                }
+                if (m.rawContext != null) {
+                    m.rawContext.write(frame.retainedDuplicate(), m.quietPromise);
                 } else {
                     int header = frame.getByte(frame.readerIndex() + 1) == 126 ? 4
                             : frame.getByte(frame.readerIndex() + 1) == 127 ? 10 : 2;
@@ -411,7 +432,11 @@ public final class RoomRegistry implements Broker.Subscriber {
             for (int i = 0, n = dirty.size(); i < n; i++) {
                 Member m = dirty.get(i);
                 m.dirty = false;
-                m.channel.flush();
+                if (m.rawContext != null) {
+                    m.rawContext.flush();
+                } else {
+                    m.channel.flush();
+                }
             }
             dirty.clear();
         }

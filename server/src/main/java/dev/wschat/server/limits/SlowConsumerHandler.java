@@ -48,6 +48,14 @@ public final class SlowConsumerHandler extends ChannelDuplexHandler {
         super.channelWritabilityChanged(ctx);
     }
 
+    /**
+     * Whether this connection was cut off; writers that enter the pipeline below this handler (the room
+     * fast path) check it and send nothing more. Read on the connection's event loop.
+     */
+    public boolean isCutOff() {
+        return cutOff;
+    }
+
     @Override
     public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) throws Exception {
         if (cutOff) {

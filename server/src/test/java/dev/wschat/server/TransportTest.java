@@ -1,0 +1,81 @@
+package dev.wschat.server;
+
+import com.google.gson.JsonObject;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.uring.IoUring;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+import java.net.URI;
+import java.util.ArrayList;
+import java.util.List;
+
+import static dev.wschat.server.TestClient.str;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/**
+ * The same room traffic on every socket transport: io_uring and epoll are both available on the Linux this
+ * project is built and tested on (the test fails rather than skips when one is missing), NIO everywhere.
+ */
+class TransportTest {
+    private static final int MESSAGES = 200;
+
+    private ChatServer server;
+    private final List<TestClient> clients = new ArrayList<>();
+
+    @AfterEach
+    void stop() {
+        clients.forEach(TestClient::close);
+        if (server != null) {
+            server.stop();
+        }
+    }
+
+    private TestClient v2() {
+        TestClient c = TestClient.v2(URI.create("ws://127.0.0.1:" + server.port() + "/ws"));
+        clients.add(c);
+        assertThat(str(c.next(), "event")).isEqualTo("welcome");
+        c.nextOfType("presence");
+        return c;
+    }
+
+    @Test
+    void bothNativeTransportsAreAvailableOnTheBuildMachine() {
+        assertThat(IoUring.isAvailable()).as("io_uring: %s", IoUring.unavailabilityCause()).isTrue();
+        assertThat(Epoll.isAvailable()).as("epoll: %s", Epoll.unavailabilityCause()).isTrue();
+        assertThat(Transport.AUTO.resolve()).isEqualTo(Transport.IO_URING);
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = Transport.class, names = {"IO_URING", "EPOLL", "NIO"})
+    void roomTrafficArrivesCompleteAndInOrderOnEachTransport(Transport transport) throws InterruptedException {
+        server = new ChatServer(ServerConfig.builder().host("127.0.0.1").port(0).transport(transport)
+                .workerThreads(2).messageRate(0).build()).start();
+        assertThat(server.transport()).isEqualTo(transport.label());
+        TestClient sender = v2();
+        TestClient a = v2();
+        TestClient b = v2();
+
+        for (int i = 0; i < MESSAGES; i++) {
+            sender.sendJson("type", "chat", "room", "lobby", "content", "m" + i);
+        }
+        for (TestClient receiver : List.of(a, b, sender)) {
+            for (int i = 0; i < MESSAGES; i++) {
+                JsonObject chat = receiver.nextOfType("chat");
+                assertThat(str(chat, "message")).isEqualTo("m" + i);
+            }
+        }
+    }
+
+    @Test
+    void transportValuesParseAndUnknownOnesAreRefused() {
+        assertThat(Transport.parse("io_uring")).isEqualTo(Transport.IO_URING);
+        assertThat(Transport.parse("auto")).isEqualTo(Transport.AUTO);
+        assertThatThrownBy(() -> Transport.parse("kqueue"))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("auto, io_uring, epoll or nio");
+    }
+}
