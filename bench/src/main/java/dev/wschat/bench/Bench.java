@@ -31,7 +31,7 @@ public final class Bench {
               --url ws://127.0.0.1:8080/   server to load (loopback only)
               --dialect 2                  2 = wschat.v2 subprotocol, 1 = the tutorial's protocol (no rooms)
               --threads 2                  client event-loop threads
-              --transport auto             io_uring, epoll or nio; auto = epoll where available, else nio
+              --transport auto             io_uring, epoll or nio; auto = the first of them available here
               --source-addresses 1         spread connections over 127.0.0.2 .. 127.0.0.(1+K)
               --server-pid PID             read the server's CPU time and resident memory from /proc/PID
               --metrics-url URL            read heap and direct memory from the server's /metrics

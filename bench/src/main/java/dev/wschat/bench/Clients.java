@@ -19,6 +19,7 @@ import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.channel.uring.IoUring;
 import io.netty.channel.uring.IoUringIoHandler;
+import io.netty.channel.uring.IoUringIoHandlerConfig;
 import io.netty.channel.uring.IoUringSocketChannel;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.Future;
@@ -58,7 +59,8 @@ final class Clients implements AutoCloseable {
         this.dialect = dialect;
         this.transport = resolveTransport(transport);
         IoHandlerFactory io = switch (this.transport) {
-            case "io_uring" -> IoUringIoHandler.newFactory();
+            // a completion per connection can arrive at once: Netty's default queue (4,096) overflowed here
+            case "io_uring" -> IoUringIoHandler.newFactory(new IoUringIoHandlerConfig().setCqSize(32_768));
             case "epoll" -> EpollIoHandler.newFactory();
             default -> NioIoHandler.newFactory();
         };
@@ -90,12 +92,12 @@ final class Clients implements AutoCloseable {
     }
 
     /**
-     * The transport to use for {@code --transport}: {@code auto} is epoll where available, else NIO;
+     * The transport to use for {@code --transport}: {@code auto} is io_uring where available, else epoll, else NIO;
      * {@code io_uring}, {@code epoll} and {@code nio} are taken as asked, or refused when not available here.
      */
     static String resolveTransport(String asked) {
         return switch (asked) {
-            case "auto" -> Epoll.isAvailable() ? "epoll" : "nio";
+            case "auto" -> IoUring.isAvailable() ? "io_uring" : Epoll.isAvailable() ? "epoll" : "nio";
             case "io_uring" -> {
                 if (!IoUring.isAvailable()) {
                     throw new IllegalArgumentException("io_uring is not available: " + IoUring.unavailabilityCause());

@@ -44,6 +44,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  */
 public final class ChatServer {
     private static final Logger LOG = LogManager.getLogger(ChatServer.class);
+    private static final String RECYCLER_PROPERTY = "io.netty.recycler.maxCapacityPerThread";
     /** Why connections are closed on shutdown, as in the tutorial. */
     public static final String SHUTDOWN_REASON = "Server shutting down";
 
@@ -249,6 +250,13 @@ public final class ChatServer {
      * @param args command-line options; {@code --help} lists them
      */
     public static void main(String[] args) {
+        // Before any Netty class loads: no object pool for Netty's per-write entries. Pooled entries live in
+        // the old generation and point at each new frame, so every delivery dirtied a card for G1 to refine;
+        // measured with the bench (docs/benchmarks.md): less server CPU per delivery and a lower p99 without.
+        // -Dio.netty.recycler.maxCapacityPerThread=N on the command line still wins.
+        if (System.getProperty(RECYCLER_PROPERTY) == null) {
+            System.setProperty(RECYCLER_PROPERTY, "0");
+        }
         for (String arg : args) {
             if ("--help".equals(arg) || "-h".equals(arg)) {
                 System.out.println(ServerConfig.usage());

@@ -206,7 +206,7 @@ public final class ServerConfig {
         return drainTimeout;
     }
 
-    /** The socket transport asked for; {@link Transport#AUTO} picks io_uring, then epoll, then NIO. */
+    /** The socket transport asked for; {@link Transport#AUTO} picks epoll, else NIO. */
     public Transport transport() {
         return transport;
     }
@@ -557,8 +557,7 @@ public final class ServerConfig {
                 + DEFAULT_MAX_QUEUED_BYTES + "]");
         lines.add("  --ping-interval MS          ping connections idle this long, close after two, 0 = off ["
                 + DEFAULT_PING_INTERVAL.toMillis() + "]");
-        lines.add("  --transport T               socket transport: auto (io_uring, else epoll, else nio), io_uring,");
-        lines.add("                              epoll or nio [auto]");
+        lines.add("  --transport T               socket transport: auto (epoll, else nio), epoll, nio or io_uring [auto]");
         lines.add("  --no-native                 the same as --transport nio");
         lines.add("  --jwt-secret SECRET         HS256 secret (at least " + MIN_JWT_SECRET_BYTES + " bytes); turns "
                 + "authentication on; prefer the " + JWT_SECRET_ENV + " environment variable [none]");
