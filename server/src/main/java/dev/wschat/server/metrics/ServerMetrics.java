@@ -8,10 +8,17 @@ import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
 import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.ByteBufAllocatorMetric;
+import io.netty.buffer.ByteBufAllocatorMetricProvider;
+import io.netty.util.internal.PlatformDependent;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
 
 import java.util.EnumMap;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.function.Supplier;
 
 /**
@@ -19,6 +26,7 @@ import java.util.function.Supplier;
  * lock-free and safe to call from any event loop.
  */
 public final class ServerMetrics implements AutoCloseable {
+    private static final Logger LOG = LogManager.getLogger(ServerMetrics.class);
 
     /** Why the server refused or cut off something; the {@code reason} tag of {@code wschat_rejections_total}. */
     public enum Reason {
@@ -42,8 +50,22 @@ public final class ServerMetrics implements AutoCloseable {
     private final Map<Reason, Counter> rejections = new EnumMap<>(Reason.class);
     private final JvmGcMetrics gcMetrics = new JvmGcMetrics();
 
-    /** Creates the registry with JVM memory, GC, thread and processor metrics bound. */
+    /**
+     * Creates the registry with JVM memory, GC, thread and processor metrics bound, and the memory of
+     * {@link ByteBufAllocator#DEFAULT}, the allocator the server's channels and room frames use.
+     */
     public ServerMetrics() {
+        this(ByteBufAllocator.DEFAULT);
+    }
+
+    /**
+     * Creates the registry with JVM memory, GC, thread and processor metrics bound, and the memory of the
+     * given Netty allocator when it reports it (every allocator Netty ships does).
+     *
+     * @param allocator the allocator the server's channels use
+     */
+    public ServerMetrics(ByteBufAllocator allocator) {
+        Objects.requireNonNull(allocator, "allocator");
         connectionsOpened = Counter.builder("wschat.connections.opened").description("WebSocket connections opened")
                 .register(registry);
         messagesIn = Counter.builder("wschat.messages.in").description("Client messages received").register(registry);
@@ -65,6 +87,41 @@ public final class ServerMetrics implements AutoCloseable {
         gcMetrics.bindTo(registry);
         new JvmThreadMetrics().bindTo(registry);
         new ProcessorMetrics().bindTo(registry);
+        if (allocator instanceof ByteBufAllocatorMetricProvider provider) {
+            bindNettyAllocator(provider.metric());
+        } else {
+            LOG.debug("Netty allocator {} reports no memory metrics; wschat.netty.memory.used.* not registered",
+                    allocator.getClass().getName());
+        }
+        bindNettyDirectMemoryCounter();
+    }
+
+    /** The allocator's memory in use: what its pools or magazines hold, free parts of them included. */
+    private void bindNettyAllocator(ByteBufAllocatorMetric metric) {
+        Gauge.builder("wschat.netty.memory.used.direct", metric, ByteBufAllocatorMetric::usedDirectMemory)
+                .baseUnit("bytes")
+                .description("Direct memory held by Netty's buffer allocator (pooled chunks, free parts included)")
+                .register(registry);
+        Gauge.builder("wschat.netty.memory.used.heap", metric, ByteBufAllocatorMetric::usedHeapMemory)
+                .baseUnit("bytes")
+                .description("Heap memory held by Netty's buffer allocator (pooled chunks, free parts included)")
+                .register(registry);
+    }
+
+    /**
+     * Netty's own count of the direct memory it reserved, which it keeps only when it allocates direct buffers
+     * without a cleaner ({@code PlatformDependent.usedDirectMemory()} is -1 otherwise, and the gauge is left out).
+     */
+    private void bindNettyDirectMemoryCounter() {
+        if (PlatformDependent.usedDirectMemory() >= 0) {
+            Gauge.builder("wschat.netty.direct.memory.reserved", PlatformDependent::usedDirectMemory)
+                    .baseUnit("bytes")
+                    .description("Direct memory Netty reserved for buffers without a cleaner, against its limit "
+                            + "(-Dio.netty.maxDirectMemory)")
+                    .register(registry);
+        } else {
+            LOG.debug("Netty does not count its direct memory here; wschat.netty.direct.memory.reserved not registered");
+        }
     }
 
     /**
