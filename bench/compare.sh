@@ -8,7 +8,9 @@
 #
 # Settings (environment): OUT, CLIENTS (1000), SENDERS (10), RATE (50000 deliveries/s for fanout),
 # RAMP_START (25000), RAMP_FACTOR (1.25), STEP_SECONDS (5), CONNECTIONS (2000), CONN_RATE (2000),
-# SCENARIOS ("fanout ramp connections"), PORT_OURS (18181), PORT_PEER (19000), SERVER_OPTS (JVM options).
+# SCENARIOS ("fanout ramp connections"), PORT_OURS (18181), PORT_PEER (19000), SERVER_OPTS (JVM options),
+# SERVER_ARGS (more wschat options, e.g. "--transport io_uring"), BENCH_ARGS (more bench options for both runs,
+# e.g. "--transport epoll").
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -25,6 +27,8 @@ SCENARIOS=${SCENARIOS:-"fanout ramp connections"}
 PORT_OURS=${PORT_OURS:-18181}
 PORT_PEER=${PORT_PEER:-19000}
 SERVER_OPTS=${SERVER_OPTS:-}
+SERVER_ARGS=${SERVER_ARGS:-}
+BENCH_ARGS=${BENCH_ARGS:-}
 
 if [ ! -f server/target/wschat-server.jar ] || [ ! -f bench/target/wschat-bench.jar ]; then
   echo "compare.sh: build the JARs first (docs/benchmarks.md, \"Running it\"), or run ./scripts/test.sh" >&2
@@ -55,8 +59,11 @@ stop() {
 run_scenarios() { # name port pid [metrics-url]
   local name=$1 port=$2 pid=$3 metrics=${4:-}
   local common=(--dialect 1 --url "ws://127.0.0.1:$port/" --server-pid "$pid" --out "$OUT" --quiet 1)
+  # shellcheck disable=SC2206
+  common+=($BENCH_ARGS)
   [ -n "$metrics" ] && common+=(--metrics-url "$metrics")
-  echo "== $name: load average $(cut -d' ' -f1-3 /proc/loadavg)" | tee -a "$OUT/load.txt"
+  echo "== $name: load average $(cut -d' ' -f1-3 /proc/loadavg)${SERVER_ARGS:+ (wschat options: $SERVER_ARGS)}" \
+    | tee -a "$OUT/load.txt"
   for s in $SCENARIOS; do
     case $s in
       fanout) "${BENCH[@]}" fanout "${common[@]}" --name "$name-fanout" --clients "$CLIENTS" --senders "$SENDERS" \
@@ -82,7 +89,8 @@ stop "$PEER"
 # wschat
 # shellcheck disable=SC2086
 java $SERVER_OPTS -jar server/target/wschat-server.jar --host 127.0.0.1 --port "$PORT_OURS" \
-  --max-connections 0 --max-connections-per-address 0 --connection-rate 0 --message-rate 0 > "$OUT/wschat-server.log" 2>&1 &
+  --max-connections 0 --max-connections-per-address 0 --connection-rate 0 --message-rate 0 $SERVER_ARGS \
+  > "$OUT/wschat-server.log" 2>&1 &
 OURS=$!
 wait_port "$PORT_OURS"
 run_scenarios wschat "$PORT_OURS" "$OURS" "http://127.0.0.1:$PORT_OURS/metrics"

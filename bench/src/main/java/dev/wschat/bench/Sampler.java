@@ -33,6 +33,7 @@ final class Sampler {
     private long lastSampleNanos = startNanos;
     private Totals last = new Totals(0, 0, 0, 0, 0, 0, 0, 0, 0);
     private String phase = "setup";
+    private double bestOpenRate;
     private final boolean quiet;
 
     Sampler(Clients clients, IntSupplier connections, boolean quiet) {
@@ -58,6 +59,11 @@ final class Sampler {
 
     Histogram phaseHandshake() {
         return phaseHandshake;
+    }
+
+    /** The most connections opened per second over any sampling interval of at least half a second. */
+    double bestOpenRate() {
+        return bestOpenRate;
     }
 
     List<Point> timeline() {
@@ -112,6 +118,9 @@ final class Sampler {
         double msgs = (t.sent() - last.sent()) / dt;
         double dels = (t.deliveries() - last.deliveries()) / dt;
         double opens = (t.opened() - last.opened()) / dt;
+        if (dt >= 0.5) {
+            bestOpenRate = Math.max(bestOpenRate, opens);
+        }
         last = t;
         boolean any = interval.getTotalCount() > 0;
         Point p = new Point(Math.round(elapsedSeconds() * 10) / 10.0, phase, connections.getAsInt(), msgs, dels,

@@ -123,6 +123,7 @@ class BenchSmokeTest {
         assertThat(((Number) r.get("connections_open")).intValue()).isEqualTo(300);
         assertThat(((Number) r.get("failures")).intValue()).isZero();
         assertThat(((Number) r.get("handshakes_per_sec")).doubleValue()).isPositive();
+        assertThat(r.get("handshakes_per_sec_best_second")).isNotNull();
         assertThat(r.get("server_rss_after_bytes")).isNotNull();
         assertThat(r.get("server_heap_after_bytes")).isNotNull();
     }
