@@ -272,8 +272,27 @@ public final class ChatServer {
             return;
         }
         ChatServer server = new ChatServer(config);
+        // Installed before start(): a SIGTERM during start-up (a deploy rolled back at once) waits for the
+        // start to finish, then drains and exits 0 like any other; a start that failed exits 1 from here.
+        CountDownLatch startup = new CountDownLatch(1);
+        AtomicBoolean running = new AtomicBoolean();
+        Signals.onTermination(() -> {
+            LOG.info("wschat received a termination signal");
+            try {
+                startup.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+            if (running.get()) {
+                server.stop();
+                Signals.exit(0);
+            }
+        });
+        LOG.info("wschat starting on {}:{}", config.host(), config.port());
         try {
             server.start();
+            running.set(true);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             LOG.error("wschat interrupted while starting");
@@ -281,12 +300,9 @@ public final class ChatServer {
         } catch (RuntimeException e) {
             LOG.error("wschat could not start on {}:{}: {}", config.host(), config.port(), e.toString());
             System.exit(1);
+        } finally {
+            startup.countDown();
         }
-        Signals.onTermination(() -> {
-            LOG.info("wschat received a termination signal");
-            server.stop();
-            Signals.exit(0);
-        });
         try {
             server.awaitTermination();
         } catch (InterruptedException e) {

@@ -91,14 +91,25 @@ public final class ServerProcess implements AutoCloseable {
         return port.orTimeout(30, TimeUnit.SECONDS).join();
     }
 
+    /** Waits until a line containing {@code text} was read from the process (it may have exited); fails after 30 s. */
+    public void awaitOutput(String text) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (output().stream().noneMatch(line -> line.contains(text))) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("no line with \"" + text + "\" in the output: " + output);
+            }
+            Thread.sleep(5);
+        }
+    }
+
     /** The WebSocket URI of a path on the running server. */
     public URI uri(String path) {
         return URI.create("ws://127.0.0.1:" + awaitPort() + path);
     }
 
-    /** Sends SIGTERM. */
+    /** Sends SIGTERM; unlike {@link Process#destroy()} this keeps the output readable to the end. */
     public void terminate() {
-        process.destroy();
+        process.toHandle().destroy();
     }
 
     /** The process id. */

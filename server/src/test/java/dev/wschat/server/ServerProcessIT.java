@@ -39,6 +39,17 @@ class ServerProcessIT {
     }
 
     @Test
+    void sigtermDuringStartUpWaitsForTheStartThenExitsZero() throws Exception {
+        try (ServerProcess server = ServerProcess.start(Map.of(), "--host", "127.0.0.1", "--port", "0")) {
+            server.awaitOutput("wschat starting");
+            server.terminate();
+            assertThat(server.awaitExit(Duration.ofSeconds(30))).isZero();
+            server.awaitOutput("wschat stopped");
+            assertThat(String.join("\n", server.output())).contains("received a termination signal");
+        }
+    }
+
+    @Test
     void portEnvironmentVariableIsHonouredAsInTheTutorial() throws Exception {
         int port = ServerProcess.freePort();
         try (ServerProcess server = ServerProcess.start(Map.of("PORT", Integer.toString(port)), "--host", "127.0.0.1")) {
