@@ -37,6 +37,8 @@ public final class ServerConfig {
     public static final String DEFAULT_JWT_NAME_CLAIM = "name";
     /** Default tolerance for clock differences when checking a token's {@code exp} and {@code nbf}. */
     public static final Duration DEFAULT_JWT_CLOCK_SKEW = Duration.ofSeconds(30);
+    /** Default most token verifications waiting for a verifier thread; past it a handshake gets HTTP 503. */
+    public static final int DEFAULT_AUTH_QUEUE = 4_096;
     /** Default time between {@code /ready} turning 503 on SIGTERM and the listener closing. */
     public static final Duration DEFAULT_UNREADY_DELAY = Duration.ZERO;
     private static final Pattern ORIGIN = Pattern.compile("https?://[a-z0-9.\\[\\]:-]+");
@@ -77,6 +79,7 @@ public final class ServerConfig {
     private final String jwtAudience;
     private final String jwtNameClaim;
     private final Duration jwtClockSkew;
+    private final int authQueue;
     private final List<String> allowedOrigins;
     private final Path tlsCertFile;
     private final Path tlsKeyFile;
@@ -109,6 +112,7 @@ public final class ServerConfig {
         this.jwtAudience = b.jwtAudience;
         this.jwtNameClaim = b.jwtNameClaim;
         this.jwtClockSkew = b.jwtClockSkew;
+        this.authQueue = b.authQueue;
         this.allowedOrigins = b.allowedOrigins;
         this.tlsCertFile = b.tlsCertFile;
         this.tlsKeyFile = b.tlsKeyFile;
@@ -149,6 +153,7 @@ public final class ServerConfig {
         b.jwtAudience = jwtAudience;
         b.jwtNameClaim = jwtNameClaim;
         b.jwtClockSkew = jwtClockSkew;
+        b.authQueue = authQueue;
         b.allowedOrigins = allowedOrigins;
         b.tlsCertFile = tlsCertFile;
         b.tlsKeyFile = tlsKeyFile;
@@ -244,6 +249,11 @@ public final class ServerConfig {
     /** Tolerance for clock differences when checking {@code exp} and {@code nbf}. */
     public Duration jwtClockSkew() {
         return jwtClockSkew;
+    }
+
+    /** Most token verifications that may wait for a verifier thread; past it a handshake gets HTTP 503. */
+    public int authQueue() {
+        return authQueue;
     }
 
     /** Whether WebSocket handshakes need a valid token: a secret or a public key is configured. */
@@ -403,6 +413,7 @@ public final class ServerConfig {
         if (jwtClockSkew == null || jwtClockSkew.isNegative()) {
             throw new IllegalArgumentException("jwtClockSkew must be 0 or more: " + jwtClockSkew);
         }
+        requireAtLeast("authQueue (--auth-queue)", authQueue, 1);
         for (String origin : allowedOrigins) {
             if (!"null".equals(origin) && !ORIGIN.matcher(origin).matches()) {
                 throw new IllegalArgumentException("allowedOrigins entries must be scheme://host[:port] or null, "
@@ -491,6 +502,7 @@ public final class ServerConfig {
                 case "--jwt-audience" -> b.jwtAudience(value);
                 case "--jwt-name-claim" -> b.jwtNameClaim(value);
                 case "--jwt-clock-skew" -> b.jwtClockSkew(Duration.ofSeconds(parseInt(name, value)));
+                case "--auth-queue" -> b.authQueue(parseInt(name, value));
                 case "--allowed-origins" -> b.allowedOrigins(Arrays.asList(value.split(",")));
                 case "--tls-cert" -> b.tlsCertFile(Path.of(value));
                 case "--tls-key" -> b.tlsKeyFile(Path.of(value));
@@ -514,7 +526,7 @@ public final class ServerConfig {
     private static final List<String> OPTIONS = List.of("--host", "--port", "--threads", "--transport", "--max-message-bytes",
             "--max-content-length", "--max-rooms", "--announce-limit", "--drain-timeout",
             "--jwt-secret", "--jwt-public-key", "--jwt-cookie", "--jwt-issuer", "--jwt-audience", "--jwt-name-claim",
-            "--jwt-clock-skew", "--allowed-origins", "--tls-cert", "--tls-key", "--unready-delay",
+            "--jwt-clock-skew", "--auth-queue", "--allowed-origins", "--tls-cert", "--tls-key", "--unready-delay",
             "--max-connections", "--max-connections-per-address", "--connection-rate", "--connection-burst",
             "--handshake-timeout", "--message-rate", "--message-burst", "--rate-limit-strikes", "--max-queued-bytes",
             "--ping-interval");
@@ -569,6 +581,8 @@ public final class ServerConfig {
         lines.add("  --jwt-name-claim CLAIM      claim holding the user's display name [" + DEFAULT_JWT_NAME_CLAIM + "]");
         lines.add("  --jwt-clock-skew SECONDS    tolerance when checking exp and nbf ["
                 + DEFAULT_JWT_CLOCK_SKEW.toSeconds() + "]");
+        lines.add("  --auth-queue N              token verifications waiting for a thread; past it HTTP 503 ["
+                + DEFAULT_AUTH_QUEUE + "]");
         lines.add("  --allowed-origins LIST      comma-separated origins allowed to open WebSockets, e.g. "
                 + "https://chat.example.com,null; others get 403 [all]");
         lines.add("  --tls-cert FILE             PEM certificate chain; with --tls-key serves wss:// and https:// [none]");
@@ -595,7 +609,7 @@ public final class ServerConfig {
                 + ", drainTimeout=" + drainTimeout + ", transport=" + transport
                 + ", jwtSecret=" + (jwtSecret == null ? "none" : "(set)") + ", jwtPublicKeyFile=" + jwtPublicKeyFile
                 + ", jwtCookie=" + jwtCookie + ", jwtIssuer=" + jwtIssuer + ", jwtAudience=" + jwtAudience
-                + ", jwtNameClaim=" + jwtNameClaim + ", jwtClockSkew=" + jwtClockSkew
+                + ", jwtNameClaim=" + jwtNameClaim + ", jwtClockSkew=" + jwtClockSkew + ", authQueue=" + authQueue
                 + ", allowedOrigins=" + allowedOrigins + ", tlsCertFile=" + tlsCertFile + ", tlsKeyFile=" + tlsKeyFile
                 + ", unreadyDelay=" + unreadyDelay
                 + ", maxConnections=" + maxConnections + ", maxConnectionsPerAddress=" + maxConnectionsPerAddress
@@ -623,6 +637,7 @@ public final class ServerConfig {
         private String jwtAudience;
         private String jwtNameClaim = DEFAULT_JWT_NAME_CLAIM;
         private Duration jwtClockSkew = DEFAULT_JWT_CLOCK_SKEW;
+        private int authQueue = DEFAULT_AUTH_QUEUE;
         private List<String> allowedOrigins = List.of();
         private Path tlsCertFile;
         private Path tlsKeyFile;
@@ -734,6 +749,12 @@ public final class ServerConfig {
         /** Sets the clock-skew tolerance for token times. */
         public Builder jwtClockSkew(Duration jwtClockSkew) {
             this.jwtClockSkew = jwtClockSkew;
+            return this;
+        }
+
+        /** Sets the most token verifications waiting for a verifier thread. */
+        public Builder authQueue(int authQueue) {
+            this.authQueue = authQueue;
             return this;
         }
 
