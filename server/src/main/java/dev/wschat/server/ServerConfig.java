@@ -62,6 +62,8 @@ public final class ServerConfig {
     public static final int DEFAULT_MAX_QUEUED_BYTES = 1024 * 1024;
     /** Default idle time after which the server pings a connection; silent for two intervals closes it. */
     public static final Duration DEFAULT_PING_INTERVAL = Duration.ofSeconds(30);
+    /** Default most rooms whose recent messages are kept in memory; past it the least recently used is dropped. */
+    public static final int DEFAULT_HISTORY_ROOMS = 10_000;
 
     private final String host;
     private final int port;
@@ -94,6 +96,7 @@ public final class ServerConfig {
     private final int rateLimitStrikes;
     private final int maxQueuedBytes;
     private final Duration pingInterval;
+    private final int historyRooms;
 
     private ServerConfig(Builder b) {
         this.host = b.host;
@@ -127,6 +130,7 @@ public final class ServerConfig {
         this.rateLimitStrikes = b.rateLimitStrikes;
         this.maxQueuedBytes = b.maxQueuedBytes;
         this.pingInterval = b.pingInterval;
+        this.historyRooms = b.historyRooms;
     }
 
     /** A builder holding the defaults. */
@@ -168,6 +172,7 @@ public final class ServerConfig {
         b.rateLimitStrikes = rateLimitStrikes;
         b.maxQueuedBytes = maxQueuedBytes;
         b.pingInterval = pingInterval;
+        b.historyRooms = historyRooms;
         return b;
     }
 
@@ -336,6 +341,11 @@ public final class ServerConfig {
         return pingInterval;
     }
 
+    /** Most rooms whose recent messages are kept in memory, least recently used dropped first; 0 keeps none. */
+    public int historyRooms() {
+        return historyRooms;
+    }
+
     /**
      * Checks every setting.
      *
@@ -385,6 +395,7 @@ public final class ServerConfig {
         if (pingInterval == null || pingInterval.isNegative()) {
             throw new IllegalArgumentException("pingInterval must be 0 (off) or positive: " + pingInterval);
         }
+        requireAtLeast("historyRooms (--history-rooms)", historyRooms, 0);
         validateSecurity();
         return this;
     }
@@ -517,6 +528,7 @@ public final class ServerConfig {
                 case "--rate-limit-strikes" -> b.rateLimitStrikes(parseInt(name, value));
                 case "--max-queued-bytes" -> b.maxQueuedBytes(parseInt(name, value));
                 case "--ping-interval" -> b.pingInterval(Duration.ofMillis(parseInt(name, value)));
+                case "--history-rooms" -> b.historyRooms(parseInt(name, value));
                 default -> throw new IllegalStateException("unhandled option " + name);
             }
         }
@@ -529,7 +541,7 @@ public final class ServerConfig {
             "--jwt-clock-skew", "--auth-queue", "--allowed-origins", "--tls-cert", "--tls-key", "--unready-delay",
             "--max-connections", "--max-connections-per-address", "--connection-rate", "--connection-burst",
             "--handshake-timeout", "--message-rate", "--message-burst", "--rate-limit-strikes", "--max-queued-bytes",
-            "--ping-interval");
+            "--ping-interval", "--history-rooms");
 
     /** The text of {@code --help}. */
     public static String usage() {
@@ -569,6 +581,8 @@ public final class ServerConfig {
                 + DEFAULT_MAX_QUEUED_BYTES + "]");
         lines.add("  --ping-interval MS          ping connections idle this long, close after two, 0 = off ["
                 + DEFAULT_PING_INTERVAL.toMillis() + "]");
+        lines.add("  --history-rooms N           rooms whose recent messages are kept, least recently used dropped, "
+                + "0 = none [" + DEFAULT_HISTORY_ROOMS + "]");
         lines.add("  --transport T               socket transport: auto (epoll, else nio), epoll, nio or io_uring [auto]");
         lines.add("  --no-native                 the same as --transport nio");
         lines.add("  --jwt-secret SECRET         HS256 secret (at least " + MIN_JWT_SECRET_BYTES + " bytes); turns "
@@ -616,7 +630,8 @@ public final class ServerConfig {
                 + ", connectionRate=" + connectionRate + ", connectionBurst=" + connectionBurst
                 + ", handshakeTimeout=" + handshakeTimeout + ", messageRate=" + messageRate
                 + ", messageBurst=" + messageBurst + ", rateLimitStrikes=" + rateLimitStrikes
-                + ", maxQueuedBytes=" + maxQueuedBytes + ", pingInterval=" + pingInterval + "}";
+                + ", maxQueuedBytes=" + maxQueuedBytes + ", pingInterval=" + pingInterval
+                + ", historyRooms=" + historyRooms + "}";
     }
 
     /** Collects settings; {@link #build()} validates them. */
@@ -652,6 +667,7 @@ public final class ServerConfig {
         private int rateLimitStrikes = DEFAULT_RATE_LIMIT_STRIKES;
         private int maxQueuedBytes = DEFAULT_MAX_QUEUED_BYTES;
         private Duration pingInterval = DEFAULT_PING_INTERVAL;
+        private int historyRooms = DEFAULT_HISTORY_ROOMS;
 
         private Builder() {
         }
@@ -846,6 +862,12 @@ public final class ServerConfig {
         /** Sets the heartbeat interval ({@link Duration#ZERO} = off). */
         public Builder pingInterval(Duration pingInterval) {
             this.pingInterval = pingInterval;
+            return this;
+        }
+
+        /** Sets the most rooms whose recent messages are kept (0 = none). */
+        public Builder historyRooms(int historyRooms) {
+            this.historyRooms = historyRooms;
             return this;
         }
 

@@ -31,7 +31,29 @@ class ServerConfigCapacityTest {
     }
 
     @Test
+    void historyRoomsDefaultsTo10000() {
+        assertThat(ServerConfig.builder().build().historyRooms()).isEqualTo(10_000)
+                .isEqualTo(ServerConfig.DEFAULT_HISTORY_ROOMS);
+    }
+
+    @Test
+    void historyRoomsIsACommandLineOptionAndZeroKeepsNone() {
+        assertThat(ServerConfig.fromArgs(new String[] {"--history-rooms", "50"}, Map.of()).historyRooms()).isEqualTo(50);
+        assertThat(ServerConfig.fromArgs(new String[] {"--history-rooms=0"}, Map.of()).historyRooms()).isZero();
+    }
+
+    @Test
+    void historyRoomsCannotBeNegative() {
+        assertThatThrownBy(() -> ServerConfig.fromArgs(new String[] {"--history-rooms", "-1"}, Map.of()))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("historyRooms (--history-rooms) must be at least 0: -1");
+        assertThatThrownBy(() -> ServerConfig.fromArgs(new String[] {"--history-rooms", "lots"}, Map.of()))
+                .hasMessageContaining("--history-rooms must be an integer");
+    }
+
+    @Test
     void usageNamesTheOptionsWithTheirDefaults() {
-        assertThat(ServerConfig.usage()).containsPattern("--auth-queue N .*\\[4096\\]");
+        assertThat(ServerConfig.usage()).containsPattern("--auth-queue N .*\\[4096\\]")
+                .containsPattern("--history-rooms N .*\\[10000\\]");
     }
 }
