@@ -37,6 +37,8 @@ public final class ServerConfig {
     public static final String DEFAULT_JWT_NAME_CLAIM = "name";
     /** Default tolerance for clock differences when checking a token's {@code exp} and {@code nbf}. */
     public static final Duration DEFAULT_JWT_CLOCK_SKEW = Duration.ofSeconds(30);
+    /** Default most token verifications waiting for a verifier thread; past it a handshake gets HTTP 503. */
+    public static final int DEFAULT_AUTH_QUEUE = 4_096;
     /** Default time between {@code /ready} turning 503 on SIGTERM and the listener closing. */
     public static final Duration DEFAULT_UNREADY_DELAY = Duration.ZERO;
     private static final Pattern ORIGIN = Pattern.compile("https?://[a-z0-9.\\[\\]:-]+");
@@ -60,6 +62,8 @@ public final class ServerConfig {
     public static final int DEFAULT_MAX_QUEUED_BYTES = 1024 * 1024;
     /** Default idle time after which the server pings a connection; silent for two intervals closes it. */
     public static final Duration DEFAULT_PING_INTERVAL = Duration.ofSeconds(30);
+    /** Default most rooms whose recent messages are kept in memory; past it the least recently used is dropped. */
+    public static final int DEFAULT_HISTORY_ROOMS = 10_000;
 
     private final String host;
     private final int port;
@@ -77,6 +81,7 @@ public final class ServerConfig {
     private final String jwtAudience;
     private final String jwtNameClaim;
     private final Duration jwtClockSkew;
+    private final int authQueue;
     private final List<String> allowedOrigins;
     private final Path tlsCertFile;
     private final Path tlsKeyFile;
@@ -91,6 +96,7 @@ public final class ServerConfig {
     private final int rateLimitStrikes;
     private final int maxQueuedBytes;
     private final Duration pingInterval;
+    private final int historyRooms;
 
     private ServerConfig(Builder b) {
         this.host = b.host;
@@ -109,6 +115,7 @@ public final class ServerConfig {
         this.jwtAudience = b.jwtAudience;
         this.jwtNameClaim = b.jwtNameClaim;
         this.jwtClockSkew = b.jwtClockSkew;
+        this.authQueue = b.authQueue;
         this.allowedOrigins = b.allowedOrigins;
         this.tlsCertFile = b.tlsCertFile;
         this.tlsKeyFile = b.tlsKeyFile;
@@ -123,6 +130,7 @@ public final class ServerConfig {
         this.rateLimitStrikes = b.rateLimitStrikes;
         this.maxQueuedBytes = b.maxQueuedBytes;
         this.pingInterval = b.pingInterval;
+        this.historyRooms = b.historyRooms;
     }
 
     /** A builder holding the defaults. */
@@ -149,6 +157,7 @@ public final class ServerConfig {
         b.jwtAudience = jwtAudience;
         b.jwtNameClaim = jwtNameClaim;
         b.jwtClockSkew = jwtClockSkew;
+        b.authQueue = authQueue;
         b.allowedOrigins = allowedOrigins;
         b.tlsCertFile = tlsCertFile;
         b.tlsKeyFile = tlsKeyFile;
@@ -163,6 +172,7 @@ public final class ServerConfig {
         b.rateLimitStrikes = rateLimitStrikes;
         b.maxQueuedBytes = maxQueuedBytes;
         b.pingInterval = pingInterval;
+        b.historyRooms = historyRooms;
         return b;
     }
 
@@ -246,6 +256,11 @@ public final class ServerConfig {
         return jwtClockSkew;
     }
 
+    /** Most token verifications that may wait for a verifier thread; past it a handshake gets HTTP 503. */
+    public int authQueue() {
+        return authQueue;
+    }
+
     /** Whether WebSocket handshakes need a valid token: a secret or a public key is configured. */
     public boolean authEnabled() {
         return jwtSecret != null || jwtPublicKeyFile != null;
@@ -326,6 +341,11 @@ public final class ServerConfig {
         return pingInterval;
     }
 
+    /** Most rooms whose recent messages are kept in memory, least recently used dropped first; 0 keeps none. */
+    public int historyRooms() {
+        return historyRooms;
+    }
+
     /**
      * Checks every setting.
      *
@@ -375,6 +395,7 @@ public final class ServerConfig {
         if (pingInterval == null || pingInterval.isNegative()) {
             throw new IllegalArgumentException("pingInterval must be 0 (off) or positive: " + pingInterval);
         }
+        requireAtLeast("historyRooms (--history-rooms)", historyRooms, 0);
         validateSecurity();
         return this;
     }
@@ -403,6 +424,7 @@ public final class ServerConfig {
         if (jwtClockSkew == null || jwtClockSkew.isNegative()) {
             throw new IllegalArgumentException("jwtClockSkew must be 0 or more: " + jwtClockSkew);
         }
+        requireAtLeast("authQueue (--auth-queue)", authQueue, 1);
         for (String origin : allowedOrigins) {
             if (!"null".equals(origin) && !ORIGIN.matcher(origin).matches()) {
                 throw new IllegalArgumentException("allowedOrigins entries must be scheme://host[:port] or null, "
@@ -491,6 +513,7 @@ public final class ServerConfig {
                 case "--jwt-audience" -> b.jwtAudience(value);
                 case "--jwt-name-claim" -> b.jwtNameClaim(value);
                 case "--jwt-clock-skew" -> b.jwtClockSkew(Duration.ofSeconds(parseInt(name, value)));
+                case "--auth-queue" -> b.authQueue(parseInt(name, value));
                 case "--allowed-origins" -> b.allowedOrigins(Arrays.asList(value.split(",")));
                 case "--tls-cert" -> b.tlsCertFile(Path.of(value));
                 case "--tls-key" -> b.tlsKeyFile(Path.of(value));
@@ -505,6 +528,7 @@ public final class ServerConfig {
                 case "--rate-limit-strikes" -> b.rateLimitStrikes(parseInt(name, value));
                 case "--max-queued-bytes" -> b.maxQueuedBytes(parseInt(name, value));
                 case "--ping-interval" -> b.pingInterval(Duration.ofMillis(parseInt(name, value)));
+                case "--history-rooms" -> b.historyRooms(parseInt(name, value));
                 default -> throw new IllegalStateException("unhandled option " + name);
             }
         }
@@ -514,10 +538,10 @@ public final class ServerConfig {
     private static final List<String> OPTIONS = List.of("--host", "--port", "--threads", "--transport", "--max-message-bytes",
             "--max-content-length", "--max-rooms", "--announce-limit", "--drain-timeout",
             "--jwt-secret", "--jwt-public-key", "--jwt-cookie", "--jwt-issuer", "--jwt-audience", "--jwt-name-claim",
-            "--jwt-clock-skew", "--allowed-origins", "--tls-cert", "--tls-key", "--unready-delay",
+            "--jwt-clock-skew", "--auth-queue", "--allowed-origins", "--tls-cert", "--tls-key", "--unready-delay",
             "--max-connections", "--max-connections-per-address", "--connection-rate", "--connection-burst",
             "--handshake-timeout", "--message-rate", "--message-burst", "--rate-limit-strikes", "--max-queued-bytes",
-            "--ping-interval");
+            "--ping-interval", "--history-rooms");
 
     /** The text of {@code --help}. */
     public static String usage() {
@@ -557,6 +581,8 @@ public final class ServerConfig {
                 + DEFAULT_MAX_QUEUED_BYTES + "]");
         lines.add("  --ping-interval MS          ping connections idle this long, close after two, 0 = off ["
                 + DEFAULT_PING_INTERVAL.toMillis() + "]");
+        lines.add("  --history-rooms N           rooms whose recent messages are kept, least recently used dropped, "
+                + "0 = none [" + DEFAULT_HISTORY_ROOMS + "]");
         lines.add("  --transport T               socket transport: auto (epoll, else nio), epoll, nio or io_uring [auto]");
         lines.add("  --no-native                 the same as --transport nio");
         lines.add("  --jwt-secret SECRET         HS256 secret (at least " + MIN_JWT_SECRET_BYTES + " bytes); turns "
@@ -569,6 +595,8 @@ public final class ServerConfig {
         lines.add("  --jwt-name-claim CLAIM      claim holding the user's display name [" + DEFAULT_JWT_NAME_CLAIM + "]");
         lines.add("  --jwt-clock-skew SECONDS    tolerance when checking exp and nbf ["
                 + DEFAULT_JWT_CLOCK_SKEW.toSeconds() + "]");
+        lines.add("  --auth-queue N              token verifications waiting for a thread; past it HTTP 503 ["
+                + DEFAULT_AUTH_QUEUE + "]");
         lines.add("  --allowed-origins LIST      comma-separated origins allowed to open WebSockets, e.g. "
                 + "https://chat.example.com,null; others get 403 [all]");
         lines.add("  --tls-cert FILE             PEM certificate chain; with --tls-key serves wss:// and https:// [none]");
@@ -595,14 +623,15 @@ public final class ServerConfig {
                 + ", drainTimeout=" + drainTimeout + ", transport=" + transport
                 + ", jwtSecret=" + (jwtSecret == null ? "none" : "(set)") + ", jwtPublicKeyFile=" + jwtPublicKeyFile
                 + ", jwtCookie=" + jwtCookie + ", jwtIssuer=" + jwtIssuer + ", jwtAudience=" + jwtAudience
-                + ", jwtNameClaim=" + jwtNameClaim + ", jwtClockSkew=" + jwtClockSkew
+                + ", jwtNameClaim=" + jwtNameClaim + ", jwtClockSkew=" + jwtClockSkew + ", authQueue=" + authQueue
                 + ", allowedOrigins=" + allowedOrigins + ", tlsCertFile=" + tlsCertFile + ", tlsKeyFile=" + tlsKeyFile
                 + ", unreadyDelay=" + unreadyDelay
                 + ", maxConnections=" + maxConnections + ", maxConnectionsPerAddress=" + maxConnectionsPerAddress
                 + ", connectionRate=" + connectionRate + ", connectionBurst=" + connectionBurst
                 + ", handshakeTimeout=" + handshakeTimeout + ", messageRate=" + messageRate
                 + ", messageBurst=" + messageBurst + ", rateLimitStrikes=" + rateLimitStrikes
-                + ", maxQueuedBytes=" + maxQueuedBytes + ", pingInterval=" + pingInterval + "}";
+                + ", maxQueuedBytes=" + maxQueuedBytes + ", pingInterval=" + pingInterval
+                + ", historyRooms=" + historyRooms + "}";
     }
 
     /** Collects settings; {@link #build()} validates them. */
@@ -623,6 +652,7 @@ public final class ServerConfig {
         private String jwtAudience;
         private String jwtNameClaim = DEFAULT_JWT_NAME_CLAIM;
         private Duration jwtClockSkew = DEFAULT_JWT_CLOCK_SKEW;
+        private int authQueue = DEFAULT_AUTH_QUEUE;
         private List<String> allowedOrigins = List.of();
         private Path tlsCertFile;
         private Path tlsKeyFile;
@@ -637,6 +667,7 @@ public final class ServerConfig {
         private int rateLimitStrikes = DEFAULT_RATE_LIMIT_STRIKES;
         private int maxQueuedBytes = DEFAULT_MAX_QUEUED_BYTES;
         private Duration pingInterval = DEFAULT_PING_INTERVAL;
+        private int historyRooms = DEFAULT_HISTORY_ROOMS;
 
         private Builder() {
         }
@@ -737,6 +768,12 @@ public final class ServerConfig {
             return this;
         }
 
+        /** Sets the most token verifications waiting for a verifier thread. */
+        public Builder authQueue(int authQueue) {
+            this.authQueue = authQueue;
+            return this;
+        }
+
         /** Sets the origins allowed to open WebSockets (empty allows all); trimmed, lower-cased, blanks dropped. */
         public Builder allowedOrigins(List<String> allowedOrigins) {
             List<String> clean = new ArrayList<>();
@@ -825,6 +862,12 @@ public final class ServerConfig {
         /** Sets the heartbeat interval ({@link Duration#ZERO} = off). */
         public Builder pingInterval(Duration pingInterval) {
             this.pingInterval = pingInterval;
+            return this;
+        }
+
+        /** Sets the most rooms whose recent messages are kept (0 = none). */
+        public Builder historyRooms(int historyRooms) {
+            this.historyRooms = historyRooms;
             return this;
         }
 

@@ -52,13 +52,17 @@ public final class HandshakeGuard extends ChannelInboundHandlerAdapter {
      * @param origins       the origin allow-list
      * @param authenticator verifies tokens, or {@code null} when authentication is off
      * @param cookie        the cookie a token may come in, or {@code null}
-     * @param metrics       counts refused origins
+     * @param metrics       counts refused origins and handshakes past the verification queue, and shows its length
      */
     public HandshakeGuard(OriginPolicy origins, JwtAuthenticator authenticator, String cookie, ServerMetrics metrics) {
         this.origins = Objects.requireNonNull(origins, "origins");
         this.authenticator = authenticator;
         this.cookie = cookie;
         this.metrics = Objects.requireNonNull(metrics, "metrics");
+        if (authenticator != null) {
+            metrics.gauge("wschat.auth.verifications.queued", "Token verifications waiting for a verifier thread",
+                    authenticator::queued);
+        }
     }
 
     @Override
@@ -110,8 +114,9 @@ public final class HandshakeGuard extends ChannelInboundHandlerAdapter {
         ctx.channel().config().setAutoRead(true);
         Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
         if (cause instanceof RejectedExecutionException) {
-            LOG.warn("[{}] {} token verifications already queued; answering 503", ctx.channel().id(),
-                    JwtAuthenticator.MAX_QUEUED_VERIFICATIONS);
+            metrics.rejected(ServerMetrics.Reason.AUTH_QUEUE_FULL);
+            LOG.warn("[{}] {} token verifications already queued (--auth-queue); answering 503", ctx.channel().id(),
+                    authenticator.queueCapacity());
             request.release();
             refuse(ctx, HttpResponseStatus.SERVICE_UNAVAILABLE, "Server busy, retry shortly\n");
             return;
@@ -132,6 +137,9 @@ public final class HandshakeGuard extends ChannelInboundHandlerAdapter {
         response.headers()
                 .set(HttpHeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8")
                 .set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+        if (status.equals(HttpResponseStatus.SERVICE_UNAVAILABLE)) {
+            response.headers().set(HttpHeaderNames.RETRY_AFTER, 1);
+        }
         HttpUtil.setContentLength(response, response.content().readableBytes());
         ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
     }

@@ -45,8 +45,6 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class JwtAuthenticator {
     /** Longest token accepted, in characters; longer ones are refused before parsing. */
     public static final int MAX_TOKEN_LENGTH = 8_192;
-    /** Verifications that may wait for a thread; past it a handshake is answered 503. */
-    public static final int MAX_QUEUED_VERIFICATIONS = 4_096;
     /** Threads verifying tokens: half the processors, at least one, so chat traffic keeps the rest. */
     public static final int VERIFIER_THREADS = Math.max(1, Runtime.getRuntime().availableProcessors() / 2);
 
@@ -64,6 +62,12 @@ public final class JwtAuthenticator {
     private final Map<Alg, List<Key>> keys = new EnumMap<>(Alg.class);
     private final String nameClaim;
     private final ThreadPoolExecutor verifiers;
+    private final int queueCapacity;
+    /**
+     * Runs on a verifier thread before each verification when set; only tests set it, to hold the pool busy
+     * and so fill the queue deterministically.
+     */
+    static volatile Runnable beforeVerification;
 
     private JwtAuthenticator(ServerConfig config) {
         if (config.jwtSecret() != null) {
@@ -92,8 +96,9 @@ public final class JwtAuthenticator {
         processor.setJWTClaimsSetVerifier(claims);
         this.nameClaim = config.jwtNameClaim();
         AtomicInteger threadCount = new AtomicInteger();
+        this.queueCapacity = config.authQueue();
         this.verifiers = new ThreadPoolExecutor(VERIFIER_THREADS, VERIFIER_THREADS, 30, TimeUnit.SECONDS,
-                new ArrayBlockingQueue<>(MAX_QUEUED_VERIFICATIONS), r -> {
+                new ArrayBlockingQueue<>(queueCapacity), r -> {
                     Thread t = new Thread(r, "wschat-jwt-" + threadCount.incrementAndGet());
                     t.setDaemon(true);
                     return t;
@@ -134,18 +139,32 @@ public final class JwtAuthenticator {
         return keys.keySet().stream().map(Enum::name).toList();
     }
 
+    /** The most verifications that may wait for a thread ({@link ServerConfig#authQueue()}). */
+    public int queueCapacity() {
+        return queueCapacity;
+    }
+
+    /** Verifications waiting for a thread now. */
+    public int queued() {
+        return verifiers.getQueue().size();
+    }
+
     /**
      * Verifies a token on the verification pool.
      *
      * @param token the compact JWT, or {@code null}
      * @return completes with the identity, or with an {@link AuthenticationException} when the token is refused,
-     *         or a {@link RejectedExecutionException} when {@link #MAX_QUEUED_VERIFICATIONS} are already waiting
+     *         or a {@link RejectedExecutionException} when {@link #queueCapacity()} are already waiting
      */
     public CompletableFuture<Identity> verifyAsync(String token) {
         CompletableFuture<Identity> result = new CompletableFuture<>();
         try {
             verifiers.execute(() -> {
                 try {
+                    Runnable hook = beforeVerification;
+                    if (hook != null) {
+                        hook.run();
+                    }
                     result.complete(verify(token));
                 } catch (AuthenticationException | RuntimeException e) {
                     result.completeExceptionally(e);
