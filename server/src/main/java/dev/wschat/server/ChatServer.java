@@ -98,7 +98,7 @@ public final class ChatServer {
         metrics = new ServerMetrics();
         RoomRegistry rooms = new RoomRegistry(codec, metrics);
         broker = new LocalBroker(rooms);
-        history = new InMemoryHistory(100);
+        history = new InMemoryHistory(InMemoryHistory.MESSAGES_PER_ROOM, config.historyRooms());
         service = new ChatService(config, codec, rooms, broker, history, metrics);
         ChatService chat = service;
         metrics.gauge("wschat.connections", "Open WebSocket connections", chat::sessionCount);
