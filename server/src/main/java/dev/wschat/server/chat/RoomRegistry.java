@@ -34,10 +34,10 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * This node's rooms and the delivery fast path. Each room keeps its members per event loop (a slice that
- * only its loop touches). A broker event is encoded once per dialect into a complete WebSocket frame; the
- * sender's own loop writes it to its members at once, and every other loop gets it queued on its slice and
- * drained by one task, however many events queued meanwhile: each member gets a retained duplicate of the
- * one frame per event and one flush per batch, not a task and a syscall per recipient.
+ * only its loop touches). A broker event is encoded once per dialect into a complete WebSocket frame and
+ * queued on each slice — the sender's own loop's too, so every loop sees a room's events in one order —
+ * and each loop drains its slice with one task, however many events queued meanwhile: each member gets a
+ * retained duplicate of the one frame per event and one flush per batch, not a task and a syscall per recipient.
  */
 public final class RoomRegistry implements Broker.Subscriber {
     private static final Object NO_SESSION = new Object();
@@ -338,20 +338,17 @@ public final class RoomRegistry implements Broker.Subscriber {
             }
         }
 
-        /** Delivers on this loop now when called on it (after what was queued), otherwise queues for the loop. */
+        /**
+         * Queues the event for this loop and makes sure one drain task is scheduled, also when called on the
+         * loop itself: every event reaches a loop through its queue, in the order {@code deliver} was called,
+         * so a room's order (see {@code ChatService.chat}) holds on every loop. The drain runs after the loop's
+         * current batch of reads, so events arriving together share one flush.
+         */
         void deliver(Delivery d) {
-            if (loop.inEventLoop()) {
-                if (!pending.isEmpty()) {
-                    drainQueued();
-                }
-                write(d);
-                flusher.scheduleFlush();
-            } else {
-                d.retain();
-                pending.add(d);
-                if (drainScheduled.compareAndSet(false, true)) {
-                    loop.execute(drainTask);
-                }
+            d.retain();
+            pending.add(d);
+            if (drainScheduled.compareAndSet(false, true)) {
+                loop.execute(drainTask);
             }
         }
 
@@ -408,27 +405,16 @@ public final class RoomRegistry implements Broker.Subscriber {
         }
     }
 
-    /** The members of one event loop written to but not yet flushed; flushed once per batch. Loop-only state. */
+    /** The members of one event loop written to but not yet flushed; flushed once per drain. Loop-only state. */
     private static final class LoopFlusher {
         final EventLoop loop;
         final List<Member> dirty = new ArrayList<>();
-        final Runnable flushTask = this::flushNow;
-        boolean flushScheduled;
 
         LoopFlusher(EventLoop loop) {
             this.loop = loop;
         }
 
-        /** Flushes after the loop's current batch of reads, so events from several senders share one flush. */
-        void scheduleFlush() {
-            if (!flushScheduled && !dirty.isEmpty()) {
-                flushScheduled = true;
-                loop.execute(flushTask);
-            }
-        }
-
         void flushNow() {
-            flushScheduled = false;
             for (int i = 0, n = dirty.size(); i < n; i++) {
                 Member m = dirty.get(i);
                 m.dirty = false;

@@ -1,0 +1,87 @@
+package dev.wschat.server;
+
+import com.google.gson.JsonObject;
+import dev.wschat.server.chat.Session;
+import io.netty.channel.EventLoop;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import java.net.URI;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+
+import static dev.wschat.server.TestClient.str;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Two senders on two event loops chat into one room at once: every member receives every message in one
+ * order, the room's {@code seq} order, with no gaps.
+ */
+class RoomOrderTest {
+    private static final int PER_SENDER = 300;
+
+    private ChatServer server;
+    private final List<TestClient> clients = new ArrayList<>();
+
+    @AfterEach
+    void stop() {
+        clients.forEach(TestClient::close);
+        if (server != null) {
+            server.stop();
+        }
+    }
+
+    private TestClient v2() {
+        TestClient c = TestClient.v2(URI.create("ws://127.0.0.1:" + server.port() + "/ws"));
+        clients.add(c);
+        assertThat(str(c.next(), "event")).isEqualTo("welcome");
+        c.nextOfType("presence");
+        return c;
+    }
+
+    @Test
+    void concurrentSendersOnTwoLoopsReachEveryMemberInSeqOrder() throws InterruptedException {
+        server = new ChatServer(ServerConfig.builder().host("127.0.0.1").port(0).workerThreads(2).messageRate(0)
+                .announceLimit(0).build()).start();
+        TestClient a = v2();
+        TestClient b = v2();
+        TestClient r1 = v2();
+        TestClient r2 = v2();
+        List<EventLoop> loops = server.service().sessions().stream().map(Session::channel)
+                .map(ch -> ch.eventLoop()).distinct().toList();
+        assertThat(loops).as("the four connections are spread over both event loops").hasSize(2);
+
+        CompletableFuture<Void> fromA = CompletableFuture.runAsync(() -> {
+            for (int i = 0; i < PER_SENDER; i++) {
+                a.sendJson("type", "chat", "room", "lobby", "content", "a" + i);
+            }
+        });
+        CompletableFuture<Void> fromB = CompletableFuture.runAsync(() -> {
+            for (int i = 0; i < PER_SENDER; i++) {
+                b.sendJson("type", "chat", "room", "lobby", "content", "b" + i);
+            }
+        });
+        CompletableFuture.allOf(fromA, fromB).join();
+
+        List<List<String>> orders = new ArrayList<>();
+        for (TestClient receiver : List.of(r1, r2, a, b)) {
+            List<String> order = new ArrayList<>();
+            long previous = 0;
+            for (int i = 0; i < 2 * PER_SENDER; i++) {
+                JsonObject chat = receiver.nextOfType("chat");
+                long seq = chat.get("seq").getAsLong();
+                if (previous != 0) {
+                    assertThat(seq).as("seq after %d", previous).isEqualTo(previous + 1);
+                }
+                previous = seq;
+                order.add(str(chat, "message"));
+            }
+            orders.add(order);
+        }
+        assertThat(orders.get(0)).hasSize(2 * PER_SENDER).doesNotHaveDuplicates();
+        for (List<String> order : orders) {
+            assertThat(order).containsExactlyElementsOf(orders.get(0));
+        }
+    }
+}
