@@ -15,6 +15,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.ChannelPromise;
 import io.netty.channel.EventLoop;
+import io.netty.channel.SingleThreadEventLoop;
 import io.netty.channel.VoidChannelPromise;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketFrameEncoder;
@@ -354,7 +355,7 @@ public final class RoomRegistry implements Broker.Subscriber {
 
         private void drain() {
             drainQueued();
-            flusher.flushNow();
+            flusher.scheduleFlush();
         }
 
         private void drainQueued() {
@@ -405,16 +406,35 @@ public final class RoomRegistry implements Broker.Subscriber {
         }
     }
 
-    /** The members of one event loop written to but not yet flushed; flushed once per drain. Loop-only state. */
+    /**
+     * The members of one event loop written to but not yet flushed; flushed once per loop iteration, after
+     * every task of it (all rooms' drains) ran, so a member written to by several drains gets one flush (one
+     * {@code writev}, or one io_uring submission entry) instead of one per drain. Loop-only state.
+     */
     private static final class LoopFlusher {
         final EventLoop loop;
         final List<Member> dirty = new ArrayList<>();
+        final Runnable flushTask = this::flushNow;
+        boolean flushScheduled;
 
         LoopFlusher(EventLoop loop) {
             this.loop = loop;
         }
 
+        void scheduleFlush() {
+            if (flushScheduled || dirty.isEmpty()) {
+                return;
+            }
+            flushScheduled = true;
+            if (loop instanceof SingleThreadEventLoop iterating) {
+                iterating.executeAfterEventLoopIteration(flushTask);
+            } else {
+                loop.execute(flushTask);
+            }
+        }
+
         void flushNow() {
+            flushScheduled = false;
             for (int i = 0, n = dirty.size(); i < n; i++) {
                 Member m = dirty.get(i);
                 m.dirty = false;
