@@ -6,7 +6,6 @@ import io.netty.channel.EventLoop;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-import java.net.URI;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -21,29 +20,23 @@ import static org.assertj.core.api.Assertions.assertThat;
 class RoomOrderTest {
     private static final int PER_SENDER = 300;
 
-    private ChatServer server;
-    private final List<TestClient> clients = new ArrayList<>();
+    private ChatFixture chat;
 
     @AfterEach
     void stop() {
-        clients.forEach(TestClient::close);
-        if (server != null) {
-            server.stop();
+        if (chat != null) {
+            chat.close();
         }
     }
 
     private TestClient v2() {
-        TestClient c = TestClient.v2(URI.create("ws://127.0.0.1:" + server.port() + "/ws"));
-        clients.add(c);
-        assertThat(str(c.next(), "event")).isEqualTo("welcome");
-        c.nextOfType("presence");
-        return c;
+        return chat.v2();
     }
 
     @Test
     void concurrentSendersOnTwoLoopsReachEveryMemberInSeqOrder() throws InterruptedException {
-        server = new ChatServer(ServerConfig.builder().host("127.0.0.1").port(0).workerThreads(2).messageRate(0)
-                .announceLimit(0).build()).start();
+        chat = ChatFixture.start(ServerConfig.builder().workerThreads(2).messageRate(0).announceLimit(0));
+        ChatServer server = chat.server;
         TestClient a = v2();
         TestClient b = v2();
         TestClient r1 = v2();

@@ -8,8 +8,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
-import java.net.URI;
-import java.util.ArrayList;
 import java.util.List;
 
 import static dev.wschat.server.TestClient.str;
@@ -23,23 +21,17 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 class TransportTest {
     private static final int MESSAGES = 200;
 
-    private ChatServer server;
-    private final List<TestClient> clients = new ArrayList<>();
+    private ChatFixture chat;
 
     @AfterEach
     void stop() {
-        clients.forEach(TestClient::close);
-        if (server != null) {
-            server.stop();
+        if (chat != null) {
+            chat.close();
         }
     }
 
     private TestClient v2() {
-        TestClient c = TestClient.v2(URI.create("ws://127.0.0.1:" + server.port() + "/ws"));
-        clients.add(c);
-        assertThat(str(c.next(), "event")).isEqualTo("welcome");
-        c.nextOfType("presence");
-        return c;
+        return chat.v2();
     }
 
     @Test
@@ -52,8 +44,8 @@ class TransportTest {
     @ParameterizedTest
     @EnumSource(value = Transport.class, names = {"IO_URING", "EPOLL", "NIO"})
     void roomTrafficArrivesCompleteAndInOrderOnEachTransport(Transport transport) throws InterruptedException {
-        server = new ChatServer(ServerConfig.builder().host("127.0.0.1").port(0).transport(transport)
-                .workerThreads(2).messageRate(0).build()).start();
+        chat = ChatFixture.start(ServerConfig.builder().transport(transport).workerThreads(2).messageRate(0));
+        ChatServer server = chat.server;
         assertThat(server.transport()).isEqualTo(transport.label());
         TestClient sender = v2();
         TestClient a = v2();

@@ -196,6 +196,10 @@ public final class ChatService {
         } else if (message instanceof ClientMessage.Ignored m) {
             LOG.debug("[{}] ignored message of type {}", session.channel().id(), m.type());
         }
+        // Room events this message caused for members on the sender's own loop are written now, before the
+        // loop reads the sender's next message: the sender sees its own echo before any reply to what it sent
+        // next (an error, a rate limit), as a client expects.
+        rooms.drainOwed(session.channel().eventLoop());
     }
 
     private void chat(Session session, ClientMessage.Chat m) {

@@ -169,6 +169,24 @@ public final class RoomRegistry implements Broker.Subscriber {
         }
     }
 
+    /**
+     * Writes now what this loop queued for its own members (see {@code Slice.deliver}); call on {@code loop},
+     * outside any lock. Does nothing on another thread or when nothing is owed.
+     *
+     * @param loop the calling event loop
+     */
+    public void drainOwed(EventLoop loop) {
+        LoopFlusher flusher = flushers.get(loop);
+        if (flusher == null || flusher.owed.isEmpty() || !loop.inEventLoop()) {
+            return;
+        }
+        for (int i = 0; i < flusher.owed.size(); i++) {
+            flusher.owed.get(i).drainOwed();
+        }
+        flusher.owed.clear();
+        flusher.scheduleFlush();
+    }
+
     /** The message as one complete, unmasked WebSocket text frame, or {@code null} when the dialect has no form of it. */
     private ByteBuf frame(ServerMessage message, Dialect dialect) {
         String text = codec.encode(message, dialect);
@@ -301,6 +319,8 @@ public final class RoomRegistry implements Broker.Subscriber {
         final Map<Channel, Member> byChannel = new HashMap<>();
         final Queue<Delivery> pending = PlatformDependent.newMpscQueue();
         final AtomicBoolean drainScheduled = new AtomicBoolean();
+        /** Listed in its loop's {@link LoopFlusher#owed}, to be drained by {@link #drainOwed}. Loop-only. */
+        boolean owed;
         final Runnable drainTask = this::drain;
         volatile int size;
 
@@ -340,14 +360,19 @@ public final class RoomRegistry implements Broker.Subscriber {
         }
 
         /**
-         * Queues the event for this loop and makes sure one drain task is scheduled, also when called on the
-         * loop itself: every event reaches a loop through its queue, in the order {@code deliver} was called,
-         * so a room's order (see {@code ChatService.chat}) holds on every loop. The drain runs after the loop's
-         * current batch of reads, so events arriving together share one flush.
+         * Queues the event for this loop: every event reaches a loop through its queue, in the order
+         * {@code deliver} was called, so a room's order (see {@code ChatService.chat}) holds on every loop.
+         * Another loop's queue is drained by one task; this loop's own queue also by {@link #drainOwed}, which
+         * the caller runs once it released its lock, so the sender's own echo is written before the loop reads
+         * the sender's next message (the task, then finding the queue empty, stays as the fallback).
          */
         void deliver(Delivery d) {
             d.retain();
             pending.add(d);
+            if (loop.inEventLoop() && !owed) {
+                owed = true;
+                flusher.owed.add(this);
+            }
             if (drainScheduled.compareAndSet(false, true)) {
                 loop.execute(drainTask);
             }
@@ -356,6 +381,11 @@ public final class RoomRegistry implements Broker.Subscriber {
         private void drain() {
             drainQueued();
             flusher.scheduleFlush();
+        }
+
+        void drainOwed() {
+            owed = false;
+            drainQueued();
         }
 
         private void drainQueued() {
@@ -414,6 +444,8 @@ public final class RoomRegistry implements Broker.Subscriber {
     private static final class LoopFlusher {
         final EventLoop loop;
         final List<Member> dirty = new ArrayList<>();
+        /** This loop's slices with events queued by this loop itself, not yet drained. */
+        final List<Slice> owed = new ArrayList<>();
         final Runnable flushTask = this::flushNow;
         boolean flushScheduled;
 
