@@ -3,7 +3,6 @@ package dev.wschat.server;
 import com.google.gson.JsonObject;
 import dev.wschat.server.chat.Session;
 import io.netty.channel.EventLoop;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
@@ -20,28 +19,20 @@ import static org.assertj.core.api.Assertions.assertThat;
 class RoomOrderTest {
     private static final int PER_SENDER = 300;
 
-    private ChatFixture chat;
-
-    @AfterEach
-    void stop() {
-        if (chat != null) {
-            chat.close();
+    @Test
+    void concurrentSendersOnTwoLoopsReachEveryMemberInSeqOrder() throws InterruptedException {
+        try (ChatFixture chat = ChatFixture.start(ServerConfig.builder().workerThreads(2).messageRate(0)
+                .announceLimit(0))) {
+            sendFromTwoLoopsAndCheckTheOrder(chat);
         }
     }
 
-    private TestClient v2() {
-        return chat.v2();
-    }
-
-    @Test
-    void concurrentSendersOnTwoLoopsReachEveryMemberInSeqOrder() throws InterruptedException {
-        chat = ChatFixture.start(ServerConfig.builder().workerThreads(2).messageRate(0).announceLimit(0));
-        ChatServer server = chat.server;
-        TestClient a = v2();
-        TestClient b = v2();
-        TestClient r1 = v2();
-        TestClient r2 = v2();
-        List<EventLoop> loops = server.service().sessions().stream().map(Session::channel)
+    private static void sendFromTwoLoopsAndCheckTheOrder(ChatFixture chat) {
+        TestClient a = chat.v2();
+        TestClient b = chat.v2();
+        TestClient r1 = chat.v2();
+        TestClient r2 = chat.v2();
+        List<EventLoop> loops = chat.server.service().sessions().stream().map(Session::channel)
                 .map(ch -> ch.eventLoop()).distinct().toList();
         assertThat(loops).as("the four connections are spread over both event loops").hasSize(2);
 

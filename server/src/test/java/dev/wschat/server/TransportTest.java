@@ -3,7 +3,6 @@ package dev.wschat.server;
 import com.google.gson.JsonObject;
 import io.netty.channel.epoll.Epoll;
 import io.netty.channel.uring.IoUring;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -21,19 +20,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 class TransportTest {
     private static final int MESSAGES = 200;
 
-    private ChatFixture chat;
-
-    @AfterEach
-    void stop() {
-        if (chat != null) {
-            chat.close();
-        }
-    }
-
-    private TestClient v2() {
-        return chat.v2();
-    }
-
     @Test
     void bothNativeTransportsAreAvailableOnTheBuildMachine() {
         assertThat(IoUring.isAvailable()).as("io_uring: %s", IoUring.unavailabilityCause()).isTrue();
@@ -44,20 +30,21 @@ class TransportTest {
     @ParameterizedTest
     @EnumSource(value = Transport.class, names = {"IO_URING", "EPOLL", "NIO"})
     void roomTrafficArrivesCompleteAndInOrderOnEachTransport(Transport transport) throws InterruptedException {
-        chat = ChatFixture.start(ServerConfig.builder().transport(transport).workerThreads(2).messageRate(0));
-        ChatServer server = chat.server;
-        assertThat(server.transport()).isEqualTo(transport.label());
-        TestClient sender = v2();
-        TestClient a = v2();
-        TestClient b = v2();
+        try (ChatFixture chat = ChatFixture.start(ServerConfig.builder().transport(transport).workerThreads(2)
+                .messageRate(0))) {
+            assertThat(chat.server.transport()).isEqualTo(transport.label());
+            TestClient sender = chat.v2();
+            TestClient a = chat.v2();
+            TestClient b = chat.v2();
 
-        for (int i = 0; i < MESSAGES; i++) {
-            sender.sendJson("type", "chat", "room", "lobby", "content", "m" + i);
-        }
-        for (TestClient receiver : List.of(a, b, sender)) {
             for (int i = 0; i < MESSAGES; i++) {
-                JsonObject chat = receiver.nextOfType("chat");
-                assertThat(str(chat, "message")).isEqualTo("m" + i);
+                sender.sendJson("type", "chat", "room", "lobby", "content", "m" + i);
+            }
+            for (TestClient receiver : List.of(a, b, sender)) {
+                for (int i = 0; i < MESSAGES; i++) {
+                    JsonObject message = receiver.nextOfType("chat");
+                    assertThat(str(message, "message")).isEqualTo("m" + i);
+                }
             }
         }
     }
