@@ -53,13 +53,13 @@ class RoomOrderTest {
             List<String> order = new ArrayList<>();
             long previous = 0;
             for (int i = 0; i < 2 * PER_SENDER; i++) {
-                JsonObject chat = receiver.nextOfType("chat");
-                long seq = chat.get("seq").getAsLong();
+                JsonObject message = receiver.nextOfType("chat");
+                long seq = message.get("seq").getAsLong();
                 if (previous != 0) {
                     assertThat(seq).as("seq after %d", previous).isEqualTo(previous + 1);
                 }
                 previous = seq;
-                order.add(str(chat, "message"));
+                order.add(str(message, "message"));
             }
             orders.add(order);
         }
