@@ -7,31 +7,18 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** The message rate limit and heartbeats, as a client sees them. */
 class AbuseTest {
     private RunningServer server;
-    private final List<AutoCloseable> clients = new ArrayList<>();
 
     @AfterEach
     void stop() throws Exception {
-        for (AutoCloseable c : clients) {
-            c.close();
-        }
         if (server != null) {
             server.close();
         }
-    }
-
-    private WsProbe open() throws InterruptedException {
-        WsProbe client = WsProbe.connect(server.port());
-        clients.add(client);
-        client.await(t -> t.contains("\"type\":\"presence\""));
-        return client;
     }
 
     private static String chat(int i) {
@@ -41,7 +28,7 @@ class AbuseTest {
     @Test
     void messagesPastTheBurstAreRefusedWithWhenToRetry() throws Exception {
         server = RunningServer.start(ServerConfig.builder().messageRate(2).messageBurst(5).rateLimitStrikes(50));
-        WsProbe client = open();
+        WsProbe client = server.open(WsProbe.PRESENCE);
         for (int i = 0; i < 8; i++) {
             client.send(chat(i));
         }
@@ -69,7 +56,7 @@ class AbuseTest {
     @Test
     void sustainedAbuseClosesWith1008() throws Exception {
         server = RunningServer.start(ServerConfig.builder().messageRate(1).messageBurst(2).rateLimitStrikes(10));
-        WsProbe client = open();
+        WsProbe client = server.open(WsProbe.PRESENCE);
         for (int i = 0; i < 30 && !client.closed.isDone(); i++) {
             client.ws().sendText(chat(i), true).exceptionally(e -> null).join();
         }
@@ -80,8 +67,8 @@ class AbuseTest {
     @Test
     void theRateLimitIsPerConnection() throws Exception {
         server = RunningServer.start(ServerConfig.builder().messageRate(1).messageBurst(3).rateLimitStrikes(100));
-        WsProbe noisy = open();
-        WsProbe quiet = open();
+        WsProbe noisy = server.open(WsProbe.PRESENCE);
+        WsProbe quiet = server.open(WsProbe.PRESENCE);
         for (int i = 0; i < 10; i++) {
             noisy.send(chat(i));
         }
@@ -93,7 +80,7 @@ class AbuseTest {
     @Test
     void anIdleClientThatAnswersPingsStaysConnected() throws Exception {
         server = RunningServer.start(ServerConfig.builder().pingInterval(Duration.ofMillis(750)));
-        WsProbe client = open();
+        WsProbe client = server.open(WsProbe.PRESENCE);
         // The JDK client answers pings with pongs: three intervals pass and it is still connected.
         assertThat(client.closed).failsWithin(Duration.ofMillis(2_250))
                 .withThrowableOfType(java.util.concurrent.TimeoutException.class);
@@ -104,7 +91,7 @@ class AbuseTest {
     void aClientSilentForTwoIntervalsIsPingedThenClosed() throws Exception {
         server = RunningServer.start(ServerConfig.builder().pingInterval(Duration.ofMillis(200)));
         RawWebSocket raw = RawWebSocket.connect(server.port());
-        clients.add(raw);
+        server.closeLater(raw);
         boolean pinged = false;
         int closeCode;
         long started = System.nanoTime();
@@ -130,7 +117,7 @@ class AbuseTest {
         // Long enough that a pong is never later than one interval, even on a loaded machine.
         server = RunningServer.start(ServerConfig.builder().pingInterval(Duration.ofMillis(750)));
         RawWebSocket raw = RawWebSocket.connect(server.port());
-        clients.add(raw);
+        server.closeLater(raw);
         int pongs = 0;
         while (pongs < 3) {
             RawWebSocket.Frame frame = raw.read();

@@ -10,37 +10,26 @@ import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** Connection limits and the handshake timeout, as a client sees them: HTTP 503, closed sockets, counters. */
 class ConnectionLimitTest {
     private RunningServer server;
-    private final List<WsProbe> clients = new ArrayList<>();
 
     @AfterEach
     void stop() {
-        clients.forEach(WsProbe::close);
         if (server != null) {
             server.close();
         }
-    }
-
-    private WsProbe open() throws InterruptedException {
-        WsProbe client = WsProbe.connect(server.port());
-        clients.add(client);
-        client.await(t -> t.contains("\"event\":\"welcome\""));
-        return client;
     }
 
     @Test
     void aHandshakePastTheGlobalLimitGets503UntilAConnectionCloses() throws Exception {
         server = RunningServer.start(ServerConfig.builder().maxConnections(2).maxConnectionsPerAddress(0)
                 .connectionRate(0));
-        open();
-        WsProbe second = open();
+        server.open(WsProbe.WELCOME);
+        WsProbe second = server.open(WsProbe.WELCOME);
         assertThat(WsProbe.handshakeStatus(server.port())).isEqualTo(503);
         assertThat(server.rejections(Reason.CONNECTION_LIMIT)).isEqualTo(1);
         // Plain HTTP is not limited: health checks and scrapes still work at capacity.
@@ -60,7 +49,7 @@ class ConnectionLimitTest {
     void aHandshakePastThePerAddressLimitGets503() throws Exception {
         server = RunningServer.start(ServerConfig.builder().maxConnectionsPerAddress(3).connectionRate(0));
         for (int i = 0; i < 3; i++) {
-            open();
+            server.open(WsProbe.WELCOME);
         }
         assertThat(WsProbe.handshakeStatus(server.port())).isEqualTo(503);
         assertThat(server.rejections(Reason.CONNECTION_LIMIT)).isEqualTo(1);
@@ -70,7 +59,7 @@ class ConnectionLimitTest {
     void newConnectionsPastThePerAddressRateGet503() throws Exception {
         server = RunningServer.start(ServerConfig.builder().connectionRate(1).connectionBurst(3));
         for (int i = 0; i < 3; i++) {
-            open();
+            server.open(WsProbe.WELCOME);
         }
         // The bucket refills at one per second, so the next handshakes right away are refused.
         assertThat(WsProbe.handshakeStatus(server.port())).isEqualTo(503);
@@ -107,7 +96,7 @@ class ConnectionLimitTest {
     @Test
     void anOpenWebSocketOutlivesTheHandshakeTimeout() throws Exception {
         server = RunningServer.start(ServerConfig.builder().handshakeTimeout(Duration.ofMillis(200)));
-        WsProbe client = open();
+        WsProbe client = server.open(WsProbe.WELCOME);
         // Three timeouts pass with the connection idle: it must still be open and serving.
         assertThat(client.closed).failsWithin(Duration.ofMillis(600))
                 .withThrowableOfType(java.util.concurrent.TimeoutException.class);

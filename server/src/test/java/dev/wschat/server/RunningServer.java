@@ -7,12 +7,15 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /** A real {@link ChatServer} on a free loopback port, for tests; {@link #close()} drains and stops it. */
 final class RunningServer implements AutoCloseable {
     final ChatServer server;
+    private final List<AutoCloseable> opened = new CopyOnWriteArrayList<>();
 
     private RunningServer(ChatServer server) {
         this.server = server;
@@ -26,6 +29,19 @@ final class RunningServer implements AutoCloseable {
 
     int port() {
         return server.port();
+    }
+
+    /** Connects a v2 probe and waits for a frame containing {@code readyText}; the probe closes with the server. */
+    WsProbe open(String readyText) throws InterruptedException {
+        WsProbe client = closeLater(WsProbe.connect(port()));
+        client.await(t -> t.contains(readyText));
+        return client;
+    }
+
+    /** Closes {@code resource} (a client, a raw socket) before the server stops. */
+    <T extends AutoCloseable> T closeLater(T resource) {
+        opened.add(resource);
+        return resource;
     }
 
     /** GET a path over HTTP. */
@@ -58,6 +74,13 @@ final class RunningServer implements AutoCloseable {
 
     @Override
     public void close() {
+        for (AutoCloseable resource : opened) {
+            try {
+                resource.close();
+            } catch (Exception e) {
+                // already closed by the test or by the server: nothing left to release
+            }
+        }
         server.stop();
     }
 }

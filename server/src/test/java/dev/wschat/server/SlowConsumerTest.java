@@ -7,8 +7,6 @@ import io.netty.channel.ChannelOutboundBuffer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -24,30 +22,21 @@ class SlowConsumerTest {
     private static final String FILLER = "f".repeat(3_900);
 
     private RunningServer server;
-    private final List<WsProbe> clients = new ArrayList<>();
 
     @AfterEach
     void stop() {
-        clients.forEach(WsProbe::close);
         if (server != null) {
             server.close();
         }
     }
 
-    private WsProbe open() throws InterruptedException {
-        WsProbe client = WsProbe.connect(server.port());
-        clients.add(client);
-        client.await(t -> t.contains("\"type\":\"presence\""));
-        return client;
-    }
-
     @Test
     void aReaderThatStopsIsCutOffWhileTheRoomKeepsReceiving() throws Exception {
         server = RunningServer.start(ServerConfig.builder().maxQueuedBytes(CAP).messageRate(0).workerThreads(2));
-        WsProbe slow = open();
+        WsProbe slow = server.open(WsProbe.PRESENCE);
         String slowId = server.server.service().sessions().iterator().next().id();
-        WsProbe fast = open();
-        WsProbe sender = open();
+        WsProbe fast = server.open(WsProbe.PRESENCE);
+        WsProbe sender = server.open(WsProbe.PRESENCE);
         Channel slowChannel = server.server.service().sessions().stream()
                 .filter(s -> s.id().equals(slowId)).map(Session::channel).findFirst().orElseThrow();
         slow.pause();

@@ -22,6 +22,10 @@ import java.util.function.Predicate;
  * the close code, and can stop reading to play a slow consumer.
  */
 final class WsProbe implements WebSocket.Listener, AutoCloseable {
+    /** What the welcome frame contains: a v2 probe that saw it is connected. */
+    static final String WELCOME = "\"event\":\"welcome\"";
+    /** What a presence frame contains: a v2 probe that saw the lobby's is in the lobby. */
+    static final String PRESENCE = "\"type\":\"presence\"";
     static final Duration TIMEOUT = Duration.ofSeconds(10);
 
     final BlockingQueue<String> texts = new LinkedBlockingQueue<>();
