@@ -21,13 +21,13 @@ class RoomOrderTest {
 
     @Test
     void concurrentSendersOnTwoLoopsReachEveryMemberInSeqOrder() throws InterruptedException {
-        try (ChatFixture chat = ChatFixture.start(ServerConfig.builder().workerThreads(2).messageRate(0)
+        try (RunningServer chat = RunningServer.start(ServerConfig.builder().workerThreads(2).messageRate(0)
                 .announceLimit(0))) {
             sendFromTwoLoopsAndCheckTheOrder(chat);
         }
     }
 
-    private static void sendFromTwoLoopsAndCheckTheOrder(ChatFixture chat) {
+    private static void sendFromTwoLoopsAndCheckTheOrder(RunningServer chat) {
         TestClient a = chat.v2();
         TestClient b = chat.v2();
         TestClient r1 = chat.v2();

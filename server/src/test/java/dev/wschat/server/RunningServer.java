@@ -12,6 +12,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 /** A real {@link ChatServer} on a free loopback port, for tests; {@link #close()} drains and stops it. */
 final class RunningServer implements AutoCloseable {
     final ChatServer server;
@@ -36,6 +38,14 @@ final class RunningServer implements AutoCloseable {
         WsProbe client = closeLater(WsProbe.connect(port()));
         client.await(t -> t.contains(readyText));
         return client;
+    }
+
+    /** Connects a v2 JDK client to {@code /ws} and reads its welcome and lobby presence; it closes with the server. */
+    TestClient v2() {
+        TestClient c = closeLater(TestClient.v2(URI.create("ws://127.0.0.1:" + port() + "/ws")));
+        assertThat(TestClient.str(c.next(), "event")).isEqualTo("welcome");
+        c.nextOfType("presence");
+        return c;
     }
 
     /** Closes {@code resource} (a client, a raw socket) before the server stops. */

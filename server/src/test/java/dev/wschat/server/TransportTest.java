@@ -30,7 +30,7 @@ class TransportTest {
     @ParameterizedTest
     @EnumSource(value = Transport.class, names = {"IO_URING", "EPOLL", "NIO"})
     void roomTrafficArrivesCompleteAndInOrderOnEachTransport(Transport transport) throws InterruptedException {
-        try (ChatFixture chat = ChatFixture.start(ServerConfig.builder().transport(transport).workerThreads(2)
+        try (RunningServer chat = RunningServer.start(ServerConfig.builder().transport(transport).workerThreads(2)
                 .messageRate(0))) {
             assertThat(chat.server.transport()).isEqualTo(transport.label());
             TestClient sender = chat.v2();
