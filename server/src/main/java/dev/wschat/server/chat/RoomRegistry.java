@@ -208,7 +208,6 @@ public final class RoomRegistry implements Broker.Subscriber {
         return buf;
     }
 
-    /** Whether a channel can take pre-encoded frames: true unless a WebSocket extension (compression) is in its pipeline. */
     /**
      * Where a complete, encoded frame enters the connection's pipeline: the context of the WebSocket frame
      * encoder, so the frame goes only through the handlers between it and the socket (TLS when on, the byte
