@@ -137,7 +137,7 @@ final class RoomFanout {
         final Session session;
         final String id;
         final boolean tutorial;
-        /** See {@link #rawFrameContext}; {@code null}: frames go through the whole pipeline as frame objects. */
+        /** See {@link RoomFanout#rawFrameContext}; {@code null}: frames go through the whole pipeline as frame objects. */
         final ChannelHandlerContext rawContext;
         /** Consulted before every write: raw frames do not pass it, and after a Close frame no data may follow. */
         final CloseGuard closeGuard;
