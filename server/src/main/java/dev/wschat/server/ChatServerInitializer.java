@@ -2,14 +2,17 @@ package dev.wschat.server;
 
 import dev.wschat.protocol.Dialect;
 import dev.wschat.protocol.JsonCodec;
+import dev.wschat.protocol.ServerMessage;
 import dev.wschat.server.auth.AuthSessionHandler;
 import dev.wschat.server.auth.HandshakeGuard;
 import dev.wschat.server.auth.JwtAuthenticator;
 import dev.wschat.server.auth.OriginPolicy;
 import dev.wschat.server.chat.ChatFrameHandler;
 import dev.wschat.server.chat.ChatService;
+import dev.wschat.server.chat.Session;
 import dev.wschat.server.http.HttpRequestHandler;
 import dev.wschat.server.metrics.ByteCounter;
+import dev.wschat.server.limits.CloseGuard;
 import dev.wschat.server.limits.ConnectionLimitHandler;
 import dev.wschat.server.limits.FrameLimitHandler;
 import dev.wschat.server.limits.HandshakeTimeoutHandler;
@@ -17,6 +20,7 @@ import dev.wschat.server.limits.HeartbeatHandler;
 import dev.wschat.server.limits.RateLimitHandler;
 import dev.wschat.server.limits.SlowConsumerHandler;
 import dev.wschat.server.metrics.ServerMetrics;
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.group.ChannelGroup;
@@ -102,6 +106,13 @@ final class ChatServerInitializer extends ChannelInitializer<SocketChannel> {
                 .build();
     }
 
+    private void sendRefusal(Channel channel, ServerMessage.Error refusal) {
+        Session session = Session.of(channel);
+        if (session != null) {
+            service.send(session, refusal);
+        }
+    }
+
     @Override
     protected void initChannel(SocketChannel ch) {
         allChannels.add(ch);
@@ -117,6 +128,8 @@ final class ChatServerInitializer extends ChannelInitializer<SocketChannel> {
         p.addLast("connection-limit", connectionLimit);
         p.addLast("handshake-guard", handshakeGuard);
         p.addLast("http-handler", httpHandler);
+        // Before the protocol handler, so every Close frame written after the handshake passes it, Netty's own too.
+        p.addLast("close-guard", new CloseGuard());
         p.addLast("websocket", new WebSocketServerProtocolHandler(wsConfig));
         if (authenticator != null) {
             p.addLast("auth", new AuthSessionHandler(metrics, config.jwtClockSkew()));
@@ -124,7 +137,7 @@ final class ChatServerInitializer extends ChannelInitializer<SocketChannel> {
         p.addLast("ws-aggregator", new WebSocketFrameAggregator(config.maxMessageBytes()));
         p.addLast("ws-limits", frameLimits);
         p.addLast("heartbeat", new HeartbeatHandler(config.pingInterval(), metrics));
-        p.addLast("rate-limit", new RateLimitHandler(config, service, metrics));
+        p.addLast("rate-limit", new RateLimitHandler(config, this::sendRefusal, metrics));
         p.addLast("chat", new ChatFrameHandler(service, codec, metrics));
         p.addLast("slow-consumer", new SlowConsumerHandler(metrics));
     }

@@ -6,6 +6,7 @@ import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
@@ -47,12 +48,25 @@ final class RawWebSocket implements AutoCloseable {
 
     /** Connects and completes the handshake with subprotocol {@code wschat.v2}. */
     static RawWebSocket connect(int port) throws IOException {
-        Socket socket = new Socket("127.0.0.1", port);
+        return connect(port, "/ws", 0);
+    }
+
+    /**
+     * Connects to {@code path} (a query such as {@code ?token=} included) and completes the handshake with
+     * subprotocol {@code wschat.v2}; a {@code receiveBuffer} above 0 shrinks the socket's receive buffer, so a
+     * client that stops reading backs the server up sooner.
+     */
+    static RawWebSocket connect(int port, String path, int receiveBuffer) throws IOException {
+        Socket socket = new Socket();
+        if (receiveBuffer > 0) {
+            socket.setReceiveBufferSize(receiveBuffer);
+        }
+        socket.connect(new InetSocketAddress("127.0.0.1", port), (int) WsProbe.TIMEOUT.toMillis());
         socket.setSoTimeout((int) WsProbe.TIMEOUT.toMillis());
         RawWebSocket raw = new RawWebSocket(socket);
         byte[] key = new byte[16];
         ThreadLocalRandom.current().nextBytes(key);
-        raw.out.write(("GET /ws HTTP/1.1\r\nHost: 127.0.0.1:" + port + "\r\nUpgrade: websocket\r\n"
+        raw.out.write(("GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1:" + port + "\r\nUpgrade: websocket\r\n"
                 + "Connection: Upgrade\r\nSec-WebSocket-Key: " + Base64.getEncoder().encodeToString(key)
                 + "\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: wschat.v2\r\n\r\n")
                 .getBytes(StandardCharsets.US_ASCII));

@@ -5,8 +5,10 @@ import dev.wschat.protocol.Dialect;
 import dev.wschat.protocol.JsonCodec;
 import dev.wschat.protocol.ServerMessage;
 import dev.wschat.server.broker.RoomEvent;
+import dev.wschat.server.limits.CloseGuard;
 import dev.wschat.server.metrics.ServerMetrics;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.codec.http.websocketx.WebSocket13FrameEncoder;
 import io.netty.util.ReferenceCountUtil;
@@ -25,10 +27,11 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The room fast path through {@link RoomRegistry#deliver}, its smallest entry ({@code frame} is private): in this
+ * The room fast path through {@link RoomRegistry#deliver} (membership lookup, then {@link RoomFanout}): in this
  * package so it can join {@link EmbeddedChannel}s with a {@link Session}. A room whose members' channels are closed
- * measures the one-time encoding of the complete WebSocket frame (lookup, JSON encode, frame, release; no write);
- * a room of open members adds the per-recipient writes and the batch flush.
+ * measures the one-time encoding of the complete WebSocket frame (lookup, JSON encode, {@link RawFrames}, release;
+ * no write); a room of open members, each with the real pipeline's {@link CloseGuard} after the frame encoder, adds
+ * the per-recipient checks and writes and the batch flush. {@link #rawFrame} is the frame encoding alone.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
@@ -40,6 +43,7 @@ public class RoomFrameBenchmark {
     private RoomEvent v2Only;
     private RoomEvent bothDialects;
     private RoomEvent toTen;
+    private String text;
 
     @Setup
     public void setUp() {
@@ -48,6 +52,7 @@ public class RoomFrameBenchmark {
         v2Only = event("closed-v2");
         bothDialects = event("closed-both");
         toTen = event("open-ten");
+        text = new JsonCodec().encode(toTen.message(), Dialect.V2);
         closedMember("closed-v2", Dialect.V2);
         closedMember("closed-both", Dialect.V2);
         closedMember("closed-both", Dialect.TUTORIAL);
@@ -75,6 +80,14 @@ public class RoomFrameBenchmark {
     @Benchmark
     public void encodeOnceBothDialects() {
         registry.deliver(bothDialects);
+    }
+
+    /** The text of one chat as a complete WebSocket frame in a new direct buffer, released. */
+    @Benchmark
+    public void rawFrame(Blackhole bh) {
+        ByteBuf frame = RawFrames.text(ByteBufAllocator.DEFAULT, text);
+        bh.consume(frame.writerIndex());
+        frame.release();
     }
 
     /** One event to a room of 10 open members: encode once, a retained duplicate each, one flush each. */
@@ -122,7 +135,7 @@ public class RoomFrameBenchmark {
     }
 
     private EmbeddedChannel member(String room, Dialect dialect, int n) {
-        EmbeddedChannel ch = new EmbeddedChannel(new WebSocket13FrameEncoder(false));
+        EmbeddedChannel ch = new EmbeddedChannel(new WebSocket13FrameEncoder(false), new CloseGuard());
         ch.attr(Session.KEY).set(new Session("member-" + room + "-" + n, "user" + n, dialect, ch));
         registry.join(room, ch);
         return ch;

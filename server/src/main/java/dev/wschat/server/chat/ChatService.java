@@ -12,6 +12,7 @@ import dev.wschat.server.auth.Identity;
 import dev.wschat.server.broker.Broker;
 import dev.wschat.server.broker.RoomEvent;
 import dev.wschat.server.history.History;
+import dev.wschat.server.limits.CloseGuard;
 import dev.wschat.server.metrics.ServerMetrics;
 import io.netty.channel.Channel;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
@@ -320,6 +321,9 @@ public final class ChatService {
      * @param message the message
      */
     public void send(Session session, ServerMessage message) {
+        if (!CloseGuard.acceptsData(session.channel())) {
+            return; // a Close frame went out: no data frame may follow it (RFC 6455 §5.5.1)
+        }
         String text = codec.encode(message, session.dialect());
         if (text != null) {
             session.channel().writeAndFlush(new TextWebSocketFrame(text), session.channel().voidPromise());

@@ -11,7 +11,10 @@ import java.util.concurrent.TimeUnit;
  * peer answers with its own (Netty's protocol handler closes on that answer). Closing the socket right
  * after the frame would reset a peer whose data is still in flight, and the reset can destroy the close
  * frame before the peer reads it. A peer that does not answer within {@link #CLOSE_GRACE_MILLIS} is
- * closed without more ado.
+ * closed without more ado. Netty's {@code forceCloseTimeoutMillis} does not do this: for a close frame a
+ * handler writes, it only fails the close-sent promise when the frame itself is not written in time and
+ * closes nothing (it closes only on the path where Netty sends the frame for {@code channel.close()}).
+ * No data frame follows the close frame: see {@link CloseGuard}.
  */
 final class CloseFrames {
     /** Time a peer has to answer a close frame (or to read it, when it is slow) before the socket is closed. */

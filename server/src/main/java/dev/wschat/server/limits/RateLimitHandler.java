@@ -4,12 +4,12 @@ import dev.wschat.protocol.CloseCodes;
 import dev.wschat.protocol.ErrorCode;
 import dev.wschat.protocol.ServerMessage;
 import dev.wschat.server.ServerConfig;
-import dev.wschat.server.chat.ChatService;
-import dev.wschat.server.chat.Session;
 import dev.wschat.server.metrics.ServerMetrics;
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
 import io.netty.util.ReferenceCountUtil;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
@@ -19,15 +19,29 @@ import java.util.Objects;
 /**
  * The per-connection message rate limit, a token bucket: a text message past it is dropped and answered
  * {@code error rate_limited} with {@code retryAfterMs}; a connection that keeps sending through
- * {@link ServerConfig#rateLimitStrikes()} refusals in a row is closed 1008. One instance per connection,
- * just before the chat handler.
+ * {@link ServerConfig#rateLimitStrikes()} refusals in a row is closed 1008. Counts only once the handshake
+ * completed for the chat (an unauthorized connection's never does). One instance per connection, just before
+ * the chat handler.
  */
 public final class RateLimitHandler extends ChannelInboundHandlerAdapter {
     private static final Logger LOG = LogManager.getLogger(RateLimitHandler.class);
 
+    /** Sends a refusal to a connection in its dialect; the chat knows how, this package does not. */
+    @FunctionalInterface
+    public interface Reply {
+        /**
+         * Sends {@code refusal} to {@code channel}.
+         *
+         * @param channel the connection whose message was refused
+         * @param refusal the {@code rate_limited} error
+         */
+        void send(Channel channel, ServerMessage.Error refusal);
+    }
+
     private final ServerConfig config;
-    private final ChatService service;
+    private final Reply reply;
     private final ServerMetrics metrics;
+    private boolean chatting;
     private TokenBucket bucket;
     private int strikes;
     private boolean closing;
@@ -36,20 +50,26 @@ public final class RateLimitHandler extends ChannelInboundHandlerAdapter {
      * Creates the handler for one connection.
      *
      * @param config  the rate, burst and strikes
-     * @param service sends the error reply
+     * @param reply   sends the error reply
      * @param metrics counts refused messages
      */
-    public RateLimitHandler(ServerConfig config, ChatService service, ServerMetrics metrics) {
+    public RateLimitHandler(ServerConfig config, Reply reply, ServerMetrics metrics) {
         this.config = Objects.requireNonNull(config, "config");
-        this.service = Objects.requireNonNull(service, "service");
+        this.reply = Objects.requireNonNull(reply, "reply");
         this.metrics = Objects.requireNonNull(metrics, "metrics");
     }
 
     @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
+        if (evt instanceof WebSocketServerProtocolHandler.HandshakeComplete) {
+            chatting = true;
+        }
+        super.userEventTriggered(ctx, evt);
+    }
+
+    @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
-        Session session;
-        if (config.messageRate() <= 0 || !(msg instanceof TextWebSocketFrame)
-                || (session = Session.of(ctx.channel())) == null) {
+        if (config.messageRate() <= 0 || !(msg instanceof TextWebSocketFrame) || !chatting) {
             ctx.fireChannelRead(msg);
             return;
         }
@@ -74,7 +94,7 @@ public final class RateLimitHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         long retryAfter = bucket.millisUntilAvailable(now);
-        service.send(session, new ServerMessage.Error(ErrorCode.RATE_LIMITED, "Too many messages: the limit is "
+        reply.send(ctx.channel(), new ServerMessage.Error(ErrorCode.RATE_LIMITED, "Too many messages: the limit is "
                 + config.messageRate() + " per second; retry in " + retryAfter + " ms", null, retryAfter));
     }
 }

@@ -2,26 +2,22 @@ package dev.wschat.server.limits;
 
 import dev.wschat.protocol.CloseCodes;
 import dev.wschat.server.metrics.ServerMetrics;
-import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelPromise;
-import io.netty.util.ReferenceCountUtil;
+import io.netty.channel.ChannelInboundHandlerAdapter;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 
-import java.nio.channels.ClosedChannelException;
 import java.util.Objects;
 
 /**
  * Cuts off a reader too slow for what it is sent. The channel's high write-buffer water mark is the
  * per-connection cap on queued bytes; when the queue passes it the channel turns unwritable, and this
  * handler closes the connection with {@link CloseCodes#SLOW_CONSUMER} (queued behind what is already
- * pending) and drops every later write, so the server's memory for it stays bounded and the others in
- * its rooms are not held up. One instance per connection, last in the pipeline so it sees every write.
+ * pending); the {@link CloseGuard} then lets no data frame follow, so the server's memory for it stays
+ * bounded and the others in its rooms are not held up. One instance per connection.
  */
-public final class SlowConsumerHandler extends ChannelDuplexHandler {
+public final class SlowConsumerHandler extends ChannelInboundHandlerAdapter {
     private static final Logger LOG = LogManager.getLogger(SlowConsumerHandler.class);
-    private static final ClosedChannelException CUT_OFF = new ClosedChannelException();
 
     private final ServerMetrics metrics;
     private boolean cutOff;
@@ -46,25 +42,5 @@ public final class SlowConsumerHandler extends ChannelDuplexHandler {
             CloseFrames.close(ctx, CloseCodes.SLOW_CONSUMER, "Slow consumer");
         }
         super.channelWritabilityChanged(ctx);
-    }
-
-    /**
-     * Whether this connection was cut off; writers that enter the pipeline below this handler (the room
-     * fast path) check it and send nothing more. Read on the connection's event loop.
-     */
-    public boolean isCutOff() {
-        return cutOff;
-    }
-
-    @Override
-    public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) throws Exception {
-        if (cutOff) {
-            ReferenceCountUtil.release(msg);
-            if (!promise.isVoid()) {
-                promise.tryFailure(CUT_OFF);
-            }
-            return;
-        }
-        super.write(ctx, msg, promise);
     }
 }

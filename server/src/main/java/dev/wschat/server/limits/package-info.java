@@ -1,5 +1,6 @@
 /**
  * Protection against bad input, abuse and slow peers: connection limits, handshake timeouts, rate
- * limits, slow-consumer cut-off, heartbeats and the close codes for frames past the limits.
+ * limits, slow-consumer cut-off, heartbeats, the close codes for frames past the limits, and the
+ * {@code CloseGuard} after which no data frame follows a Close frame.
  */
 package dev.wschat.server.limits;
