@@ -10,6 +10,7 @@ import dev.wschat.server.chat.Session;
 import dev.wschat.server.history.History;
 import dev.wschat.server.history.InMemoryHistory;
 import dev.wschat.server.auth.JwtAuthenticator;
+import dev.wschat.server.http.AdminHandler;
 import dev.wschat.server.http.HttpRequestHandler;
 import dev.wschat.server.http.Readiness;
 import dev.wschat.server.http.StaticFiles;
@@ -39,12 +40,11 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * The chat server: binds, serves, and drains on {@link #stop()}. {@link #main} runs it as a process
- * that drains and exits 0 on SIGTERM.
+ * The chat server: binds, serves, and drains on {@link #stop()}; {@link Main} runs it as a process that drains
+ * and exits 0 on SIGTERM. With {@code --admin-port} a second listener serves {@code /metrics}.
  */
 public final class ChatServer {
     private static final Logger LOG = LogManager.getLogger(ChatServer.class);
-    private static final String RECYCLER_PROPERTY = "io.netty.recycler.maxCapacityPerThread";
     /** Why connections are closed on shutdown, as in the tutorial. */
     public static final String SHUTDOWN_REASON = "Server shutting down";
 
@@ -57,6 +57,7 @@ public final class ChatServer {
     private EventLoopGroup bossGroup;
     private EventLoopGroup workerGroup;
     private Channel serverChannel;
+    private Channel adminChannel;
     private ChatService service;
     private Broker broker;
     private History history;
@@ -118,11 +119,23 @@ public final class ChatServer {
                 .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(
                         Math.min(32 * 1024, config.maxQueuedBytes() / 2), config.maxQueuedBytes()))
                 .childHandler(new ChatServerInitializer(config, service, codec,
-                        new HttpRequestHandler(new StaticFiles(), metrics, readiness), allChannels, metrics,
-                        tls, authenticator));
+                        new HttpRequestHandler(new StaticFiles(), metrics, readiness, config.adminPort().isEmpty()),
+                        allChannels, metrics, tls, authenticator));
         try {
             serverChannel = bootstrap.bind(config.host(), config.port()).sync().channel();
+            if (config.adminPort().isPresent()) {
+                adminChannel = new ServerBootstrap()
+                        .group(bossGroup, workerGroup)
+                        .channel(channelType)
+                        .option(ChannelOption.SO_REUSEADDR, true)
+                        .childHandler(new AdminServerInitializer(new AdminHandler(metrics)))
+                        .bind(config.adminHost(), config.adminPort().get()).sync().channel();
+            }
         } catch (InterruptedException | RuntimeException e) {
+            if (serverChannel != null) {
+                serverChannel.close().awaitUninterruptibly();
+                serverChannel = null;
+            }
             shutdownGroups();
             throw e;
         }
@@ -133,6 +146,9 @@ public final class ChatServer {
                     authenticator != null ? authenticator.algorithms() : "none (authentication off)",
                     config.allowedOrigins().isEmpty() ? "all" : config.allowedOrigins());
         }
+        if (adminChannel != null) {
+            LOG.info("wschat admin listening on http://{}:{}/metrics", config.adminHost(), adminPort());
+        }
         readiness.ready();
         return this;
     }
@@ -141,6 +157,19 @@ public final class ChatServer {
     public int port() {
         requireStarted();
         return ((InetSocketAddress) serverChannel.localAddress()).getPort();
+    }
+
+    /**
+     * The port the admin listener ({@code --admin-port}) is bound to.
+     *
+     * @throws IllegalStateException when not started or started without {@code --admin-port}
+     */
+    public int adminPort() {
+        requireStarted();
+        if (adminChannel == null) {
+            throw new IllegalStateException("no admin listener: --admin-port not set");
+        }
+        return ((InetSocketAddress) adminChannel.localAddress()).getPort();
     }
 
     /** The transport in use: {@code io_uring}, {@code epoll} or {@code nio}. */
@@ -199,6 +228,10 @@ public final class ChatServer {
             LOG.warn("wschat drain timeout passed with {} connections open; closing them", allChannels.size());
             allChannels.close().awaitUninterruptibly(1, TimeUnit.SECONDS);
         }
+        if (adminChannel != null) {
+            // Scrapes keep working through the drain, so the drain itself can be watched.
+            adminChannel.close().awaitUninterruptibly();
+        }
         broker.close();
         history.close();
         metrics.close();
@@ -245,32 +278,11 @@ public final class ChatServer {
     }
 
     /**
-     * Runs the server until SIGTERM or SIGINT, then drains and exits 0.
+     * Runs the server until SIGTERM or SIGINT, then drains and exits 0; exits 1 when it cannot start.
      *
-     * @param args command-line options; {@code --help} lists them
+     * @param config the configuration ({@link Main} has chosen the log layout already)
      */
-    public static void main(String[] args) {
-        // Before any Netty class loads: no object pool for Netty's per-write entries. Pooled entries live in
-        // the old generation and point at each new frame, so every delivery dirtied a card for G1 to refine;
-        // measured with the bench (docs/benchmarks.md): 8 % less server CPU per delivery at 200,000/s without.
-        // -Dio.netty.recycler.maxCapacityPerThread=N on the command line still wins.
-        if (System.getProperty(RECYCLER_PROPERTY) == null) {
-            System.setProperty(RECYCLER_PROPERTY, "0");
-        }
-        for (String arg : args) {
-            if ("--help".equals(arg) || "-h".equals(arg)) {
-                System.out.println(ServerConfig.usage());
-                return;
-            }
-        }
-        ServerConfig config;
-        try {
-            config = ServerConfig.fromArgs(args, System.getenv());
-        } catch (IllegalArgumentException e) {
-            System.err.println("wschat: " + e.getMessage());
-            System.exit(2);
-            return;
-        }
+    static void run(ServerConfig config) {
         ChatServer server = new ChatServer(config);
         // Installed before start(): a SIGTERM during start-up (a deploy rolled back at once) waits for the
         // start to finish, then drains and exits 0 like any other; a start that failed exits 1 from here.

@@ -1,879 +1,624 @@
 package dev.wschat.server;
 
 import dev.wschat.protocol.Limits;
+import picocli.CommandLine;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.OptionSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.lang.annotation.ElementType;
+import java.lang.annotation.Retention;
+import java.lang.annotation.RetentionPolicy;
+import java.lang.annotation.Target;
+import java.lang.reflect.Field;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
+import java.util.StringJoiner;
 import java.util.regex.Pattern;
 
 /**
- * Every setting of the server, with defaults; immutable once built. {@link #validate()} fails fast
- * with a message naming the setting. Settings come from command-line options, a few from the
- * environment ({@code PORT}, as in the tutorial).
+ * Every setting of the server, each declared once as a picocli {@link Option} with its name, default and help;
+ * immutable once parsed, and {@link #validate()} fails fast naming the option as the user gave it. Values come
+ * from the command line, then the environment ({@code WSCHAT_<OPTION>}, and {@code PORT} as in the tutorial),
+ * then the {@code --config} properties file, then the declared default ({@link ConfigSources}).
  */
+@Command(name = "wschat-server", mixinStandardHelpOptions = true, versionProvider = ServerVersion.class,
+        sortOptions = false, showDefaultValues = true, usageHelpAutoWidth = true, usageHelpWidth = 100,
+        customSynopsis = "java -jar wschat-server.jar [OPTIONS]",
+        description = "A WebSocket chat server: the browser client at /, WebSockets at / and /ws.",
+        footerHeading = "%nEnvironment and config file%n",
+        footer = {
+            "Every option can also be set by the environment variable WSCHAT_<NAME> (--max-rooms: WSCHAT_MAX_ROOMS)",
+            "or by a line of the --config properties file (max-rooms=3); PORT sets --port, as in the tutorial.",
+            "Precedence: command line, environment (WSCHAT_PORT before PORT), config file, default."})
 public final class ServerConfig {
-    /** Default TCP port, as in the tutorial. */
-    public static final int DEFAULT_PORT = 8080;
-    /** Default bind address: every interface. */
-    public static final String DEFAULT_HOST = "0.0.0.0";
-    /** Default time given to flush and close connections on SIGTERM. */
-    public static final Duration DEFAULT_DRAIN_TIMEOUT = Duration.ofSeconds(10);
-    /** Default number of members past which a room stops announcing joins and leaves to everyone. */
-    public static final int DEFAULT_ANNOUNCE_LIMIT = 1_000;
     /** The environment variable that may hold the HS256 secret, so it stays off the command line. */
     public static final String JWT_SECRET_ENV = "WSCHAT_JWT_SECRET";
     /** Fewest bytes of an HS256 secret: the hash size, as RFC 7518 section 3.2 requires. */
     public static final int MIN_JWT_SECRET_BYTES = 32;
-    /** Default token claim holding the user's display name. */
-    public static final String DEFAULT_JWT_NAME_CLAIM = "name";
-    /** Default tolerance for clock differences when checking a token's {@code exp} and {@code nbf}. */
-    public static final Duration DEFAULT_JWT_CLOCK_SKEW = Duration.ofSeconds(30);
-    /** Default most token verifications waiting for a verifier thread; past it a handshake gets HTTP 503. */
-    public static final int DEFAULT_AUTH_QUEUE = 4_096;
-    /** Default time between {@code /ready} turning 503 on SIGTERM and the listener closing. */
-    public static final Duration DEFAULT_UNREADY_DELAY = Duration.ZERO;
-    private static final Pattern ORIGIN = Pattern.compile("https?://[a-z0-9.\\[\\]:-]+");
-    /** Default most WebSocket connections held at once; past it the handshake gets HTTP 503. */
-    public static final int DEFAULT_MAX_CONNECTIONS = 10_000;
-    /** Default most WebSocket connections from one IP address; past it the handshake gets HTTP 503. */
-    public static final int DEFAULT_MAX_CONNECTIONS_PER_ADDRESS = 1_000;
-    /** Default new WebSocket connections per second one IP address may open (token bucket refill). */
-    public static final int DEFAULT_CONNECTION_RATE = 20;
-    /** Default burst of new WebSocket connections from one IP address (token bucket size). */
-    public static final int DEFAULT_CONNECTION_BURST = 100;
-    /** Default time a connection has to send a complete HTTP request or WebSocket handshake. */
-    public static final Duration DEFAULT_HANDSHAKE_TIMEOUT = Duration.ofSeconds(10);
-    /** Default messages per second one connection may send (token bucket refill). */
-    public static final int DEFAULT_MESSAGE_RATE = 20;
-    /** Default burst of messages one connection may send (token bucket size). */
-    public static final int DEFAULT_MESSAGE_BURST = 40;
-    /** Default number of rate-limited messages in a row after which the connection is closed 1008. */
-    public static final int DEFAULT_RATE_LIMIT_STRIKES = 50;
-    /** Default cap on bytes queued for one slow reader before it is cut off with close 4008. */
-    public static final int DEFAULT_MAX_QUEUED_BYTES = 1024 * 1024;
-    /** Default idle time after which the server pings a connection; silent for two intervals closes it. */
-    public static final Duration DEFAULT_PING_INTERVAL = Duration.ofSeconds(30);
     /** Default most rooms whose recent messages are kept in memory; past it the least recently used is dropped. */
     public static final int DEFAULT_HISTORY_ROOMS = 10_000;
+    private static final Pattern ORIGIN = Pattern.compile("https?://[a-z0-9.\\[\\]:-]+");
+    private static final Pattern COOKIE_NAME = Pattern.compile("[A-Za-z0-9_.-]+");
 
-    private final String host;
-    private final int port;
-    private final int workerThreads;
-    private final int maxMessageBytes;
-    private final int maxContentLength;
-    private final int maxRoomsPerConnection;
-    private final int announceLimit;
-    private final Duration drainTimeout;
-    private final Transport transport;
-    private final String jwtSecret;
-    private final Path jwtPublicKeyFile;
-    private final String jwtCookie;
-    private final String jwtIssuer;
-    private final String jwtAudience;
-    private final String jwtNameClaim;
-    private final Duration jwtClockSkew;
-    private final int authQueue;
-    private final List<String> allowedOrigins;
-    private final Path tlsCertFile;
-    private final Path tlsKeyFile;
-    private final Duration unreadyDelay;
-    private final int maxConnections;
-    private final int maxConnectionsPerAddress;
-    private final int connectionRate;
-    private final int connectionBurst;
-    private final Duration handshakeTimeout;
-    private final int messageRate;
-    private final int messageBurst;
-    private final int rateLimitStrikes;
-    private final int maxQueuedBytes;
-    private final Duration pingInterval;
-    private final int historyRooms;
-
-    private ServerConfig(Builder b) {
-        this.host = b.host;
-        this.port = b.port;
-        this.workerThreads = b.workerThreads;
-        this.maxMessageBytes = b.maxMessageBytes;
-        this.maxContentLength = b.maxContentLength;
-        this.maxRoomsPerConnection = b.maxRoomsPerConnection;
-        this.announceLimit = b.announceLimit;
-        this.drainTimeout = b.drainTimeout;
-        this.transport = b.transport;
-        this.jwtSecret = b.jwtSecret;
-        this.jwtPublicKeyFile = b.jwtPublicKeyFile;
-        this.jwtCookie = b.jwtCookie;
-        this.jwtIssuer = b.jwtIssuer;
-        this.jwtAudience = b.jwtAudience;
-        this.jwtNameClaim = b.jwtNameClaim;
-        this.jwtClockSkew = b.jwtClockSkew;
-        this.authQueue = b.authQueue;
-        this.allowedOrigins = b.allowedOrigins;
-        this.tlsCertFile = b.tlsCertFile;
-        this.tlsKeyFile = b.tlsKeyFile;
-        this.unreadyDelay = b.unreadyDelay;
-        this.maxConnections = b.maxConnections;
-        this.maxConnectionsPerAddress = b.maxConnectionsPerAddress;
-        this.connectionRate = b.connectionRate;
-        this.connectionBurst = b.connectionBurst;
-        this.handshakeTimeout = b.handshakeTimeout;
-        this.messageRate = b.messageRate;
-        this.messageBurst = b.messageBurst;
-        this.rateLimitStrikes = b.rateLimitStrikes;
-        this.maxQueuedBytes = b.maxQueuedBytes;
-        this.pingInterval = b.pingInterval;
-        this.historyRooms = b.historyRooms;
+    /** Marks an option whose value {@link #toString()} never shows. */
+    @Retention(RetentionPolicy.RUNTIME)
+    @Target(ElementType.FIELD)
+    @interface Secret {
     }
 
-    /** A builder holding the defaults. */
-    public static Builder builder() {
-        return new Builder();
+    /** The log layout of the shipped Log4j2 configuration. */
+    public enum LogFormat {
+        /** One human-readable line per event (the shipped pattern). */
+        TEXT,
+        /** One JSON object per line (Elastic Common Schema), for log shippers. */
+        JSON
     }
 
-    /** A builder holding this configuration's values. */
-    public Builder toBuilder() {
-        Builder b = new Builder();
-        b.host = host;
-        b.port = port;
-        b.workerThreads = workerThreads;
-        b.maxMessageBytes = maxMessageBytes;
-        b.maxContentLength = maxContentLength;
-        b.maxRoomsPerConnection = maxRoomsPerConnection;
-        b.announceLimit = announceLimit;
-        b.drainTimeout = drainTimeout;
-        b.transport = transport;
-        b.jwtSecret = jwtSecret;
-        b.jwtPublicKeyFile = jwtPublicKeyFile;
-        b.jwtCookie = jwtCookie;
-        b.jwtIssuer = jwtIssuer;
-        b.jwtAudience = jwtAudience;
-        b.jwtNameClaim = jwtNameClaim;
-        b.jwtClockSkew = jwtClockSkew;
-        b.authQueue = authQueue;
-        b.allowedOrigins = allowedOrigins;
-        b.tlsCertFile = tlsCertFile;
-        b.tlsKeyFile = tlsKeyFile;
-        b.unreadyDelay = unreadyDelay;
-        b.maxConnections = maxConnections;
-        b.maxConnectionsPerAddress = maxConnectionsPerAddress;
-        b.connectionRate = connectionRate;
-        b.connectionBurst = connectionBurst;
-        b.handshakeTimeout = handshakeTimeout;
-        b.messageRate = messageRate;
-        b.messageBurst = messageBurst;
-        b.rateLimitStrikes = rateLimitStrikes;
-        b.maxQueuedBytes = maxQueuedBytes;
-        b.pingInterval = pingInterval;
-        b.historyRooms = historyRooms;
-        return b;
+    @ArgGroup(validate = false, heading = "%nNetwork%n", order = 1)
+    private Network network = new Network();
+    @ArgGroup(validate = false, heading = "%nLimits%n", order = 2)
+    private Capacity limits = new Capacity();
+    @ArgGroup(validate = false, heading = "%nSecurity%n", order = 3)
+    private Security security = new Security();
+    @ArgGroup(validate = false, heading = "%nTLS%n", order = 4)
+    private Tls tls = new Tls();
+    @ArgGroup(validate = false, heading = "%nOperations%n", order = 5)
+    private Operations operations = new Operations();
+
+    private List<String> allowedOrigins = List.of();
+    /** Where each value not on the command line came from ("environment PORT", "app.properties"), for messages. */
+    private Map<String, String> sources = Map.of();
+    /** The parsed declarations, read back by {@link #toString()}. */
+    private CommandLine.Model.CommandSpec spec;
+
+    private static final class Network {
+        @Option(names = "--host", paramLabel = "ADDR", defaultValue = "0.0.0.0", description = "address to bind")
+        private String host;
+        @Option(names = "--port", paramLabel = "N", defaultValue = "8080",
+                description = "TCP port, 0 picks a free one; the PORT environment variable sets it too")
+        private int port;
+        @Option(names = "--threads", paramLabel = "N", defaultValue = "0",
+                description = "worker event-loop threads, 0 = one per processor")
+        private int workerThreads;
+        @Option(names = "--transport", paramLabel = "T", defaultValue = "auto", converter = TransportConverter.class,
+                description = "socket transport: auto (epoll, else nio), epoll, nio or io_uring")
+        private Transport transport;
+        @Option(names = "--no-native", defaultValue = "false", description = "the same as --transport nio")
+        private boolean noNative;
+    }
+
+    private static final class Capacity {
+        @Option(names = "--max-message-bytes", paramLabel = "N", defaultValue = "" + Limits.DEFAULT_MAX_MESSAGE_BYTES,
+                description = "largest WebSocket message in bytes; larger closes 1009")
+        private int maxMessageBytes;
+        @Option(names = "--max-content-length", paramLabel = "N", defaultValue = "" + Limits.DEFAULT_MAX_CONTENT_LENGTH,
+                description = "longest chat text in characters; longer gets error too_long")
+        private int maxContentLength;
+        @Option(names = "--max-rooms", paramLabel = "N", defaultValue = "" + Limits.DEFAULT_MAX_ROOMS_PER_CONNECTION,
+                description = "rooms one connection may be in at once")
+        private int maxRoomsPerConnection;
+        @Option(names = "--announce-limit", paramLabel = "N", defaultValue = "1000",
+                description = "members past which joins and leaves are not announced")
+        private int announceLimit;
+        @Option(names = "--max-connections", paramLabel = "N", defaultValue = "10000",
+                description = "WebSocket connections held at once, 0 = no limit; past it HTTP 503")
+        private int maxConnections;
+        @Option(names = "--max-connections-per-address", paramLabel = "N", defaultValue = "1000",
+                description = "WebSocket connections from one IP, 0 = no limit; past it HTTP 503")
+        private int maxConnectionsPerAddress;
+        @Option(names = "--connection-rate", paramLabel = "N", defaultValue = "20",
+                description = "new WebSocket connections per second per IP, 0 = no limit; past it HTTP 503")
+        private int connectionRate;
+        @Option(names = "--connection-burst", paramLabel = "N", defaultValue = "100",
+                description = "burst of new WebSocket connections per IP")
+        private int connectionBurst;
+        @Option(names = "--handshake-timeout", paramLabel = "MS", defaultValue = "10000",
+                description = "time to send a complete HTTP request or handshake")
+        private int handshakeTimeoutMillis;
+        @Option(names = "--message-rate", paramLabel = "N", defaultValue = "20",
+                description = "messages per second per connection, 0 = no limit; past it error rate_limited")
+        private int messageRate;
+        @Option(names = "--message-burst", paramLabel = "N", defaultValue = "40",
+                description = "burst of messages per connection")
+        private int messageBurst;
+        @Option(names = "--rate-limit-strikes", paramLabel = "N", defaultValue = "50",
+                description = "rate-limited messages in a row that close the connection 1008")
+        private int rateLimitStrikes;
+        @Option(names = "--max-queued-bytes", paramLabel = "N", defaultValue = "1048576",
+                description = "bytes queued for a slow reader before close 4008")
+        private int maxQueuedBytes;
+        @Option(names = "--ping-interval", paramLabel = "MS", defaultValue = "30000",
+                description = "ping connections idle this long, close after two, 0 = off")
+        private int pingIntervalMillis;
+        @Option(names = "--history-rooms", paramLabel = "N", defaultValue = "" + DEFAULT_HISTORY_ROOMS,
+                description = "rooms whose recent messages are kept, least recently used dropped, 0 = none")
+        private int historyRooms;
+    }
+
+    private static final class Security {
+        @Secret
+        @Option(names = "--jwt-secret", paramLabel = "SECRET",
+                description = "HS256 secret (at least " + MIN_JWT_SECRET_BYTES + " bytes); turns authentication on; "
+                        + "prefer the " + JWT_SECRET_ENV + " environment variable")
+        private String jwtSecret;
+        @Option(names = "--jwt-public-key", paramLabel = "FILE",
+                description = "PEM file of RSA (RS256) or EC P-256 (ES256) public keys; turns authentication on")
+        private Path jwtPublicKeyFile;
+        @Option(names = "--jwt-cookie", paramLabel = "NAME",
+                description = "also read the token from this cookie; needs --allowed-origins")
+        private String jwtCookie;
+        @Option(names = "--jwt-issuer", paramLabel = "ISS", description = "tokens must carry this iss claim")
+        private String jwtIssuer;
+        @Option(names = "--jwt-audience", paramLabel = "AUD", description = "tokens must name this audience in aud")
+        private String jwtAudience;
+        @Option(names = "--jwt-name-claim", paramLabel = "CLAIM", defaultValue = "name",
+                description = "claim holding the user's display name")
+        private String jwtNameClaim;
+        @Option(names = "--jwt-clock-skew", paramLabel = "SECONDS", defaultValue = "30",
+                description = "tolerance when checking exp and nbf")
+        private int jwtClockSkewSeconds;
+        @Option(names = "--auth-queue", paramLabel = "N", defaultValue = "4096",
+                description = "token verifications waiting for a thread; past it HTTP 503")
+        private int authQueue;
+        @Option(names = "--allowed-origins", paramLabel = "LIST",
+                description = "comma-separated origins allowed to open WebSockets, e.g. "
+                        + "https://chat.example.com,null; others get 403; none given allows all")
+        private String allowedOrigins;
+    }
+
+    private static final class Tls {
+        @Option(names = "--tls-cert", paramLabel = "FILE",
+                description = "PEM certificate chain; with --tls-key serves wss:// and https://")
+        private Path tlsCertFile;
+        @Option(names = "--tls-key", paramLabel = "FILE",
+                description = "PEM PKCS#8 private key (BEGIN PRIVATE KEY), unencrypted")
+        private Path tlsKeyFile;
+    }
+
+    private static final class Operations {
+        @Option(names = "--drain-timeout", paramLabel = "MS", defaultValue = "10000",
+                description = "time to flush and close connections on SIGTERM")
+        private int drainTimeoutMillis;
+        @Option(names = "--unready-delay", paramLabel = "MS", defaultValue = "0",
+                description = "on SIGTERM, time /ready answers 503 before the listener closes")
+        private int unreadyDelayMillis;
+        @Option(names = "--admin-port", paramLabel = "N",
+                description = "serve /metrics on this port only (0 picks a free one), not on --port; "
+                        + "none = /metrics on --port")
+        private Integer adminPort;
+        @Option(names = "--admin-host", paramLabel = "ADDR", defaultValue = "127.0.0.1",
+                description = "address of the --admin-port listener")
+        private String adminHost;
+        @Option(names = "--log-format", paramLabel = "FORMAT", defaultValue = "text",
+                converter = LogFormatConverter.class, description = "text (one line per event) or json (one "
+                        + "JSON object per line, Elastic Common Schema)")
+        private LogFormat logFormat;
+        @Option(names = "--config", paramLabel = "FILE",
+                description = "properties file of options without dashes (max-rooms=3); also WSCHAT_CONFIG")
+        private Path configFile;
+    }
+
+    private ServerConfig() {
+    }
+
+    /**
+     * Parses command-line style options, reading no environment (a {@code --config} file is read).
+     *
+     * @param args options, e.g. {@code "--host", "127.0.0.1", "--port", "0"}
+     * @return the validated configuration
+     * @throws IllegalArgumentException naming the option, for an unknown option or a bad value
+     */
+    public static ServerConfig parse(String... args) {
+        Objects.requireNonNull(args, "args");
+        return load(args, Map.of(), new PrintWriter(new StringWriter()))
+                .orElseThrow(() -> new IllegalArgumentException("--help and --version print text, not a configuration"));
+    }
+
+    /**
+     * Reads the configuration as {@code main} does; prints help or the version instead when asked.
+     *
+     * @param args the command line
+     * @param env  the environment
+     * @param out  where {@code --help} and {@code --version} print
+     * @return the validated configuration, or empty when help or the version was printed
+     * @throws IllegalArgumentException naming the option, for an unknown option or a bad value
+     */
+    static Optional<ServerConfig> load(String[] args, Map<String, String> env, PrintWriter out) {
+        Objects.requireNonNull(args, "args");
+        Objects.requireNonNull(env, "env");
+        ServerConfig config = new ServerConfig();
+        CommandLine cli = new CommandLine(config);
+        ConfigSources sources = ConfigSources.read(cli.getCommandSpec(), args, env);
+        cli.setDefaultValueProvider(sources);
+        CommandLine.ParseResult result;
+        try {
+            result = cli.parseArgs(args);
+        } catch (ParameterException e) {
+            String source = e.getArgSpec() instanceof OptionSpec o ? sources.sourceOf(o.longestName()) : null;
+            throw new IllegalArgumentException(e.getMessage() + (source != null ? " (from " + source + ")" : "")
+                    + (e instanceof CommandLine.UnmatchedArgumentException ? " (see --help)" : ""), e);
+        }
+        if (result.isUsageHelpRequested()) {
+            // The declared defaults, not this environment's values.
+            new CommandLine(new ServerConfig()).usage(out);
+            out.flush();
+            return Optional.empty();
+        }
+        if (result.isVersionHelpRequested()) {
+            cli.printVersionHelp(out);
+            out.flush();
+            return Optional.empty();
+        }
+        config.spec = cli.getCommandSpec();
+        config.sources = sources.notMatched(result);
+        config.allowedOrigins = origins(config.security.allowedOrigins);
+        return Optional.of(config.validate());
+    }
+
+    private static List<String> origins(String list) {
+        if (list == null) {
+            return List.of();
+        }
+        List<String> clean = new ArrayList<>();
+        for (String origin : list.split(",")) {
+            String o = origin.strip().toLowerCase(Locale.ROOT);
+            if (!o.isEmpty()) {
+                clean.add(o);
+            }
+        }
+        return List.copyOf(clean);
     }
 
     /** The address to bind. */
     public String host() {
-        return host;
+        return network.host;
     }
 
     /** The TCP port to bind; 0 picks a free one. */
     public int port() {
-        return port;
+        return network.port;
     }
 
     /** Worker event-loop threads; 0 means one per available processor. */
     public int workerThreads() {
-        return workerThreads;
-    }
-
-    /** Largest WebSocket message (frame or reassembled fragments), in bytes. */
-    public int maxMessageBytes() {
-        return maxMessageBytes;
-    }
-
-    /** Longest chat or direct-message content, in characters. */
-    public int maxContentLength() {
-        return maxContentLength;
-    }
-
-    /** Most rooms one connection may be in at once. */
-    public int maxRoomsPerConnection() {
-        return maxRoomsPerConnection;
-    }
-
-    /** Members past which a room no longer announces each join and leave to everyone. */
-    public int announceLimit() {
-        return announceLimit;
-    }
-
-    /** Time given on SIGTERM to flush queued messages and close every connection. */
-    public Duration drainTimeout() {
-        return drainTimeout;
+        return network.workerThreads;
     }
 
     /** The socket transport asked for; {@link Transport#AUTO} picks epoll, else NIO. */
     public Transport transport() {
-        return transport;
+        return network.noNative ? Transport.NIO : network.transport;
+    }
+
+    /** Largest WebSocket message (frame or reassembled fragments), in bytes. */
+    public int maxMessageBytes() {
+        return limits.maxMessageBytes;
+    }
+
+    /** Longest chat or direct-message content, in characters. */
+    public int maxContentLength() {
+        return limits.maxContentLength;
+    }
+
+    /** Most rooms one connection may be in at once. */
+    public int maxRoomsPerConnection() {
+        return limits.maxRoomsPerConnection;
+    }
+
+    /** Members past which a room no longer announces each join and leave to everyone. */
+    public int announceLimit() {
+        return limits.announceLimit;
+    }
+
+    /** Most WebSocket connections held at once; 0 means no limit. */
+    public int maxConnections() {
+        return limits.maxConnections;
+    }
+
+    /** Most WebSocket connections from one IP address; 0 means no limit. */
+    public int maxConnectionsPerAddress() {
+        return limits.maxConnectionsPerAddress;
+    }
+
+    /** New WebSocket connections per second one IP address may open; 0 means no limit. */
+    public int connectionRate() {
+        return limits.connectionRate;
+    }
+
+    /** Burst of new WebSocket connections one IP address may open at once. */
+    public int connectionBurst() {
+        return limits.connectionBurst;
+    }
+
+    /** Time a connection has to complete its HTTP request or WebSocket handshake. */
+    public Duration handshakeTimeout() {
+        return Duration.ofMillis(limits.handshakeTimeoutMillis);
+    }
+
+    /** Messages per second one connection may send; 0 means no limit. */
+    public int messageRate() {
+        return limits.messageRate;
+    }
+
+    /** Burst of messages one connection may send at once. */
+    public int messageBurst() {
+        return limits.messageBurst;
+    }
+
+    /** Rate-limited messages in a row after which the connection is closed 1008. */
+    public int rateLimitStrikes() {
+        return limits.rateLimitStrikes;
+    }
+
+    /** Bytes that may be queued for one connection before it is cut off as a slow consumer. */
+    public int maxQueuedBytes() {
+        return limits.maxQueuedBytes;
+    }
+
+    /** Idle time after which a connection is pinged; {@link Duration#ZERO} turns heartbeats off. */
+    public Duration pingInterval() {
+        return Duration.ofMillis(limits.pingIntervalMillis);
+    }
+
+    /** Most rooms whose recent messages are kept in memory, least recently used dropped first; 0 keeps none. */
+    public int historyRooms() {
+        return limits.historyRooms;
     }
 
     /** The HS256 shared secret for tokens, or {@code null}; never logged. */
     public String jwtSecret() {
-        return jwtSecret;
+        return security.jwtSecret;
     }
 
     /** A PEM file of RSA (RS256) or EC P-256 (ES256) public keys for tokens, or {@code null}. */
     public Path jwtPublicKeyFile() {
-        return jwtPublicKeyFile;
+        return security.jwtPublicKeyFile;
     }
 
     /** The cookie a token may be read from, or {@code null} when cookies are not read. */
     public String jwtCookie() {
-        return jwtCookie;
+        return security.jwtCookie;
     }
 
     /** The {@code iss} every token must carry, or {@code null} for any. */
     public String jwtIssuer() {
-        return jwtIssuer;
+        return security.jwtIssuer;
     }
 
     /** The audience every token must name in {@code aud}, or {@code null} for any. */
     public String jwtAudience() {
-        return jwtAudience;
+        return security.jwtAudience;
     }
 
     /** The token claim holding the user's display name. */
     public String jwtNameClaim() {
-        return jwtNameClaim;
+        return security.jwtNameClaim;
     }
 
     /** Tolerance for clock differences when checking {@code exp} and {@code nbf}. */
     public Duration jwtClockSkew() {
-        return jwtClockSkew;
+        return Duration.ofSeconds(security.jwtClockSkewSeconds);
     }
 
     /** Most token verifications that may wait for a verifier thread; past it a handshake gets HTTP 503. */
     public int authQueue() {
-        return authQueue;
+        return security.authQueue;
     }
 
     /** Whether WebSocket handshakes need a valid token: a secret or a public key is configured. */
     public boolean authEnabled() {
-        return jwtSecret != null || jwtPublicKeyFile != null;
+        return security.jwtSecret != null || security.jwtPublicKeyFile != null;
     }
 
-    /** Origins allowed to open WebSockets ({@code scheme://host[:port]} or {@code null}); empty allows all. */
+    /** Origins allowed to open WebSockets ({@code scheme://host[:port]} or {@code null}), lower case; empty allows all. */
     public List<String> allowedOrigins() {
         return allowedOrigins;
     }
 
     /** The PEM certificate chain for TLS, or {@code null} for plain TCP. */
     public Path tlsCertFile() {
-        return tlsCertFile;
+        return tls.tlsCertFile;
     }
 
     /** The PEM (PKCS#8) private key for TLS, or {@code null} for plain TCP. */
     public Path tlsKeyFile() {
-        return tlsKeyFile;
+        return tls.tlsKeyFile;
     }
 
     /** Whether the server speaks TLS ({@code wss://} and {@code https://}). */
     public boolean tlsEnabled() {
-        return tlsCertFile != null;
+        return tls.tlsCertFile != null;
+    }
+
+    /** Time given on SIGTERM to flush queued messages and close every connection. */
+    public Duration drainTimeout() {
+        return Duration.ofMillis(operations.drainTimeoutMillis);
     }
 
     /** Time on SIGTERM between {@code /ready} turning 503 and the listener closing. */
     public Duration unreadyDelay() {
-        return unreadyDelay;
+        return Duration.ofMillis(operations.unreadyDelayMillis);
     }
 
-    /** Most WebSocket connections held at once; 0 means no limit. */
-    public int maxConnections() {
-        return maxConnections;
+    /** The port of the admin listener serving {@code /metrics} (0 picks a free one), or empty for none. */
+    public Optional<Integer> adminPort() {
+        return Optional.ofNullable(operations.adminPort);
     }
 
-    /** Most WebSocket connections from one IP address; 0 means no limit. */
-    public int maxConnectionsPerAddress() {
-        return maxConnectionsPerAddress;
+    /** The address of the admin listener. */
+    public String adminHost() {
+        return operations.adminHost;
     }
 
-    /** New WebSocket connections per second one IP address may open; 0 means no limit. */
-    public int connectionRate() {
-        return connectionRate;
-    }
-
-    /** Burst of new WebSocket connections one IP address may open at once. */
-    public int connectionBurst() {
-        return connectionBurst;
-    }
-
-    /** Time a connection has to complete its HTTP request or WebSocket handshake. */
-    public Duration handshakeTimeout() {
-        return handshakeTimeout;
-    }
-
-    /** Messages per second one connection may send; 0 means no limit. */
-    public int messageRate() {
-        return messageRate;
-    }
-
-    /** Burst of messages one connection may send at once. */
-    public int messageBurst() {
-        return messageBurst;
-    }
-
-    /** Rate-limited messages in a row after which the connection is closed 1008. */
-    public int rateLimitStrikes() {
-        return rateLimitStrikes;
-    }
-
-    /** Bytes that may be queued for one connection before it is cut off as a slow consumer. */
-    public int maxQueuedBytes() {
-        return maxQueuedBytes;
-    }
-
-    /** Idle time after which a connection is pinged; {@link Duration#ZERO} turns heartbeats off. */
-    public Duration pingInterval() {
-        return pingInterval;
-    }
-
-    /** Most rooms whose recent messages are kept in memory, least recently used dropped first; 0 keeps none. */
-    public int historyRooms() {
-        return historyRooms;
+    /** The log layout asked for. */
+    public LogFormat logFormat() {
+        return operations.logFormat;
     }
 
     /**
      * Checks every setting.
      *
      * @return this configuration
-     * @throws IllegalArgumentException naming the first setting that is out of range
+     * @throws IllegalArgumentException naming the first option that is out of range, or the options that disagree
      */
     public ServerConfig validate() {
-        if (host == null || host.isBlank()) {
-            throw new IllegalArgumentException("host must not be empty");
+        requireNotBlank("--host", host());
+        requirePort("--port", port());
+        requireAtLeast("--threads", workerThreads(), 0);
+        requireAtLeast("--max-message-bytes", maxMessageBytes(), 1_024);
+        requireAtLeast("--max-content-length", maxContentLength(), 1);
+        if (maxContentLength() > maxMessageBytes()) {
+            throw new IllegalArgumentException(opt("--max-content-length") + " (" + maxContentLength()
+                    + " characters) cannot fit in " + opt("--max-message-bytes") + " (" + maxMessageBytes() + " bytes)");
         }
-        if (port < 0 || port > 65_535) {
-            throw new IllegalArgumentException("port must be 0..65535: " + port);
-        }
-        if (workerThreads < 0) {
-            throw new IllegalArgumentException("workerThreads must be 0 (auto) or more: " + workerThreads);
-        }
-        if (maxMessageBytes < 1_024) {
-            throw new IllegalArgumentException("maxMessageBytes must be at least 1024: " + maxMessageBytes);
-        }
-        if (maxContentLength < 1) {
-            throw new IllegalArgumentException("maxContentLength must be at least 1: " + maxContentLength);
-        }
-        if (maxContentLength > maxMessageBytes) {
-            throw new IllegalArgumentException("maxContentLength (" + maxContentLength
-                    + " characters) cannot fit in maxMessageBytes (" + maxMessageBytes + " bytes)");
-        }
-        if (maxRoomsPerConnection < 1) {
-            throw new IllegalArgumentException("maxRoomsPerConnection must be at least 1: " + maxRoomsPerConnection);
-        }
-        if (announceLimit < 0) {
-            throw new IllegalArgumentException("announceLimit must be 0 or more: " + announceLimit);
-        }
-        if (drainTimeout == null || drainTimeout.isNegative() || drainTimeout.isZero()) {
-            throw new IllegalArgumentException("drainTimeout must be positive: " + drainTimeout);
-        }
-        requireAtLeast("maxConnections", maxConnections, 0);
-        requireAtLeast("maxConnectionsPerAddress", maxConnectionsPerAddress, 0);
-        requireAtLeast("connectionRate", connectionRate, 0);
-        requireAtLeast("connectionBurst", connectionBurst, 1);
-        if (handshakeTimeout == null || handshakeTimeout.isNegative() || handshakeTimeout.isZero()) {
-            throw new IllegalArgumentException("handshakeTimeout must be positive: " + handshakeTimeout);
-        }
-        requireAtLeast("messageRate", messageRate, 0);
-        requireAtLeast("messageBurst", messageBurst, 1);
-        requireAtLeast("rateLimitStrikes", rateLimitStrikes, 1);
-        requireAtLeast("maxQueuedBytes", maxQueuedBytes, 64 * 1024);
-        if (pingInterval == null || pingInterval.isNegative()) {
-            throw new IllegalArgumentException("pingInterval must be 0 (off) or positive: " + pingInterval);
-        }
-        requireAtLeast("historyRooms (--history-rooms)", historyRooms, 0);
+        requireAtLeast("--max-rooms", maxRoomsPerConnection(), 1);
+        requireAtLeast("--announce-limit", announceLimit(), 0);
+        requireAtLeast("--max-connections", maxConnections(), 0);
+        requireAtLeast("--max-connections-per-address", maxConnectionsPerAddress(), 0);
+        requireAtLeast("--connection-rate", connectionRate(), 0);
+        requireAtLeast("--connection-burst", connectionBurst(), 1);
+        requireAtLeast("--handshake-timeout", limits.handshakeTimeoutMillis, 1);
+        requireAtLeast("--message-rate", messageRate(), 0);
+        requireAtLeast("--message-burst", messageBurst(), 1);
+        requireAtLeast("--rate-limit-strikes", rateLimitStrikes(), 1);
+        requireAtLeast("--max-queued-bytes", maxQueuedBytes(), 64 * 1024);
+        requireAtLeast("--ping-interval", limits.pingIntervalMillis, 0);
+        requireAtLeast("--history-rooms", historyRooms(), 0);
         validateSecurity();
+        requireAtLeast("--drain-timeout", operations.drainTimeoutMillis, 1);
+        requireAtLeast("--unready-delay", operations.unreadyDelayMillis, 0);
+        if (operations.adminPort != null) {
+            requirePort("--admin-port", operations.adminPort);
+            requireNotBlank("--admin-host", adminHost());
+            if (operations.adminPort != 0 && operations.adminPort == port()) {
+                throw new IllegalArgumentException(opt("--admin-port") + " must differ from " + opt("--port") + ": "
+                        + port());
+            }
+        }
         return this;
     }
 
     private void validateSecurity() {
-        if (jwtSecret != null && jwtSecret.getBytes(StandardCharsets.UTF_8).length < MIN_JWT_SECRET_BYTES) {
-            throw new IllegalArgumentException("jwtSecret (--jwt-secret or " + JWT_SECRET_ENV + ") must be at least "
-                    + MIN_JWT_SECRET_BYTES + " bytes for HS256");
+        String secret = jwtSecret();
+        if (secret != null && secret.getBytes(StandardCharsets.UTF_8).length < MIN_JWT_SECRET_BYTES) {
+            throw new IllegalArgumentException(opt("--jwt-secret") + " must be at least " + MIN_JWT_SECRET_BYTES
+                    + " bytes for HS256");
         }
-        requireReadable("jwtPublicKeyFile (--jwt-public-key)", jwtPublicKeyFile);
-        if (!authEnabled() && (jwtCookie != null || jwtIssuer != null || jwtAudience != null)) {
-            throw new IllegalArgumentException("jwtCookie, jwtIssuer and jwtAudience need jwtSecret (--jwt-secret or "
-                    + JWT_SECRET_ENV + ") or jwtPublicKeyFile (--jwt-public-key)");
+        requireReadable("--jwt-public-key", jwtPublicKeyFile());
+        Map<String, String> needAuth = new java.util.LinkedHashMap<>();
+        needAuth.put("--jwt-cookie", jwtCookie());
+        needAuth.put("--jwt-issuer", jwtIssuer());
+        needAuth.put("--jwt-audience", jwtAudience());
+        needAuth.forEach((option, value) -> {
+            if (value != null && !authEnabled()) {
+                throw new IllegalArgumentException(opt(option) + " needs --jwt-secret (or " + JWT_SECRET_ENV
+                        + ") or --jwt-public-key");
+            }
+        });
+        if (jwtCookie() != null && !COOKIE_NAME.matcher(jwtCookie()).matches()) {
+            throw new IllegalArgumentException(opt("--jwt-cookie") + " must be a cookie name of A-Z a-z 0-9 _ . -: "
+                    + jwtCookie());
         }
-        if (jwtCookie != null && !jwtCookie.matches("[A-Za-z0-9_.-]+")) {
-            throw new IllegalArgumentException("jwtCookie must be a cookie name of A-Z a-z 0-9 _ . -: " + jwtCookie);
+        if (jwtCookie() != null && allowedOrigins.isEmpty()) {
+            throw new IllegalArgumentException(opt("--jwt-cookie") + " needs --allowed-origins: a browser sends the "
+                    + "cookie from any page, so without an origin allow-list any web site could open a WebSocket "
+                    + "as the signed-in user");
         }
-        if (jwtCookie != null && allowedOrigins.isEmpty()) {
-            throw new IllegalArgumentException("jwtCookie (--jwt-cookie) needs allowedOrigins (--allowed-origins): "
-                    + "a browser sends the cookie from any page, so without an origin allow-list any web site "
-                    + "could open a WebSocket as the signed-in user");
-        }
-        if (jwtNameClaim == null || jwtNameClaim.isBlank()) {
-            throw new IllegalArgumentException("jwtNameClaim must not be empty");
-        }
-        if (jwtClockSkew == null || jwtClockSkew.isNegative()) {
-            throw new IllegalArgumentException("jwtClockSkew must be 0 or more: " + jwtClockSkew);
-        }
-        requireAtLeast("authQueue (--auth-queue)", authQueue, 1);
+        requireNotBlank("--jwt-name-claim", jwtNameClaim());
+        requireAtLeast("--jwt-clock-skew", security.jwtClockSkewSeconds, 0);
+        requireAtLeast("--auth-queue", authQueue(), 1);
         for (String origin : allowedOrigins) {
             if (!"null".equals(origin) && !ORIGIN.matcher(origin).matches()) {
-                throw new IllegalArgumentException("allowedOrigins entries must be scheme://host[:port] or null, "
-                        + "without path or trailing slash: '" + origin + "'");
+                throw new IllegalArgumentException(opt("--allowed-origins") + " entries must be scheme://host[:port] "
+                        + "or null, without path or trailing slash: '" + origin + "'");
             }
         }
-        if ((tlsCertFile == null) != (tlsKeyFile == null)) {
-            throw new IllegalArgumentException("tlsCertFile (--tls-cert) and tlsKeyFile (--tls-key) go together: "
-                    + "set both or neither");
+        if ((tlsCertFile() == null) != (tlsKeyFile() == null)) {
+            throw new IllegalArgumentException("--tls-cert and --tls-key go together: set both or neither");
         }
-        requireReadable("tlsCertFile (--tls-cert)", tlsCertFile);
-        requireReadable("tlsKeyFile (--tls-key)", tlsKeyFile);
-        if (unreadyDelay == null || unreadyDelay.isNegative()) {
-            throw new IllegalArgumentException("unreadyDelay must be 0 or more: " + unreadyDelay);
+        requireReadable("--tls-cert", tlsCertFile());
+        requireReadable("--tls-key", tlsKeyFile());
+    }
+
+    /** The option as the user gave it: {@code --port}, or {@code --port (from environment PORT)}. */
+    private String opt(String option) {
+        String source = sources.get(option);
+        return source == null ? option : option + " (from " + source + ")";
+    }
+
+    private void requirePort(String option, int value) {
+        if (value < 0 || value > 65_535) {
+            throw new IllegalArgumentException(opt(option) + " must be 0..65535: " + value);
         }
     }
 
-    private static void requireReadable(String setting, Path file) {
+    private void requireNotBlank(String option, String value) {
+        if (value == null || value.isBlank()) {
+            throw new IllegalArgumentException(opt(option) + " must not be empty");
+        }
+    }
+
+    private void requireReadable(String option, Path file) {
         if (file != null && !Files.isReadable(file)) {
-            throw new IllegalArgumentException(setting + " is not a readable file: " + file);
+            throw new IllegalArgumentException(opt(option) + " is not a readable file: " + file);
         }
     }
 
-    private static void requireAtLeast(String name, int value, int min) {
+    private void requireAtLeast(String option, int value, int min) {
         if (value < min) {
-            throw new IllegalArgumentException(name + " must be at least " + min + ": " + value);
+            throw new IllegalArgumentException(opt(option) + " must be at least " + min + ": " + value);
         }
     }
 
-    /**
-     * Reads the configuration from command-line options and the environment.
-     *
-     * @param args the command line
-     * @param env  the environment ({@code PORT} is read)
-     * @return the validated configuration
-     * @throws IllegalArgumentException for an unknown option or a bad value
-     */
-    public static ServerConfig fromArgs(String[] args, Map<String, String> env) {
-        Objects.requireNonNull(args, "args");
-        Objects.requireNonNull(env, "env");
-        Builder b = builder();
-        String envPort = env.get("PORT");
-        if (envPort != null && !envPort.isBlank()) {
-            b.port(parseInt("PORT", envPort.trim()));
-        }
-        String envSecret = env.get(JWT_SECRET_ENV);
-        if (envSecret != null && !envSecret.isEmpty()) {
-            b.jwtSecret(envSecret);
-        }
-        for (int i = 0; i < args.length; i++) {
-            String arg = args[i];
-            String name = arg;
-            String value = null;
-            int eq = arg.indexOf('=');
-            if (arg.startsWith("--") && eq > 0) {
-                name = arg.substring(0, eq);
-                value = arg.substring(eq + 1);
-            }
-            if (name.equals("--no-native")) {
-                b.transport(Transport.NIO);
-                continue;
-            }
-            if (!OPTIONS.contains(name)) {
-                throw new IllegalArgumentException("unknown option: " + arg + " (see --help)");
-            }
-            if (value == null) {
-                if (i + 1 >= args.length) {
-                    throw new IllegalArgumentException("option " + name + " needs a value");
-                }
-                value = args[++i];
-            }
-            switch (name) {
-                case "--host" -> b.host(value);
-                case "--port" -> b.port(parseInt(name, value));
-                case "--threads" -> b.workerThreads(parseInt(name, value));
-                case "--transport" -> b.transport(Transport.parse(value));
-                case "--max-message-bytes" -> b.maxMessageBytes(parseInt(name, value));
-                case "--max-content-length" -> b.maxContentLength(parseInt(name, value));
-                case "--max-rooms" -> b.maxRoomsPerConnection(parseInt(name, value));
-                case "--announce-limit" -> b.announceLimit(parseInt(name, value));
-                case "--drain-timeout" -> b.drainTimeout(Duration.ofMillis(parseInt(name, value)));
-                case "--jwt-secret" -> b.jwtSecret(value);
-                case "--jwt-public-key" -> b.jwtPublicKeyFile(Path.of(value));
-                case "--jwt-cookie" -> b.jwtCookie(value);
-                case "--jwt-issuer" -> b.jwtIssuer(value);
-                case "--jwt-audience" -> b.jwtAudience(value);
-                case "--jwt-name-claim" -> b.jwtNameClaim(value);
-                case "--jwt-clock-skew" -> b.jwtClockSkew(Duration.ofSeconds(parseInt(name, value)));
-                case "--auth-queue" -> b.authQueue(parseInt(name, value));
-                case "--allowed-origins" -> b.allowedOrigins(Arrays.asList(value.split(",")));
-                case "--tls-cert" -> b.tlsCertFile(Path.of(value));
-                case "--tls-key" -> b.tlsKeyFile(Path.of(value));
-                case "--unready-delay" -> b.unreadyDelay(Duration.ofMillis(parseInt(name, value)));
-                case "--max-connections" -> b.maxConnections(parseInt(name, value));
-                case "--max-connections-per-address" -> b.maxConnectionsPerAddress(parseInt(name, value));
-                case "--connection-rate" -> b.connectionRate(parseInt(name, value));
-                case "--connection-burst" -> b.connectionBurst(parseInt(name, value));
-                case "--handshake-timeout" -> b.handshakeTimeout(Duration.ofMillis(parseInt(name, value)));
-                case "--message-rate" -> b.messageRate(parseInt(name, value));
-                case "--message-burst" -> b.messageBurst(parseInt(name, value));
-                case "--rate-limit-strikes" -> b.rateLimitStrikes(parseInt(name, value));
-                case "--max-queued-bytes" -> b.maxQueuedBytes(parseInt(name, value));
-                case "--ping-interval" -> b.pingInterval(Duration.ofMillis(parseInt(name, value)));
-                case "--history-rooms" -> b.historyRooms(parseInt(name, value));
-                default -> throw new IllegalStateException("unhandled option " + name);
-            }
-        }
-        return b.build();
-    }
-
-    private static final List<String> OPTIONS = List.of("--host", "--port", "--threads", "--transport", "--max-message-bytes",
-            "--max-content-length", "--max-rooms", "--announce-limit", "--drain-timeout",
-            "--jwt-secret", "--jwt-public-key", "--jwt-cookie", "--jwt-issuer", "--jwt-audience", "--jwt-name-claim",
-            "--jwt-clock-skew", "--auth-queue", "--allowed-origins", "--tls-cert", "--tls-key", "--unready-delay",
-            "--max-connections", "--max-connections-per-address", "--connection-rate", "--connection-burst",
-            "--handshake-timeout", "--message-rate", "--message-burst", "--rate-limit-strikes", "--max-queued-bytes",
-            "--ping-interval", "--history-rooms");
-
-    /** The text of {@code --help}. */
-    public static String usage() {
-        List<String> lines = new ArrayList<>();
-        lines.add("Usage: java -jar wschat-server.jar [options]");
-        lines.add("");
-        lines.add("Options (defaults in brackets):");
-        lines.add("  --host ADDR                 address to bind [" + DEFAULT_HOST + "]");
-        lines.add("  --port N                    TCP port; the PORT environment variable sets it too [" + DEFAULT_PORT + "]");
-        lines.add("  --threads N                 worker event-loop threads, 0 = one per processor [0]");
-        lines.add("  --max-message-bytes N       largest WebSocket message in bytes; larger closes 1009 ["
-                + Limits.DEFAULT_MAX_MESSAGE_BYTES + "]");
-        lines.add("  --max-content-length N      longest chat text in characters; longer gets error too_long ["
-                + Limits.DEFAULT_MAX_CONTENT_LENGTH + "]");
-        lines.add("  --max-rooms N               rooms one connection may be in at once ["
-                + Limits.DEFAULT_MAX_ROOMS_PER_CONNECTION + "]");
-        lines.add("  --announce-limit N          members past which joins/leaves are not announced ["
-                + DEFAULT_ANNOUNCE_LIMIT + "]");
-        lines.add("  --drain-timeout MS          time to flush and close connections on SIGTERM ["
-                + DEFAULT_DRAIN_TIMEOUT.toMillis() + "]");
-        lines.add("  --max-connections N         WebSocket connections held at once, 0 = no limit; past it HTTP 503 ["
-                + DEFAULT_MAX_CONNECTIONS + "]");
-        lines.add("  --max-connections-per-address N  WebSocket connections from one IP, 0 = no limit; HTTP 503 ["
-                + DEFAULT_MAX_CONNECTIONS_PER_ADDRESS + "]");
-        lines.add("  --connection-rate N         new WebSocket connections per second per IP, 0 = no limit; HTTP 503 ["
-                + DEFAULT_CONNECTION_RATE + "]");
-        lines.add("  --connection-burst N        burst of new WebSocket connections per IP ["
-                + DEFAULT_CONNECTION_BURST + "]");
-        lines.add("  --handshake-timeout MS      time to send a complete HTTP request or handshake ["
-                + DEFAULT_HANDSHAKE_TIMEOUT.toMillis() + "]");
-        lines.add("  --message-rate N            messages per second per connection, 0 = no limit; error rate_limited ["
-                + DEFAULT_MESSAGE_RATE + "]");
-        lines.add("  --message-burst N           burst of messages per connection [" + DEFAULT_MESSAGE_BURST + "]");
-        lines.add("  --rate-limit-strikes N      rate-limited messages in a row that close the connection 1008 ["
-                + DEFAULT_RATE_LIMIT_STRIKES + "]");
-        lines.add("  --max-queued-bytes N        bytes queued for a slow reader before close 4008 ["
-                + DEFAULT_MAX_QUEUED_BYTES + "]");
-        lines.add("  --ping-interval MS          ping connections idle this long, close after two, 0 = off ["
-                + DEFAULT_PING_INTERVAL.toMillis() + "]");
-        lines.add("  --history-rooms N           rooms whose recent messages are kept, least recently used dropped, "
-                + "0 = none [" + DEFAULT_HISTORY_ROOMS + "]");
-        lines.add("  --transport T               socket transport: auto (epoll, else nio), epoll, nio or io_uring [auto]");
-        lines.add("  --no-native                 the same as --transport nio");
-        lines.add("  --jwt-secret SECRET         HS256 secret (at least " + MIN_JWT_SECRET_BYTES + " bytes); turns "
-                + "authentication on; prefer the " + JWT_SECRET_ENV + " environment variable [none]");
-        lines.add("  --jwt-public-key FILE       PEM file of RSA (RS256) or EC P-256 (ES256) public keys; turns "
-                + "authentication on [none]");
-        lines.add("  --jwt-cookie NAME           also read the token from this cookie; needs --allowed-origins [none]");
-        lines.add("  --jwt-issuer ISS            tokens must carry this iss claim [any]");
-        lines.add("  --jwt-audience AUD          tokens must name this audience in aud [any]");
-        lines.add("  --jwt-name-claim CLAIM      claim holding the user's display name [" + DEFAULT_JWT_NAME_CLAIM + "]");
-        lines.add("  --jwt-clock-skew SECONDS    tolerance when checking exp and nbf ["
-                + DEFAULT_JWT_CLOCK_SKEW.toSeconds() + "]");
-        lines.add("  --auth-queue N              token verifications waiting for a thread; past it HTTP 503 ["
-                + DEFAULT_AUTH_QUEUE + "]");
-        lines.add("  --allowed-origins LIST      comma-separated origins allowed to open WebSockets, e.g. "
-                + "https://chat.example.com,null; others get 403 [all]");
-        lines.add("  --tls-cert FILE             PEM certificate chain; with --tls-key serves wss:// and https:// [none]");
-        lines.add("  --tls-key FILE              PEM PKCS#8 private key (BEGIN PRIVATE KEY), unencrypted [none]");
-        lines.add("  --unready-delay MS          on SIGTERM, time /ready answers 503 before the listener closes ["
-                + DEFAULT_UNREADY_DELAY.toMillis() + "]");
-        lines.add("  --help                      print this text");
-        return String.join(System.lineSeparator(), Collections.unmodifiableList(lines));
-    }
-
-    private static int parseInt(String name, String value) {
-        try {
-            return Integer.parseInt(value);
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(name + " must be an integer: '" + value + "'", e);
-        }
-    }
-
+    /** Every option with its value, as given on a command line; secrets show as {@code (set)}. */
     @Override
     public String toString() {
-        return "ServerConfig{host=" + host + ", port=" + port + ", workerThreads=" + workerThreads
-                + ", maxMessageBytes=" + maxMessageBytes + ", maxContentLength=" + maxContentLength
-                + ", maxRoomsPerConnection=" + maxRoomsPerConnection + ", announceLimit=" + announceLimit
-                + ", drainTimeout=" + drainTimeout + ", transport=" + transport
-                + ", jwtSecret=" + (jwtSecret == null ? "none" : "(set)") + ", jwtPublicKeyFile=" + jwtPublicKeyFile
-                + ", jwtCookie=" + jwtCookie + ", jwtIssuer=" + jwtIssuer + ", jwtAudience=" + jwtAudience
-                + ", jwtNameClaim=" + jwtNameClaim + ", jwtClockSkew=" + jwtClockSkew + ", authQueue=" + authQueue
-                + ", allowedOrigins=" + allowedOrigins + ", tlsCertFile=" + tlsCertFile + ", tlsKeyFile=" + tlsKeyFile
-                + ", unreadyDelay=" + unreadyDelay
-                + ", maxConnections=" + maxConnections + ", maxConnectionsPerAddress=" + maxConnectionsPerAddress
-                + ", connectionRate=" + connectionRate + ", connectionBurst=" + connectionBurst
-                + ", handshakeTimeout=" + handshakeTimeout + ", messageRate=" + messageRate
-                + ", messageBurst=" + messageBurst + ", rateLimitStrikes=" + rateLimitStrikes
-                + ", maxQueuedBytes=" + maxQueuedBytes + ", pingInterval=" + pingInterval
-                + ", historyRooms=" + historyRooms + "}";
+        StringJoiner s = new StringJoiner(", ", "ServerConfig{", "}");
+        for (OptionSpec option : spec.options()) {
+            if (option.usageHelp() || option.versionHelp()) {
+                continue;
+            }
+            Object value = option.getValue();
+            boolean secret = option.userObject() instanceof Field f && f.isAnnotationPresent(Secret.class);
+            s.add(option.longestName() + "=" + (secret && value != null ? "(set)" : value));
+        }
+        return s.toString();
     }
 
-    /** Collects settings; {@link #build()} validates them. */
-    public static final class Builder {
-        private String host = DEFAULT_HOST;
-        private int port = DEFAULT_PORT;
-        private int workerThreads;
-        private int maxMessageBytes = Limits.DEFAULT_MAX_MESSAGE_BYTES;
-        private int maxContentLength = Limits.DEFAULT_MAX_CONTENT_LENGTH;
-        private int maxRoomsPerConnection = Limits.DEFAULT_MAX_ROOMS_PER_CONNECTION;
-        private int announceLimit = DEFAULT_ANNOUNCE_LIMIT;
-        private Duration drainTimeout = DEFAULT_DRAIN_TIMEOUT;
-        private Transport transport = Transport.AUTO;
-        private String jwtSecret;
-        private Path jwtPublicKeyFile;
-        private String jwtCookie;
-        private String jwtIssuer;
-        private String jwtAudience;
-        private String jwtNameClaim = DEFAULT_JWT_NAME_CLAIM;
-        private Duration jwtClockSkew = DEFAULT_JWT_CLOCK_SKEW;
-        private int authQueue = DEFAULT_AUTH_QUEUE;
-        private List<String> allowedOrigins = List.of();
-        private Path tlsCertFile;
-        private Path tlsKeyFile;
-        private Duration unreadyDelay = DEFAULT_UNREADY_DELAY;
-        private int maxConnections = DEFAULT_MAX_CONNECTIONS;
-        private int maxConnectionsPerAddress = DEFAULT_MAX_CONNECTIONS_PER_ADDRESS;
-        private int connectionRate = DEFAULT_CONNECTION_RATE;
-        private int connectionBurst = DEFAULT_CONNECTION_BURST;
-        private Duration handshakeTimeout = DEFAULT_HANDSHAKE_TIMEOUT;
-        private int messageRate = DEFAULT_MESSAGE_RATE;
-        private int messageBurst = DEFAULT_MESSAGE_BURST;
-        private int rateLimitStrikes = DEFAULT_RATE_LIMIT_STRIKES;
-        private int maxQueuedBytes = DEFAULT_MAX_QUEUED_BYTES;
-        private Duration pingInterval = DEFAULT_PING_INTERVAL;
-        private int historyRooms = DEFAULT_HISTORY_ROOMS;
-
-        private Builder() {
-        }
-
-        /** Sets the bind address. */
-        public Builder host(String host) {
-            this.host = host;
-            return this;
-        }
-
-        /** Sets the port (0 picks a free one). */
-        public Builder port(int port) {
-            this.port = port;
-            return this;
-        }
-
-        /** Sets the worker thread count (0 = auto). */
-        public Builder workerThreads(int workerThreads) {
-            this.workerThreads = workerThreads;
-            return this;
-        }
-
-        /** Sets the largest message in bytes. */
-        public Builder maxMessageBytes(int maxMessageBytes) {
-            this.maxMessageBytes = maxMessageBytes;
-            return this;
-        }
-
-        /** Sets the longest content in characters. */
-        public Builder maxContentLength(int maxContentLength) {
-            this.maxContentLength = maxContentLength;
-            return this;
-        }
-
-        /** Sets the most rooms per connection. */
-        public Builder maxRoomsPerConnection(int maxRoomsPerConnection) {
-            this.maxRoomsPerConnection = maxRoomsPerConnection;
-            return this;
-        }
-
-        /** Sets the room size past which joins and leaves are not announced. */
-        public Builder announceLimit(int announceLimit) {
-            this.announceLimit = announceLimit;
-            return this;
-        }
-
-        /** Sets the drain time on SIGTERM. */
-        public Builder drainTimeout(Duration drainTimeout) {
-            this.drainTimeout = drainTimeout;
-            return this;
-        }
-
-        /** Sets the socket transport ({@link Transport#AUTO} by default). */
-        public Builder transport(Transport transport) {
-            this.transport = Objects.requireNonNull(transport, "transport");
-            return this;
-        }
-
-        /** Sets the HS256 secret ({@code null} for none). */
-        public Builder jwtSecret(String jwtSecret) {
-            this.jwtSecret = jwtSecret;
-            return this;
-        }
-
-        /** Sets the PEM file of token public keys ({@code null} for none). */
-        public Builder jwtPublicKeyFile(Path jwtPublicKeyFile) {
-            this.jwtPublicKeyFile = jwtPublicKeyFile;
-            return this;
-        }
-
-        /** Sets the cookie tokens may be read from ({@code null} for none). */
-        public Builder jwtCookie(String jwtCookie) {
-            this.jwtCookie = jwtCookie;
-            return this;
-        }
-
-        /** Sets the required issuer ({@code null} for any). */
-        public Builder jwtIssuer(String jwtIssuer) {
-            this.jwtIssuer = jwtIssuer;
-            return this;
-        }
-
-        /** Sets the required audience ({@code null} for any). */
-        public Builder jwtAudience(String jwtAudience) {
-            this.jwtAudience = jwtAudience;
-            return this;
-        }
-
-        /** Sets the claim holding the display name. */
-        public Builder jwtNameClaim(String jwtNameClaim) {
-            this.jwtNameClaim = jwtNameClaim;
-            return this;
-        }
-
-        /** Sets the clock-skew tolerance for token times. */
-        public Builder jwtClockSkew(Duration jwtClockSkew) {
-            this.jwtClockSkew = jwtClockSkew;
-            return this;
-        }
-
-        /** Sets the most token verifications waiting for a verifier thread. */
-        public Builder authQueue(int authQueue) {
-            this.authQueue = authQueue;
-            return this;
-        }
-
-        /** Sets the origins allowed to open WebSockets (empty allows all); trimmed, lower-cased, blanks dropped. */
-        public Builder allowedOrigins(List<String> allowedOrigins) {
-            List<String> clean = new ArrayList<>();
-            for (String origin : Objects.requireNonNull(allowedOrigins, "allowedOrigins")) {
-                String o = origin.strip().toLowerCase(Locale.ROOT);
-                if (!o.isEmpty()) {
-                    clean.add(o);
-                }
+    /** Converts {@code --transport} with the labels of {@link Transport}. */
+    static final class TransportConverter implements CommandLine.ITypeConverter<Transport> {
+        @Override
+        public Transport convert(String value) {
+            try {
+                return Transport.parse(value.strip());
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.TypeConversionException(e.getMessage());
             }
-            this.allowedOrigins = List.copyOf(clean);
-            return this;
         }
+    }
 
-        /** Sets the PEM certificate chain for TLS. */
-        public Builder tlsCertFile(Path tlsCertFile) {
-            this.tlsCertFile = tlsCertFile;
-            return this;
-        }
-
-        /** Sets the PEM private key for TLS. */
-        public Builder tlsKeyFile(Path tlsKeyFile) {
-            this.tlsKeyFile = tlsKeyFile;
-            return this;
-        }
-
-        /** Sets how long {@code /ready} answers 503 on SIGTERM before the listener closes. */
-        public Builder unreadyDelay(Duration unreadyDelay) {
-            this.unreadyDelay = unreadyDelay;
-            return this;
-        }
-
-        /** Sets the most WebSocket connections held at once (0 = no limit). */
-        public Builder maxConnections(int maxConnections) {
-            this.maxConnections = maxConnections;
-            return this;
-        }
-
-        /** Sets the most WebSocket connections from one IP address (0 = no limit). */
-        public Builder maxConnectionsPerAddress(int maxConnectionsPerAddress) {
-            this.maxConnectionsPerAddress = maxConnectionsPerAddress;
-            return this;
-        }
-
-        /** Sets the new WebSocket connections per second per IP address (0 = no limit). */
-        public Builder connectionRate(int connectionRate) {
-            this.connectionRate = connectionRate;
-            return this;
-        }
-
-        /** Sets the burst of new WebSocket connections per IP address. */
-        public Builder connectionBurst(int connectionBurst) {
-            this.connectionBurst = connectionBurst;
-            return this;
-        }
-
-        /** Sets the time to complete an HTTP request or WebSocket handshake. */
-        public Builder handshakeTimeout(Duration handshakeTimeout) {
-            this.handshakeTimeout = handshakeTimeout;
-            return this;
-        }
-
-        /** Sets the messages per second per connection (0 = no limit). */
-        public Builder messageRate(int messageRate) {
-            this.messageRate = messageRate;
-            return this;
-        }
-
-        /** Sets the burst of messages per connection. */
-        public Builder messageBurst(int messageBurst) {
-            this.messageBurst = messageBurst;
-            return this;
-        }
-
-        /** Sets the rate-limited messages in a row that close a connection 1008. */
-        public Builder rateLimitStrikes(int rateLimitStrikes) {
-            this.rateLimitStrikes = rateLimitStrikes;
-            return this;
-        }
-
-        /** Sets the cap on bytes queued for one connection. */
-        public Builder maxQueuedBytes(int maxQueuedBytes) {
-            this.maxQueuedBytes = maxQueuedBytes;
-            return this;
-        }
-
-        /** Sets the heartbeat interval ({@link Duration#ZERO} = off). */
-        public Builder pingInterval(Duration pingInterval) {
-            this.pingInterval = pingInterval;
-            return this;
-        }
-
-        /** Sets the most rooms whose recent messages are kept (0 = none). */
-        public Builder historyRooms(int historyRooms) {
-            this.historyRooms = historyRooms;
-            return this;
-        }
-
-        /** Builds and validates the configuration. */
-        public ServerConfig build() {
-            return new ServerConfig(this).validate();
+    /** Converts {@code --log-format}: {@code text} or {@code json}. */
+    static final class LogFormatConverter implements CommandLine.ITypeConverter<LogFormat> {
+        @Override
+        public LogFormat convert(String value) {
+            return Arrays.stream(LogFormat.values())
+                    .filter(f -> f.name().equalsIgnoreCase(value.strip()))
+                    .findFirst()
+                    .orElseThrow(() -> new CommandLine.TypeConversionException(
+                            "--log-format must be text or json, not " + value));
         }
     }
 }

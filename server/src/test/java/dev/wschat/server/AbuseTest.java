@@ -27,7 +27,7 @@ class AbuseTest {
 
     @Test
     void messagesPastTheBurstAreRefusedWithWhenToRetry() throws Exception {
-        server = RunningServer.start(ServerConfig.builder().messageRate(2).messageBurst(5).rateLimitStrikes(50));
+        server = RunningServer.start("--message-rate", "2", "--message-burst", "5", "--rate-limit-strikes", "50");
         WsProbe client = server.open(WsProbe.PRESENCE);
         for (int i = 0; i < 8; i++) {
             client.send(chat(i));
@@ -55,7 +55,7 @@ class AbuseTest {
 
     @Test
     void sustainedAbuseClosesWith1008() throws Exception {
-        server = RunningServer.start(ServerConfig.builder().messageRate(1).messageBurst(2).rateLimitStrikes(10));
+        server = RunningServer.start("--message-rate", "1", "--message-burst", "2", "--rate-limit-strikes", "10");
         WsProbe client = server.open(WsProbe.PRESENCE);
         for (int i = 0; i < 30 && !client.closed.isDone(); i++) {
             client.ws().sendText(chat(i), true).exceptionally(e -> null).join();
@@ -66,7 +66,7 @@ class AbuseTest {
 
     @Test
     void theRateLimitIsPerConnection() throws Exception {
-        server = RunningServer.start(ServerConfig.builder().messageRate(1).messageBurst(3).rateLimitStrikes(100));
+        server = RunningServer.start("--message-rate", "1", "--message-burst", "3", "--rate-limit-strikes", "100");
         WsProbe noisy = server.open(WsProbe.PRESENCE);
         WsProbe quiet = server.open(WsProbe.PRESENCE);
         for (int i = 0; i < 10; i++) {
@@ -79,7 +79,7 @@ class AbuseTest {
 
     @Test
     void anIdleClientThatAnswersPingsStaysConnected() throws Exception {
-        server = RunningServer.start(ServerConfig.builder().pingInterval(Duration.ofMillis(750)));
+        server = RunningServer.start("--ping-interval", "750");
         WsProbe client = server.open(WsProbe.PRESENCE);
         // The JDK client answers pings with pongs: three intervals pass and it is still connected.
         assertThat(client.closed).failsWithin(Duration.ofMillis(2_250))
@@ -89,7 +89,7 @@ class AbuseTest {
 
     @Test
     void aClientSilentForTwoIntervalsIsPingedThenClosed() throws Exception {
-        server = RunningServer.start(ServerConfig.builder().pingInterval(Duration.ofMillis(200)));
+        server = RunningServer.start("--ping-interval", "200");
         RawWebSocket raw = RawWebSocket.connect(server.port());
         server.closeLater(raw);
         boolean pinged = false;
@@ -115,7 +115,7 @@ class AbuseTest {
     @Test
     void aClientThatAnswersPingsByHandIsKeptAlive() throws Exception {
         // Long enough that a pong is never later than one interval, even on a loaded machine.
-        server = RunningServer.start(ServerConfig.builder().pingInterval(Duration.ofMillis(750)));
+        server = RunningServer.start("--ping-interval", "750");
         RawWebSocket raw = RawWebSocket.connect(server.port());
         server.closeLater(raw);
         int pongs = 0;

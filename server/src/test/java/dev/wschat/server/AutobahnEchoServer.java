@@ -27,6 +27,7 @@ import io.netty.handler.codec.http.websocketx.WebSocketFrame;
 import io.netty.util.concurrent.GlobalEventExecutor;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -59,8 +60,8 @@ public final class AutobahnEchoServer {
     }
 
     /** The default configuration, as the shipped server runs. */
-    static ServerConfig defaults() {
-        return ServerConfig.builder().host("127.0.0.1").build();
+    static List<String> defaults() {
+        return List.of("--host", "127.0.0.1");
     }
 
     /**
@@ -69,7 +70,7 @@ public final class AutobahnEchoServer {
      * has been seen to miss a wake-up and wait forever; past {@code deadline} this exits the JVM with
      * {@link #HUNG_EXIT_STATUS} rather than hold the build until CI's time runs out.
      */
-    static void serveUntilTheClientEnds(int port, ServerConfig config, Duration deadline) throws InterruptedException {
+    static void serveUntilTheClientEnds(int port, List<String> config, Duration deadline) throws InterruptedException {
         lastActivity = System.nanoTime();
         Runnable stop = start(port, config);
         // -Dwschat.autobahnDeadline=PT5S on Maven's command line overrides the deadline (the client runs in that JVM).
@@ -103,8 +104,10 @@ public final class AutobahnEchoServer {
      *
      * @return what stops it
      */
-    static Runnable start(int port, ServerConfig base) throws InterruptedException {
-        ServerConfig config = base.toBuilder().port(port).build();
+    static Runnable start(int port, List<String> base) throws InterruptedException {
+        List<String> options = new java.util.ArrayList<>(base);
+        options.addAll(List.of("--port", Integer.toString(port)));
+        ServerConfig config = ServerConfig.parse(options.toArray(String[]::new));
         EventLoopGroup boss = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
         EventLoopGroup workers = new MultiThreadIoEventLoopGroup(2, NioIoHandler.newFactory());
         JsonCodec codec = new JsonCodec(config.maxContentLength());

@@ -17,7 +17,7 @@ class BadInputTest {
 
     @BeforeEach
     void start() throws Exception {
-        server = RunningServer.start(ServerConfig.builder().maxRoomsPerConnection(3).workerThreads(2));
+        server = RunningServer.start("--max-rooms", "3", "--threads", "2");
     }
 
     @AfterEach

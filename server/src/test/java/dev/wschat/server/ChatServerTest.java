@@ -28,8 +28,7 @@ class ChatServerTest {
 
     @BeforeEach
     void startServer() throws InterruptedException {
-        server = new ChatServer(ServerConfig.builder().host("127.0.0.1").port(0).maxRoomsPerConnection(3)
-                .maxContentLength(100).build()).start();
+        server = new ChatServer(ServerConfig.parse("--host", "127.0.0.1", "--port", "0", "--max-rooms", "3", "--max-content-length", "100")).start();
     }
 
     @AfterEach

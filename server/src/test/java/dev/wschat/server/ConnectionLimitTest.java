@@ -26,8 +26,7 @@ class ConnectionLimitTest {
 
     @Test
     void aHandshakePastTheGlobalLimitGets503UntilAConnectionCloses() throws Exception {
-        server = RunningServer.start(ServerConfig.builder().maxConnections(2).maxConnectionsPerAddress(0)
-                .connectionRate(0));
+        server = RunningServer.start("--max-connections", "2", "--max-connections-per-address", "0", "--connection-rate", "0");
         server.open(WsProbe.WELCOME);
         WsProbe second = server.open(WsProbe.WELCOME);
         assertThat(WsProbe.handshakeStatus(server.port())).isEqualTo(503);
@@ -47,7 +46,7 @@ class ConnectionLimitTest {
 
     @Test
     void aHandshakePastThePerAddressLimitGets503() throws Exception {
-        server = RunningServer.start(ServerConfig.builder().maxConnectionsPerAddress(3).connectionRate(0));
+        server = RunningServer.start("--max-connections-per-address", "3", "--connection-rate", "0");
         for (int i = 0; i < 3; i++) {
             server.open(WsProbe.WELCOME);
         }
@@ -57,7 +56,7 @@ class ConnectionLimitTest {
 
     @Test
     void newConnectionsPastThePerAddressRateGet503() throws Exception {
-        server = RunningServer.start(ServerConfig.builder().connectionRate(1).connectionBurst(3));
+        server = RunningServer.start("--connection-rate", "1", "--connection-burst", "3");
         for (int i = 0; i < 3; i++) {
             server.open(WsProbe.WELCOME);
         }
@@ -68,7 +67,7 @@ class ConnectionLimitTest {
 
     @Test
     void anHttpRequestThatNeverCompletesIsClosedAfterTheTimeout() throws Exception {
-        server = RunningServer.start(ServerConfig.builder().handshakeTimeout(Duration.ofMillis(500)));
+        server = RunningServer.start("--handshake-timeout", "500");
         try (Socket socket = new Socket("127.0.0.1", server.port())) {
             socket.setSoTimeout((int) WsProbe.TIMEOUT.toMillis());
             OutputStream out = socket.getOutputStream();
@@ -85,7 +84,7 @@ class ConnectionLimitTest {
 
     @Test
     void aConnectionThatSendsNothingIsClosedAfterTheTimeout() throws Exception {
-        server = RunningServer.start(ServerConfig.builder().handshakeTimeout(Duration.ofMillis(300)));
+        server = RunningServer.start("--handshake-timeout", "300");
         try (Socket socket = new Socket("127.0.0.1", server.port())) {
             socket.setSoTimeout((int) WsProbe.TIMEOUT.toMillis());
             assertThat(socket.getInputStream().read()).isEqualTo(-1);
@@ -95,7 +94,7 @@ class ConnectionLimitTest {
 
     @Test
     void anOpenWebSocketOutlivesTheHandshakeTimeout() throws Exception {
-        server = RunningServer.start(ServerConfig.builder().handshakeTimeout(Duration.ofMillis(200)));
+        server = RunningServer.start("--handshake-timeout", "200");
         WsProbe client = server.open(WsProbe.WELCOME);
         // Three timeouts pass with the connection idle: it must still be open and serving.
         assertThat(client.closed).failsWithin(Duration.ofMillis(600))
@@ -107,7 +106,7 @@ class ConnectionLimitTest {
 
     @Test
     void aKeptAliveHttpConnectionIdleForTheTimeoutIsClosed() throws Exception {
-        server = RunningServer.start(ServerConfig.builder().handshakeTimeout(Duration.ofMillis(300)));
+        server = RunningServer.start("--handshake-timeout", "300");
         try (Socket socket = new Socket("127.0.0.1", server.port())) {
             socket.setSoTimeout((int) WsProbe.TIMEOUT.toMillis());
             socket.getOutputStream().write("GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"

@@ -21,8 +21,7 @@ class RoomOrderTest {
 
     @Test
     void concurrentSendersOnTwoLoopsReachEveryMemberInSeqOrder() throws InterruptedException {
-        try (RunningServer chat = RunningServer.start(ServerConfig.builder().workerThreads(2).messageRate(0)
-                .announceLimit(0))) {
+        try (RunningServer chat = RunningServer.start("--threads", "2", "--message-rate", "0", "--announce-limit", "0")) {
             sendFromTwoLoopsAndCheckTheOrder(chat);
         }
     }

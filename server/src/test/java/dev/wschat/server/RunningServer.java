@@ -24,9 +24,14 @@ final class RunningServer implements AutoCloseable {
     }
 
     /** Starts a server with the given settings on 127.0.0.1, port 0. */
-    static RunningServer start(ServerConfig.Builder settings) throws InterruptedException {
-        ServerConfig config = settings.host("127.0.0.1").port(0).build();
+    static RunningServer start(String... settings) throws InterruptedException {
+        ServerConfig config = ServerConfig.parse(withDefaults(settings, "--host", "127.0.0.1", "--port", "0"));
         return new RunningServer(new ChatServer(config).start());
+    }
+
+    /** {@code settings} after {@code defaults}. */
+    static String[] withDefaults(String[] settings, String... defaults) {
+        return java.util.stream.Stream.of(defaults, settings).flatMap(java.util.Arrays::stream).toArray(String[]::new);
     }
 
     int port() {

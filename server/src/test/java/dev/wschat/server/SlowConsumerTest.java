@@ -32,7 +32,7 @@ class SlowConsumerTest {
 
     @Test
     void aReaderThatStopsIsCutOffWhileTheRoomKeepsReceiving() throws Exception {
-        server = RunningServer.start(ServerConfig.builder().maxQueuedBytes(CAP).messageRate(0).workerThreads(2));
+        server = RunningServer.start("--max-queued-bytes", String.valueOf(CAP), "--message-rate", "0", "--threads", "2");
         WsProbe slow = server.open(WsProbe.PRESENCE);
         String slowId = server.server.service().sessions().iterator().next().id();
         WsProbe fast = server.open(WsProbe.PRESENCE);

@@ -49,8 +49,7 @@ class TlsTest {
     }
 
     private void start() throws InterruptedException {
-        server = new ChatServer(ServerConfig.builder().host("127.0.0.1").port(0).drainTimeout(Duration.ofSeconds(2))
-                .tlsCertFile(cert).tlsKeyFile(key).build()).start();
+        server = new ChatServer(ServerConfig.parse("--host", "127.0.0.1", "--port", "0", "--drain-timeout", "2000", "--tls-cert", cert.toString(), "--tls-key", key.toString())).start();
     }
 
     private static HttpClient trusting() {
@@ -97,8 +96,7 @@ class TlsTest {
     @Test
     void aKeyThatIsNotPemFailsTheStartNamingBothFiles() throws Exception {
         Path bad = Files.writeString(dir.resolve("bad-key.pem"), "not a key\n");
-        ChatServer broken = new ChatServer(ServerConfig.builder().host("127.0.0.1").port(0)
-                .tlsCertFile(cert).tlsKeyFile(bad).build());
+        ChatServer broken = new ChatServer(ServerConfig.parse("--host", "127.0.0.1", "--port", "0", "--tls-cert", cert.toString(), "--tls-key", bad.toString()));
         assertThatThrownBy(broken::start)
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining(cert.toString())

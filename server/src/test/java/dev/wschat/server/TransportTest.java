@@ -30,8 +30,7 @@ class TransportTest {
     @ParameterizedTest
     @EnumSource(value = Transport.class, names = {"IO_URING", "EPOLL", "NIO"})
     void roomTrafficArrivesCompleteAndInOrderOnEachTransport(Transport transport) throws InterruptedException {
-        try (RunningServer chat = RunningServer.start(ServerConfig.builder().transport(transport).workerThreads(2)
-                .messageRate(0))) {
+        try (RunningServer chat = RunningServer.start("--transport", transport.label(), "--threads", "2", "--message-rate", "0")) {
             assertThat(chat.server.transport()).isEqualTo(transport.label());
             TestClient sender = chat.v2();
             TestClient a = chat.v2();

@@ -23,9 +23,9 @@ import java.util.Objects;
 import java.util.Optional;
 
 /**
- * Answers plain HTTP requests (the client's files, {@code /health}, {@code /ready}, {@code /metrics}) and
- * passes WebSocket upgrade requests for {@code /} and {@code /ws} on to the WebSocket handshake while the
- * server is ready (503 otherwise); anything else is a 404.
+ * Answers plain HTTP requests (the client's files, {@code /health}, {@code /ready}, and {@code /metrics} unless
+ * an admin listener serves it) and passes WebSocket upgrade requests for {@code /} and {@code /ws} on to the
+ * WebSocket handshake while the server is ready (503 otherwise); anything else is a 404.
  */
 @ChannelHandler.Sharable
 public final class HttpRequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
@@ -36,6 +36,7 @@ public final class HttpRequestHandler extends SimpleChannelInboundHandler<FullHt
     private final StaticFiles files;
     private final ServerMetrics metrics;
     private final Readiness readiness;
+    private final boolean serveMetrics;
 
     /**
      * Creates a handler that is always ready.
@@ -55,10 +56,23 @@ public final class HttpRequestHandler extends SimpleChannelInboundHandler<FullHt
      * @param readiness served at {@code /ready}; WebSocket upgrades get 503 unless ready
      */
     public HttpRequestHandler(StaticFiles files, ServerMetrics metrics, Readiness readiness) {
+        this(files, metrics, readiness, true);
+    }
+
+    /**
+     * Creates the handler.
+     *
+     * @param files        the client's static files
+     * @param metrics      served at {@code /metrics} when {@code serveMetrics}
+     * @param readiness    served at {@code /ready}; WebSocket upgrades get 503 unless ready
+     * @param serveMetrics {@code false} when {@code /metrics} is on an admin listener ({@link AdminHandler}): a 404 here
+     */
+    public HttpRequestHandler(StaticFiles files, ServerMetrics metrics, Readiness readiness, boolean serveMetrics) {
         super(false);
         this.files = Objects.requireNonNull(files, "files");
         this.metrics = Objects.requireNonNull(metrics, "metrics");
         this.readiness = Objects.requireNonNull(readiness, "readiness");
+        this.serveMetrics = serveMetrics;
     }
 
     private static Readiness alwaysReady() {
@@ -124,9 +138,7 @@ public final class HttpRequestHandler extends SimpleChannelInboundHandler<FullHt
             return readiness.isReady() ? text(HttpResponseStatus.OK, "ready\n") : notReady();
         }
         if ("/metrics".equals(path)) {
-            FullHttpResponse response = text(HttpResponseStatus.OK, metrics.scrape());
-            response.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8");
-            return response;
+            return serveMetrics ? metrics(metrics) : text(HttpResponseStatus.NOT_FOUND, "Not found\n");
         }
         Optional<StaticFiles.Resource> file = files.find(path);
         if (file.isEmpty()) {
@@ -141,6 +153,13 @@ public final class HttpRequestHandler extends SimpleChannelInboundHandler<FullHt
                 .set(HttpHeaderNames.CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY)
                 .set("X-Content-Type-Options", "nosniff")
                 .set("Referrer-Policy", "no-referrer");
+        return response;
+    }
+
+    /** The Prometheus scrape of {@code metrics}. */
+    static FullHttpResponse metrics(ServerMetrics metrics) {
+        FullHttpResponse response = text(HttpResponseStatus.OK, metrics.scrape());
+        response.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8");
         return response;
     }
 
@@ -162,14 +181,14 @@ public final class HttpRequestHandler extends SimpleChannelInboundHandler<FullHt
                 && request.headers().contains(HttpHeaderNames.UPGRADE, HttpHeaderValues.WEBSOCKET, true);
     }
 
-    private static FullHttpResponse text(HttpResponseStatus status, String body) {
+    static FullHttpResponse text(HttpResponseStatus status, String body) {
         FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status,
                 Unpooled.copiedBuffer(body, StandardCharsets.UTF_8));
         response.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8");
         return response;
     }
 
-    private static void respond(ChannelHandlerContext ctx, FullHttpRequest request, FullHttpResponse response) {
+    static void respond(ChannelHandlerContext ctx, FullHttpRequest request, FullHttpResponse response) {
         boolean keepAlive = HttpUtil.isKeepAlive(request) && request.decoderResult().isSuccess();
         HttpUtil.setContentLength(response, response.content().readableBytes());
         if (HttpMethod.HEAD.equals(request.method())) {

@@ -1,5 +1,5 @@
 /**
- * Plain HTTP: the browser client's static files, {@code /health}, {@code /ready}, {@code /metrics}, and
- * routing of WebSocket upgrades.
+ * Plain HTTP: the browser client's static files, {@code /health}, {@code /ready}, {@code /metrics} (on the
+ * admin listener instead when {@code --admin-port} is set), and routing of WebSocket upgrades.
  */
 package dev.wschat.server.http;

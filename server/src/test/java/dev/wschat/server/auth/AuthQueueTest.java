@@ -62,8 +62,10 @@ class AuthQueueTest {
         }
     }
 
-    private void start(ServerConfig.Builder config) throws InterruptedException {
-        server = new ChatServer(config.host("127.0.0.1").port(0).drainTimeout(Duration.ofSeconds(2)).build()).start();
+    private void start(String... options) throws InterruptedException {
+        server = new ChatServer(ServerConfig.parse(java.util.stream.Stream.of(new String[] {"--host", "127.0.0.1",
+                "--port", "0", "--drain-timeout", "2000"}, options).flatMap(java.util.Arrays::stream)
+                .toArray(String[]::new))).start();
     }
 
     /** Holds every verifier thread on its next verification until {@link #release} opens. */
@@ -130,7 +132,7 @@ class AuthQueueTest {
 
     @Test
     void pastAQueueOfOneAHandshakeGets503AndIsCounted() throws Exception {
-        start(ServerConfig.builder().jwtSecret(TestTokens.SECRET).authQueue(1));
+        start("--jwt-secret", TestTokens.SECRET, "--auth-queue", "1");
         List<CompletableFuture<HandshakeClient>> holders = occupyEveryVerifier();
 
         CompletableFuture<HandshakeClient> first = connectAsync(100);
@@ -158,7 +160,7 @@ class AuthQueueTest {
 
     @Test
     void theDefaultQueueHoldsTheSameHandshakes() throws Exception {
-        start(ServerConfig.builder().jwtSecret(TestTokens.SECRET));
+        start("--jwt-secret", TestTokens.SECRET);
         List<CompletableFuture<HandshakeClient>> handshakes = occupyEveryVerifier();
 
         handshakes.add(connectAsync(100));
@@ -179,7 +181,7 @@ class AuthQueueTest {
     @Test
     void aBurstOfEs256HandshakesFitsTheDefaultQueue() throws Exception {
         KeyPair keys = TestTokens.ec();
-        start(ServerConfig.builder().jwtPublicKeyFile(TestTokens.pem(dir.resolve("keys.pem"), keys.getPublic())));
+        start("--jwt-public-key", TestTokens.pem(dir.resolve("keys.pem"), keys.getPublic()).toString());
         List<CompletableFuture<HandshakeClient>> handshakes = new ArrayList<>();
         for (int i = 0; i < 16; i++) {
             handshakes.add(connectAsync(TestTokens.es256(keys,

@@ -41,12 +41,15 @@ class AuthenticationTest {
         }
     }
 
-    private void start(ServerConfig.Builder config) throws InterruptedException {
-        server = new ChatServer(config.host("127.0.0.1").port(0).drainTimeout(Duration.ofSeconds(2)).build()).start();
+    private void start(String... options) throws InterruptedException {
+        server = new ChatServer(ServerConfig.parse(java.util.stream.Stream.of(new String[] {"--host", "127.0.0.1",
+                "--port", "0", "--drain-timeout", "2000"}, options).flatMap(java.util.Arrays::stream)
+                .toArray(String[]::new))).start();
     }
 
-    private static ServerConfig.Builder hs256() {
-        return ServerConfig.builder().jwtSecret(TestTokens.SECRET);
+    private static String[] hs256(String... options) {
+        return java.util.stream.Stream.of(new String[] {"--jwt-secret", TestTokens.SECRET}, options)
+                .flatMap(java.util.Arrays::stream).toArray(String[]::new);
     }
 
     private String base() {
@@ -78,7 +81,7 @@ class AuthenticationTest {
 
     @Test
     void withoutSettingsAnyoneConnectsAnonymously() throws Exception {
-        start(ServerConfig.builder());
+        start();
         JsonObject welcome = connect(ws("")).welcome();
         assertThat(welcome.get("clientId").getAsString()).matches("[0-9a-f-]{36}");
         assertThat(welcome.get("username").getAsString()).startsWith("User-");
@@ -115,7 +118,7 @@ class AuthenticationTest {
 
     @Test
     void cookieIsReadWhenConfiguredWithAnOriginAllowList() throws Exception {
-        start(hs256().jwtCookie("wschat_token").allowedOrigins(List.of("http://chat.test")));
+        start(hs256("--jwt-cookie", "wschat_token", "--allowed-origins", "http://chat.test"));
         String token = TestTokens.hs256("carol", "Carol", Duration.ofMinutes(5));
         JsonObject welcome = connect(ws(""), Map.of("Cookie", "theme=dark; wschat_token=" + token,
                 "Origin", "http://chat.test")).welcome();
@@ -193,7 +196,7 @@ class AuthenticationTest {
         KeyPair rsa = TestTokens.rsa();
         KeyPair ec = TestTokens.ec();
         Path pem = TestTokens.pem(dir.resolve("keys.pem"), rsa.getPublic(), ec.getPublic());
-        start(ServerConfig.builder().jwtPublicKeyFile(pem));
+        start("--jwt-public-key", pem.toString());
 
         JWTClaimsSet claims = TestTokens.claims("dave", "Dave", Duration.ofMinutes(5)).build();
         assertThat(connect(withToken(TestTokens.rs256(rsa, claims))).welcome().get("clientId").getAsString())
@@ -211,7 +214,7 @@ class AuthenticationTest {
 
     @Test
     void issuerAndAudienceAreCheckedWhenConfigured() throws Exception {
-        start(hs256().jwtIssuer("https://auth.test").jwtAudience("wschat"));
+        start(hs256("--jwt-issuer", "https://auth.test", "--jwt-audience", "wschat"));
         JWTClaimsSet good = TestTokens.claims("erin", "Erin", Duration.ofMinutes(5))
                 .issuer("https://auth.test").audience("wschat").build();
         JWTClaimsSet wrongAudience = TestTokens.claims("erin", "Erin", Duration.ofMinutes(5))
@@ -226,7 +229,7 @@ class AuthenticationTest {
 
     @Test
     void nameClaimIsConfigurableAndMissingNameGetsADefault() throws Exception {
-        start(hs256().jwtNameClaim("preferred_username"));
+        start(hs256("--jwt-name-claim", "preferred_username"));
         JWTClaimsSet claims = TestTokens.claims("frank", "Ignored", Duration.ofMinutes(5))
                 .claim("preferred_username", "  Frank\u0007 ").build();
         assertThat(connect(withToken(TestTokens.hs256(TestTokens.SECRET, claims))).welcome().get("username")
@@ -238,7 +241,7 @@ class AuthenticationTest {
 
     @Test
     void tokenExpiringWhileConnectedClosesWith1008() throws Exception {
-        start(hs256().jwtClockSkew(Duration.ZERO));
+        start(hs256("--jwt-clock-skew", "0"));
         HandshakeClient client = connect(withToken(TestTokens.hs256("henry", "Henry", Duration.ofSeconds(2))));
         assertThat(client.welcome().get("clientId").getAsString()).isEqualTo("henry");
         assertThat(client.awaitClose()).isEqualTo(new HandshakeClient.Close(CloseCodes.POLICY_VIOLATION,

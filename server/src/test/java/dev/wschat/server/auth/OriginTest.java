@@ -29,8 +29,7 @@ class OriginTest {
     }
 
     private void start(List<String> origins) throws InterruptedException {
-        server = new ChatServer(ServerConfig.builder().host("127.0.0.1").port(0).drainTimeout(Duration.ofSeconds(2))
-                .allowedOrigins(origins).build()).start();
+        server = new ChatServer(ServerConfig.parse("--host", "127.0.0.1", "--port", "0", "--drain-timeout", "2000", "--allowed-origins", String.join(",", origins))).start();
     }
 
     private URI ws() {

@@ -87,9 +87,7 @@ class TokenLoggingTest {
 
     @Test
     void validExpiredAndForgedTokensNeverAppearInTheLog() throws Exception {
-        server = new ChatServer(ServerConfig.builder().host("127.0.0.1").port(0).drainTimeout(Duration.ofSeconds(2))
-                .jwtSecret(TestTokens.SECRET).jwtCookie("t").allowedOrigins(List.of("http://chat.test"))
-                .build()).start();
+        server = new ChatServer(ServerConfig.parse("--host", "127.0.0.1", "--port", "0", "--drain-timeout", "2000", "--jwt-secret", TestTokens.SECRET, "--jwt-cookie", "t", "--allowed-origins", "http://chat.test")).start();
         String valid = TestTokens.hs256("alice", "Alice", Duration.ofMinutes(5));
         String expired = TestTokens.hs256("alice", "Alice", Duration.ofMinutes(-5));
         String forged = TestTokens.hs256("another-secret-0123456789-abcdefghij",
@@ -121,8 +119,7 @@ class TokenLoggingTest {
     @Test
     void aTokenSentInPlainTextToTheTlsPortIsNotDumpedIntoTheLog() throws Exception {
         TestCertificates tls = TestCertificates.generate(dir);
-        server = new ChatServer(ServerConfig.builder().host("127.0.0.1").port(0).drainTimeout(Duration.ofSeconds(2))
-                .jwtSecret(TestTokens.SECRET).tlsCertFile(tls.cert()).tlsKeyFile(tls.key()).build()).start();
+        server = new ChatServer(ServerConfig.parse("--host", "127.0.0.1", "--port", "0", "--drain-timeout", "2000", "--jwt-secret", TestTokens.SECRET, "--tls-cert", tls.cert().toString(), "--tls-key", tls.key().toString())).start();
         String token = TestTokens.hs256("alice", "Alice", Duration.ofMinutes(5));
         String plainUrl = "http://127.0.0.1:" + server.port() + "/ws?token=" + token;
         assertThatThrownBy(() -> HandshakeClient.get(HttpClient.newHttpClient(), URI.create(plainUrl)))

@@ -33,8 +33,10 @@ class OperationsTest {
         }
     }
 
-    private void start(ServerConfig.Builder config) throws InterruptedException {
-        server = new ChatServer(config.host("127.0.0.1").port(0).drainTimeout(Duration.ofSeconds(2)).build()).start();
+    private void start(String... options) throws InterruptedException {
+        server = new ChatServer(ServerConfig.parse(java.util.stream.Stream.of(new String[] {"--host", "127.0.0.1",
+                "--port", "0", "--drain-timeout", "2000"}, options).flatMap(java.util.Arrays::stream)
+                .toArray(String[]::new))).start();
     }
 
     private HttpResponse<String> get(String path) throws Exception {
@@ -62,7 +64,7 @@ class OperationsTest {
 
     @Test
     void healthAndReadyAnswer200WhileServing() throws Exception {
-        start(ServerConfig.builder());
+        start();
         HttpResponse<String> health = get("/health");
         assertThat(health.statusCode()).isEqualTo(200);
         assertThat(health.body()).isEqualTo("ok\n");
@@ -73,7 +75,7 @@ class OperationsTest {
 
     @Test
     void metricsCoverConnectionsRoomsTrafficRejectionsJvmAndEventLoops() throws Exception {
-        start(ServerConfig.builder());
+        start();
         try (HandshakeClient client = HandshakeClient.connect(ws(), Map.of())) {
             client.welcome();
             client.send("{\"type\":\"chat\",\"room\":\"lobby\",\"content\":\"hello\"}");
@@ -100,7 +102,7 @@ class OperationsTest {
 
     @Test
     void drainingTurnsReady503AtOnceAndRefusesNewConnections() throws Exception {
-        start(ServerConfig.builder().unreadyDelay(Duration.ofSeconds(3)));
+        start("--unready-delay", "3000");
         HandshakeClient member = HandshakeClient.connect(ws(), Map.of());
         member.welcome();
 

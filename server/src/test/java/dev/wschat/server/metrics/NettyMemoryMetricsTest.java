@@ -40,7 +40,7 @@ class NettyMemoryMetricsTest {
 
     @Test
     void metricsShowTheDirectMemoryNettyHoldsForConnections() throws Exception {
-        server = new ChatServer(ServerConfig.builder().host("127.0.0.1").port(0).build()).start();
+        server = new ChatServer(ServerConfig.parse("--host", "127.0.0.1", "--port", "0")).start();
         URI ws = URI.create("ws://127.0.0.1:" + server.port() + "/ws");
         alice = TestClient.v2(ws);
         bob = TestClient.v2(ws);
@@ -66,7 +66,7 @@ class NettyMemoryMetricsTest {
 
     @Test
     void heapGaugeFollowsTheServersAllocator() throws Exception {
-        server = new ChatServer(ServerConfig.builder().host("127.0.0.1").port(0).build()).start();
+        server = new ChatServer(ServerConfig.parse("--host", "127.0.0.1", "--port", "0")).start();
         // This JVM runs the server, so a heap buffer from the default allocator is held by the server's allocator.
         ByteBuf held = ByteBufAllocator.DEFAULT.heapBuffer(64 * 1024);
         try {
