@@ -46,7 +46,7 @@ class NoDataAfterCloseTest {
 
     @Test
     void rateLimitStrikes1008() throws Exception {
-        start(ServerConfig.builder().messageRate(10).messageBurst(100).rateLimitStrikes(2));
+        start("--message-rate", "10", "--message-burst", "100", "--rate-limit-strikes", "2");
         RawWebSocket victim = joined("/ws", 0);
         for (int i = 0; i < 110; i++) {
             victim.send(true, RawWebSocket.TEXT, chat("flood " + i));
@@ -56,7 +56,7 @@ class NoDataAfterCloseTest {
 
     @Test
     void tooBig1009() throws Exception {
-        start(ServerConfig.builder().messageRate(0));
+        start("--message-rate", "0");
         RawWebSocket victim = joined("/ws", 0);
         victim.send(true, RawWebSocket.TEXT, chat("x".repeat(Limits.DEFAULT_MAX_MESSAGE_BYTES)));
         assertNoDataAfterClose(victim, 1009, false);
@@ -64,7 +64,7 @@ class NoDataAfterCloseTest {
 
     @Test
     void protocolError1002() throws Exception {
-        start(ServerConfig.builder().messageRate(0));
+        start("--message-rate", "0");
         RawWebSocket victim = joined("/ws", 0);
         victim.write(true, RawWebSocket.TEXT, chat("unmasked"), false);
         assertNoDataAfterClose(victim, 1002, false);
@@ -72,7 +72,7 @@ class NoDataAfterCloseTest {
 
     @Test
     void badUtf8_1007() throws Exception {
-        start(ServerConfig.builder().messageRate(0));
+        start("--message-rate", "0");
         RawWebSocket victim = joined("/ws", 0);
         victim.send(true, RawWebSocket.TEXT, new byte[] {'{', (byte) 0xC3, (byte) 0x28});
         assertNoDataAfterClose(victim, 1007, false);
@@ -80,7 +80,7 @@ class NoDataAfterCloseTest {
 
     @Test
     void idleTimeout1001() throws Exception {
-        start(ServerConfig.builder().messageRate(0).pingInterval(Duration.ofMillis(250)));
+        start("--message-rate", "0", "--ping-interval", "250");
         RawWebSocket victim = joined("/ws", 0);
         // The victim never answers the server's pings; the chatter does, and keeps chatting.
         assertNoDataAfterClose(victim, 1001, true);
@@ -88,7 +88,7 @@ class NoDataAfterCloseTest {
 
     @Test
     void slowConsumer4008() throws Exception {
-        start(ServerConfig.builder().messageRate(0).maxQueuedBytes(64 * 1024));
+        start("--message-rate", "0", "--max-queued-bytes", "" + 64 * 1024);
         RawWebSocket victim = joined("/ws", 4 * 1024);
         String filler = "f".repeat(3_900);
         // The victim reads nothing until the server gives up on it; the chatter keeps up, so only the victim lags.
@@ -101,7 +101,7 @@ class NoDataAfterCloseTest {
 
     @Test
     void shutdown1001() throws Exception {
-        start(ServerConfig.builder().messageRate(0).drainTimeout(Duration.ofSeconds(3)));
+        start("--message-rate", "0", "--drain-timeout", "3000");
         RawWebSocket victim = joined("/ws", 0);
         chatter.say("before the shutdown");
         CompletableFuture<Void> stopping = CompletableFuture.runAsync(server.server::stop);
@@ -115,19 +115,19 @@ class NoDataAfterCloseTest {
 
     @Test
     void tokenExpiry1008() throws Exception {
-        start(ServerConfig.builder().messageRate(0).jwtSecret(TestTokens.SECRET).jwtClockSkew(Duration.ZERO),
-                "/ws?token=" + TestTokens.hs256("chatter", "Chatter", Duration.ofMinutes(5)));
+        startWithPath("/ws?token=" + TestTokens.hs256("chatter", "Chatter", Duration.ofMinutes(5)),
+                "--message-rate", "0", "--jwt-secret", TestTokens.SECRET, "--jwt-clock-skew", "0");
         RawWebSocket victim = joined("/ws?token=" + TestTokens.hs256("victim", "Victim", Duration.ofSeconds(2)), 0);
         assertNoDataAfterClose(victim, 1008, true);
     }
 
-    private void start(ServerConfig.Builder settings) throws Exception {
-        start(settings, "/ws");
+    private void start(String... settings) throws Exception {
+        startWithPath("/ws", settings);
     }
 
     /** One worker loop: the chatter's echo and the victim's copy of each chat are written by the same drain. */
-    private void start(ServerConfig.Builder settings, String chatterPath) throws Exception {
-        server = RunningServer.start(settings.workerThreads(1));
+    private void startWithPath(String chatterPath, String... settings) throws Exception {
+        server = RunningServer.start(RunningServer.withDefaults(settings, "--threads", "1"));
         chatter = new Chatter(joined(chatterPath, 0));
     }
 
