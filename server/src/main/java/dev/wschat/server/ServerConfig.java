@@ -454,6 +454,11 @@ public final class ServerConfig {
         }
     }
 
+    /** Reads a validated configuration from command-line options alone, without the environment. */
+    public static ServerConfig parse(String... args) {
+        return fromArgs(args, java.util.Map.of()).validate();
+    }
+
     /**
      * Reads the configuration from command-line options and the environment.
      *
