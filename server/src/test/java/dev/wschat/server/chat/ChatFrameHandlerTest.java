@@ -24,7 +24,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /** ChatFrameHandler on EmbeddedChannels: frames in, frames out. */
 class ChatFrameHandlerTest {
-    private final ServerConfig config = ServerConfig.builder().port(0).build();
+    private final ServerConfig config = ServerConfig.parse("--port", "0");
     private final JsonCodec codec = new JsonCodec();
     private final ServerMetrics metrics = new ServerMetrics();
     private final RoomRegistry rooms = new RoomRegistry(codec, metrics);
