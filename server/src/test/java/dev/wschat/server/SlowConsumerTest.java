@@ -56,7 +56,7 @@ class SlowConsumerTest {
                     maxQueued.accumulateAndGet(buffer.totalPendingWriteBytes(), Math::max);
                 }
                 try {
-                    Thread.sleep(1);
+                    Thread.sleep(1); // the sampling period of a measurement, not a wait for traffic
                 } catch (InterruptedException e) {
                     return;
                 }

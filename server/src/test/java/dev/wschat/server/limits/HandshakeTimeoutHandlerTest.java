@@ -9,6 +9,8 @@ import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
+import io.netty.util.concurrent.MockTicker;
+import io.netty.util.concurrent.Ticker;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -27,21 +29,16 @@ class HandshakeTimeoutHandlerTest {
         metrics.close();
     }
 
-    /** A connection just accepted, on a frozen clock so the timeout falls exactly where the test says. */
+    private final MockTicker clock = Ticker.newMockTicker();
+
+    /** A connection just accepted, on a clock of its own so the timeout falls exactly where the test says. */
     private EmbeddedChannel channel() {
-        EmbeddedChannel channel = EmbeddedChannel.builder().register(false).build();
-        channel.freezeTime();
-        channel.pipeline().addLast(new HandshakeTimeoutHandler(Duration.ofMillis(TIMEOUT_MILLIS), metrics));
-        try {
-            channel.register();
-        } catch (Exception e) {
-            throw new IllegalStateException("registering the channel", e);
-        }
-        return channel;
+        return EmbeddedChannel.builder().ticker(clock)
+                .handlers(new HandshakeTimeoutHandler(Duration.ofMillis(TIMEOUT_MILLIS), metrics)).build();
     }
 
-    private static void advance(EmbeddedChannel channel, long millis) {
-        channel.advanceTimeBy(millis, TimeUnit.MILLISECONDS);
+    private void advance(EmbeddedChannel channel, long millis) {
+        clock.advance(millis, TimeUnit.MILLISECONDS);
         channel.runScheduledPendingTasks();
     }
 
