@@ -10,6 +10,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -80,10 +81,12 @@ class BenchSmokeTest {
     }
 
     /** A server with the abuse limits off, as docs/benchmarks.md runs it: one address opens every connection. */
+    /** A server on 127.0.0.1, port 0, without the connection and message limits, and {@code more} options. */
     private static ServerConfig loadTestConfig(String... more) {
-        return ServerConfig.parse(java.util.stream.Stream.of(new String[] {"--host", "127.0.0.1", "--port", "0",
-                "--max-connections", "0", "--max-connections-per-address", "0", "--connection-rate", "0",
-                "--message-rate", "0"}, more).flatMap(java.util.Arrays::stream).toArray(String[]::new));
+        List<String> args = new ArrayList<>(List.of("--host", "127.0.0.1", "--port", "0", "--max-connections", "0",
+                "--max-connections-per-address", "0", "--connection-rate", "0", "--message-rate", "0"));
+        args.addAll(List.of(more));
+        return ServerConfig.parse(args.toArray(String[]::new));
     }
 
     @Test
@@ -131,8 +134,7 @@ class BenchSmokeTest {
 
     @Test
     void joinsPastTheAnnounceLimitAreNotAnnounced() throws Exception {
-        ChatServer small = new ChatServer(loadTestConfig("--announce-limit", "50"))
-                .start();
+        ChatServer small = new ChatServer(loadTestConfig("--announce-limit", "50")).start();
         try {
             String smallUrl = "ws://127.0.0.1:" + small.port() + "/";
             // Connections join one at a time. Dialect 2: a welcome and the lobby's presence each, plus a notice

@@ -3,6 +3,9 @@ package dev.wschat.server;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import dev.wschat.server.metrics.ServerMetrics.Reason;
+import dev.wschat.server.testing.RawWebSocket;
+import dev.wschat.server.testing.RunningServer;
+import dev.wschat.server.testing.TestClient;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -15,7 +18,7 @@ class AbuseTest {
     private RunningServer server;
 
     @AfterEach
-    void stop() throws Exception {
+    void stop() {
         if (server != null) {
             server.close();
         }
@@ -28,16 +31,16 @@ class AbuseTest {
     @Test
     void messagesPastTheBurstAreRefusedWithWhenToRetry() throws Exception {
         server = RunningServer.start("--message-rate", "2", "--message-burst", "5", "--rate-limit-strikes", "50");
-        WsProbe client = server.open(WsProbe.PRESENCE);
+        TestClient client = server.v2();
         for (int i = 0; i < 8; i++) {
             client.send(chat(i));
         }
         for (int i = 0; i < 5; i++) {
-            assertThat(client.await(t -> t.contains("\"type\":\"chat\""))).contains("\"message\":\"m" + i + "\"");
+            assertThat(client.nextText(t -> t.contains("\"type\":\"chat\""))).contains("\"message\":\"m" + i + "\"");
         }
         long retryAfter = 0;
         for (int i = 0; i < 3; i++) {
-            JsonObject error = JsonParser.parseString(client.await(t -> t.contains("\"type\":\"error\"")))
+            JsonObject error = JsonParser.parseString(client.nextText(t -> t.contains("\"type\":\"error\"")))
                     .getAsJsonObject();
             assertThat(error.get("code").getAsString()).isEqualTo("rate_limited");
             retryAfter = error.get("retryAfterMs").getAsLong();
@@ -45,44 +48,44 @@ class AbuseTest {
         }
         assertThat(server.rejections(Reason.RATE_LIMITED)).isEqualTo(3);
 
-        // Waiting as told is enough to be served again.
+        // Waiting as told is enough to be served again: the wait is the point here, not a wait for traffic.
         Thread.sleep(retryAfter);
         client.send(chat(99));
-        assertThat(client.await(t -> t.contains("\"type\":\"chat\"") || t.contains("rate_limited")))
+        assertThat(client.nextText(t -> t.contains("\"type\":\"chat\"") || t.contains("rate_limited")))
                 .contains("\"message\":\"m99\"");
-        assertThat(client.closed).isNotDone();
+        assertThat(client.closed()).isNotDone();
     }
 
     @Test
     void sustainedAbuseClosesWith1008() throws Exception {
         server = RunningServer.start("--message-rate", "1", "--message-burst", "2", "--rate-limit-strikes", "10");
-        WsProbe client = server.open(WsProbe.PRESENCE);
-        for (int i = 0; i < 30 && !client.closed.isDone(); i++) {
+        TestClient client = server.v2();
+        for (int i = 0; i < 30 && !client.closed().isDone(); i++) {
             client.ws().sendText(chat(i), true).exceptionally(e -> null).join();
         }
-        assertThat(client.awaitClose()).isEqualTo(1008);
+        assertThat(client.awaitCloseCode()).isEqualTo(1008);
         assertThat(server.rejections(Reason.RATE_LIMITED)).isEqualTo(10);
     }
 
     @Test
     void theRateLimitIsPerConnection() throws Exception {
         server = RunningServer.start("--message-rate", "1", "--message-burst", "3", "--rate-limit-strikes", "100");
-        WsProbe noisy = server.open(WsProbe.PRESENCE);
-        WsProbe quiet = server.open(WsProbe.PRESENCE);
+        TestClient noisy = server.v2();
+        TestClient quiet = server.v2();
         for (int i = 0; i < 10; i++) {
             noisy.send(chat(i));
         }
-        noisy.await(t -> t.contains("rate_limited"));
+        noisy.nextText(t -> t.contains("rate_limited"));
         quiet.send(chat(42));
-        assertThat(quiet.await(t -> t.contains("\"type\":\"chat\"") && t.contains("m42"))).contains("m42");
+        assertThat(quiet.nextText(t -> t.contains("\"type\":\"chat\"") && t.contains("m42"))).contains("m42");
     }
 
     @Test
     void anIdleClientThatAnswersPingsStaysConnected() throws Exception {
         server = RunningServer.start("--ping-interval", "750");
-        WsProbe client = server.open(WsProbe.PRESENCE);
+        TestClient client = server.v2();
         // The JDK client answers pings with pongs: three intervals pass and it is still connected.
-        assertThat(client.closed).failsWithin(Duration.ofMillis(2_250))
+        assertThat(client.closed()).failsWithin(Duration.ofMillis(2_250))
                 .withThrowableOfType(java.util.concurrent.TimeoutException.class);
         assertThat(server.rejections(Reason.IDLE_TIMEOUT)).isZero();
     }
@@ -90,8 +93,7 @@ class AbuseTest {
     @Test
     void aClientSilentForTwoIntervalsIsPingedThenClosed() throws Exception {
         server = RunningServer.start("--ping-interval", "200");
-        RawWebSocket raw = RawWebSocket.connect(server.port());
-        server.closeLater(raw);
+        RawWebSocket raw = server.raw();
         boolean pinged = false;
         int closeCode;
         long started = System.nanoTime();
@@ -116,8 +118,7 @@ class AbuseTest {
     void aClientThatAnswersPingsByHandIsKeptAlive() throws Exception {
         // Long enough that a pong is never later than one interval, even on a loaded machine.
         server = RunningServer.start("--ping-interval", "750");
-        RawWebSocket raw = RawWebSocket.connect(server.port());
-        server.closeLater(raw);
+        RawWebSocket raw = server.raw();
         int pongs = 0;
         while (pongs < 3) {
             RawWebSocket.Frame frame = raw.read();

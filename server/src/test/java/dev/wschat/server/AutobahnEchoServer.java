@@ -27,6 +27,7 @@ import io.netty.handler.codec.http.websocketx.WebSocketFrame;
 import io.netty.util.concurrent.GlobalEventExecutor;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -56,12 +57,14 @@ public final class AutobahnEchoServer {
      * @throws InterruptedException when interrupted while binding
      */
     public static void main(String[] args) throws InterruptedException {
-        serveUntilTheClientEnds(Integer.parseInt(args[0]), defaults(), CONFORMANCE_DEADLINE);
+        serveUntilTheClientEnds(Integer.parseInt(args[0]), CONFORMANCE_DEADLINE);
     }
 
-    /** The default configuration, as the shipped server runs. */
-    static List<String> defaults() {
-        return List.of("--host", "127.0.0.1");
+    /** The shipped server's configuration on 127.0.0.1 and {@code port}, with {@code options} on top. */
+    static ServerConfig config(int port, String... options) {
+        List<String> args = new ArrayList<>(List.of("--host", "127.0.0.1", "--port", Integer.toString(port)));
+        args.addAll(List.of(options));
+        return ServerConfig.parse(args.toArray(String[]::new));
     }
 
     /**
@@ -70,9 +73,9 @@ public final class AutobahnEchoServer {
      * has been seen to miss a wake-up and wait forever; past {@code deadline} this exits the JVM with
      * {@link #HUNG_EXIT_STATUS} rather than hold the build until CI's time runs out.
      */
-    static void serveUntilTheClientEnds(int port, List<String> config, Duration deadline) throws InterruptedException {
+    static void serveUntilTheClientEnds(int port, Duration deadline, String... options) throws InterruptedException {
         lastActivity = System.nanoTime();
-        Runnable stop = start(port, config);
+        Runnable stop = start(config(port, options));
         // -Dwschat.autobahnDeadline=PT5S on Maven's command line overrides the deadline (the client runs in that JVM).
         Duration limit = Duration.parse(System.getProperty("wschat.autobahnDeadline", deadline.toString()));
         long end = System.nanoTime() + limit.toNanos();
@@ -104,10 +107,7 @@ public final class AutobahnEchoServer {
      *
      * @return what stops it
      */
-    static Runnable start(int port, List<String> base) throws InterruptedException {
-        List<String> options = new java.util.ArrayList<>(base);
-        options.addAll(List.of("--port", Integer.toString(port)));
-        ServerConfig config = ServerConfig.parse(options.toArray(String[]::new));
+    static Runnable start(ServerConfig config) throws InterruptedException {
         EventLoopGroup boss = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
         EventLoopGroup workers = new MultiThreadIoEventLoopGroup(2, NioIoHandler.newFactory());
         JsonCodec codec = new JsonCodec(config.maxContentLength());

@@ -20,10 +20,9 @@ public final class AutobahnPerformanceServer {
      * @throws InterruptedException when interrupted while binding
      */
     public static void main(String[] args) throws InterruptedException {
-        AutobahnEchoServer.serveUntilTheClientEnds(Integer.parseInt(args[0]), java.util.stream.Stream.concat(
-                AutobahnEchoServer.defaults().stream(), java.util.stream.Stream.of(
-                "--max-message-bytes", String.valueOf(32 * 1024 * 1024),
-                "--max-queued-bytes", String.valueOf(128 * 1024 * 1024),
-                "--handshake-timeout", "60000")).toList(), PERFORMANCE_DEADLINE);
+        AutobahnEchoServer.serveUntilTheClientEnds(Integer.parseInt(args[0]), PERFORMANCE_DEADLINE,
+                "--max-message-bytes", Integer.toString(32 * 1024 * 1024),
+                "--max-queued-bytes", Integer.toString(128 * 1024 * 1024),
+                "--handshake-timeout", Long.toString(Duration.ofSeconds(60).toMillis()));
     }
 }

@@ -3,57 +3,43 @@ package dev.wschat.server;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
+import dev.wschat.server.testing.RunningServer;
+import dev.wschat.server.testing.TestClient;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CompletionException;
 
-import static dev.wschat.server.TestClient.str;
+import static dev.wschat.server.testing.TestClient.str;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** Both dialects against a real server on port 0, observed by independent JDK WebSocket clients. */
 class ChatServerTest {
     private static final String ISO_TIMESTAMP = "\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}Z";
 
-    private ChatServer server;
-    private final List<TestClient> clients = new ArrayList<>();
+    private RunningServer server;
 
     @BeforeEach
-    void startServer() throws InterruptedException {
-        server = new ChatServer(ServerConfig.parse("--host", "127.0.0.1", "--port", "0", "--max-rooms", "3", "--max-content-length", "100")).start();
+    void startServer() {
+        server = RunningServer.start("--max-rooms", "3", "--max-content-length", "100");
     }
 
     @AfterEach
     void stopServer() {
-        clients.forEach(TestClient::close);
-        server.stop();
-    }
-
-    private URI uri(String path) {
-        return URI.create("ws://127.0.0.1:" + server.port() + path);
+        server.close();
     }
 
     private TestClient tutorial() {
-        TestClient c = TestClient.tutorial(uri("/"));
-        clients.add(c);
-        return c;
+        return server.tutorial();
     }
 
     private TestClient v2() {
-        TestClient c = TestClient.v2(uri("/ws"));
-        clients.add(c);
-        return c;
+        return server.connect();
     }
 
-    /** Connects a v2 client and reads its welcome and lobby presence; returns its client id. */
     /** The next v2 notice of an {@code event} (join, leave, rename); concurrent joins may interleave others. */
     private static JsonObject nextEvent(TestClient c, String event) {
         return c.next(m -> "system".equals(str(m, "type")) && event.equals(str(m, "event")));
@@ -447,29 +433,22 @@ class ChatServerTest {
 
     @Test
     void servesTheClientPageAtRootAndA404ForUnknownPaths() throws Exception {
-        HttpClient http = HttpClient.newHttpClient();
-        HttpResponse<String> page = http.send(HttpRequest.newBuilder(
-                URI.create("http://127.0.0.1:" + server.port() + "/")).build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> page = server.get("/");
         assertThat(page.statusCode()).isEqualTo(200);
         assertThat(page.headers().firstValue("content-type")).hasValue("text/html; charset=utf-8");
         assertThat(page.headers().firstValue("content-security-policy").orElseThrow()).contains("script-src 'self'");
         assertThat(page.body()).contains("<html");
 
-        HttpResponse<String> missing = http.send(HttpRequest.newBuilder(
-                URI.create("http://127.0.0.1:" + server.port() + "/nope.html")).build(),
-                HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> missing = server.get("/nope.html");
         assertThat(missing.statusCode()).isEqualTo(404);
 
-        HttpResponse<String> traversal = http.send(HttpRequest.newBuilder(
-                URI.create("http://127.0.0.1:" + server.port() + "/../log4j2.xml")).build(),
-                HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> traversal = server.get("/../log4j2.xml");
         assertThat(traversal.statusCode()).isEqualTo(404);
     }
 
     @Test
     void webSocketOnAnotherPathIsRefused() {
-        assertThatThrownBy(() -> TestClient.tutorial(uri("/elsewhere")))
-                .isInstanceOf(CompletionException.class);
+        assertThat(TestClient.to(server.ws("/elsewhere")).refusal().statusCode()).isEqualTo(404);
     }
 
     private static List<String> ids(JsonArray users) {

@@ -1,6 +1,8 @@
 package dev.wschat.server;
 
 import dev.wschat.server.metrics.ServerMetrics.Reason;
+import dev.wschat.server.testing.RunningServer;
+import dev.wschat.server.testing.TestClient;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -12,6 +14,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 /** Connection limits and the handshake timeout, as a client sees them: HTTP 503, closed sockets, counters. */
 class ConnectionLimitTest {
@@ -26,31 +29,28 @@ class ConnectionLimitTest {
 
     @Test
     void aHandshakePastTheGlobalLimitGets503UntilAConnectionCloses() throws Exception {
-        server = RunningServer.start("--max-connections", "2", "--max-connections-per-address", "0", "--connection-rate", "0");
-        server.open(WsProbe.WELCOME);
-        WsProbe second = server.open(WsProbe.WELCOME);
-        assertThat(WsProbe.handshakeStatus(server.port())).isEqualTo(503);
+        server = RunningServer.start("--max-connections", "2", "--max-connections-per-address", "0",
+                "--connection-rate", "0");
+        server.connect().welcome();
+        TestClient second = server.connect();
+        second.welcome();
+        assertThat(server.handshakeStatus()).isEqualTo(503);
         assertThat(server.rejections(Reason.CONNECTION_LIMIT)).isEqualTo(1);
         // Plain HTTP is not limited: health checks and scrapes still work at capacity.
         assertThat(server.get("/health").statusCode()).isEqualTo(200);
 
-        second.ws().sendClose(1000, "bye").join();
-        second.awaitClose();
-        long deadline = System.nanoTime() + WsProbe.TIMEOUT.toNanos();
-        int status;
-        do {
-            status = WsProbe.handshakeStatus(server.port());
-        } while (status != 101 && System.nanoTime() < deadline);
-        assertThat(status).isEqualTo(101);
+        second.sendClose(1000, "bye").awaitClose();
+        // The server frees the slot when it sees the connection end, a moment after the close handshake.
+        await().atMost(TestClient.TIMEOUT).until(server::handshakeStatus, status -> status == 101);
     }
 
     @Test
     void aHandshakePastThePerAddressLimitGets503() throws Exception {
         server = RunningServer.start("--max-connections-per-address", "3", "--connection-rate", "0");
         for (int i = 0; i < 3; i++) {
-            server.open(WsProbe.WELCOME);
+            server.connect().welcome();
         }
-        assertThat(WsProbe.handshakeStatus(server.port())).isEqualTo(503);
+        assertThat(server.handshakeStatus()).isEqualTo(503);
         assertThat(server.rejections(Reason.CONNECTION_LIMIT)).isEqualTo(1);
     }
 
@@ -58,10 +58,10 @@ class ConnectionLimitTest {
     void newConnectionsPastThePerAddressRateGet503() throws Exception {
         server = RunningServer.start("--connection-rate", "1", "--connection-burst", "3");
         for (int i = 0; i < 3; i++) {
-            server.open(WsProbe.WELCOME);
+            server.connect().welcome();
         }
         // The bucket refills at one per second, so the next handshakes right away are refused.
-        assertThat(WsProbe.handshakeStatus(server.port())).isEqualTo(503);
+        assertThat(server.handshakeStatus()).isEqualTo(503);
         assertThat(server.rejections(Reason.CONNECTION_RATE)).isEqualTo(1);
     }
 
@@ -69,7 +69,7 @@ class ConnectionLimitTest {
     void anHttpRequestThatNeverCompletesIsClosedAfterTheTimeout() throws Exception {
         server = RunningServer.start("--handshake-timeout", "500");
         try (Socket socket = new Socket("127.0.0.1", server.port())) {
-            socket.setSoTimeout((int) WsProbe.TIMEOUT.toMillis());
+            socket.setSoTimeout((int) TestClient.TIMEOUT.toMillis());
             OutputStream out = socket.getOutputStream();
             long started = System.nanoTime();
             out.write("GET /ws HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
@@ -86,7 +86,7 @@ class ConnectionLimitTest {
     void aConnectionThatSendsNothingIsClosedAfterTheTimeout() throws Exception {
         server = RunningServer.start("--handshake-timeout", "300");
         try (Socket socket = new Socket("127.0.0.1", server.port())) {
-            socket.setSoTimeout((int) WsProbe.TIMEOUT.toMillis());
+            socket.setSoTimeout((int) TestClient.TIMEOUT.toMillis());
             assertThat(socket.getInputStream().read()).isEqualTo(-1);
         }
         assertThat(server.awaitRejections(Reason.HANDSHAKE_TIMEOUT, 1)).isEqualTo(1);
@@ -95,12 +95,13 @@ class ConnectionLimitTest {
     @Test
     void anOpenWebSocketOutlivesTheHandshakeTimeout() throws Exception {
         server = RunningServer.start("--handshake-timeout", "200");
-        WsProbe client = server.open(WsProbe.WELCOME);
+        TestClient client = server.connect();
+        client.welcome();
         // Three timeouts pass with the connection idle: it must still be open and serving.
-        assertThat(client.closed).failsWithin(Duration.ofMillis(600))
+        assertThat(client.closed()).failsWithin(Duration.ofMillis(600))
                 .withThrowableOfType(java.util.concurrent.TimeoutException.class);
         client.send("{\"type\":\"rooms\"}");
-        assertThat(client.await(t -> t.contains("\"type\":\"rooms\""))).contains("lobby");
+        assertThat(client.nextText(t -> t.contains("\"type\":\"rooms\""))).contains("lobby");
         assertThat(server.rejections(Reason.HANDSHAKE_TIMEOUT)).isZero();
     }
 
@@ -108,7 +109,7 @@ class ConnectionLimitTest {
     void aKeptAliveHttpConnectionIdleForTheTimeoutIsClosed() throws Exception {
         server = RunningServer.start("--handshake-timeout", "300");
         try (Socket socket = new Socket("127.0.0.1", server.port())) {
-            socket.setSoTimeout((int) WsProbe.TIMEOUT.toMillis());
+            socket.setSoTimeout((int) TestClient.TIMEOUT.toMillis());
             socket.getOutputStream().write("GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
                     .getBytes(StandardCharsets.US_ASCII));
             InputStream in = socket.getInputStream();

@@ -1,5 +1,9 @@
 package dev.wschat.server;
 
+import dev.wschat.server.testing.RawWebSocket;
+import dev.wschat.server.testing.RunningServer;
+import dev.wschat.server.testing.ServerProcess;
+import dev.wschat.server.testing.TestClient;
 import dev.wschat.protocol.Limits;
 import dev.wschat.server.auth.TestTokens;
 import dev.wschat.server.metrics.ServerMetrics;
@@ -17,6 +21,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -92,10 +97,10 @@ class NoDataAfterCloseTest {
         RawWebSocket victim = joined("/ws", 4 * 1024);
         String filler = "f".repeat(3_900);
         // The victim reads nothing until the server gives up on it; the chatter keeps up, so only the victim lags.
-        for (int i = 0; i < 5_000 && server.server.metrics().rejections(ServerMetrics.Reason.SLOW_CONSUMER) < 1; i++) {
+        for (int i = 0; i < 5_000 && server.server().metrics().rejections(ServerMetrics.Reason.SLOW_CONSUMER) < 1; i++) {
             chatter.say("flood " + i + " " + filler);
         }
-        assertThat(server.server.metrics().rejections(ServerMetrics.Reason.SLOW_CONSUMER)).isEqualTo(1);
+        assertThat(server.server().metrics().rejections(ServerMetrics.Reason.SLOW_CONSUMER)).isEqualTo(1);
         assertNoDataAfterClose(victim, 4008, true);
     }
 
@@ -104,7 +109,7 @@ class NoDataAfterCloseTest {
         start("--message-rate", "0", "--drain-timeout", "3000");
         RawWebSocket victim = joined("/ws", 0);
         chatter.say("before the shutdown");
-        CompletableFuture<Void> stopping = CompletableFuture.runAsync(server.server::stop);
+        CompletableFuture<Void> stopping = CompletableFuture.runAsync(server.server()::stop);
         // The draining server accepts no more chat, so the chatter only waits for its own Close.
         int code = readUntilClose(victim);
         assertThat(code).isEqualTo(1001);
@@ -127,7 +132,7 @@ class NoDataAfterCloseTest {
 
     /** One worker loop: the chatter's echo and the victim's copy of each chat are written by the same drain. */
     private void startWithPath(String chatterPath, String... settings) throws Exception {
-        server = RunningServer.start(RunningServer.withDefaults(settings, "--threads", "1"));
+        server = RunningServer.start(Stream.concat(Stream.of("--threads", "1"), Stream.of(settings)).toArray(String[]::new));
         chatter = new Chatter(joined(chatterPath, 0));
     }
 
@@ -156,11 +161,11 @@ class NoDataAfterCloseTest {
                 throw new UncheckedIOException(e);
             }
         });
-        long deadline = System.nanoTime() + WsProbe.TIMEOUT.toNanos();
+        long deadline = System.nanoTime() + TestClient.TIMEOUT.toNanos();
         for (int i = 0; i < MAX_BEFORE_CLOSE && !close.isDone() && System.nanoTime() < deadline; i++) {
             chatter.say("before " + i);
         }
-        assertThat(close.get(WsProbe.TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)).as("close code").isEqualTo(expectedCode);
+        assertThat(close.get(TestClient.TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)).as("close code").isEqualTo(expectedCode);
         for (int i = 0; i < AFTER_CLOSE; i++) {
             chatter.say("after the close " + i);
         }

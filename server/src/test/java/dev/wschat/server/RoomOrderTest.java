@@ -2,6 +2,8 @@ package dev.wschat.server;
 
 import com.google.gson.JsonObject;
 import dev.wschat.server.chat.Session;
+import dev.wschat.server.testing.RunningServer;
+import dev.wschat.server.testing.TestClient;
 import io.netty.channel.EventLoop;
 import org.junit.jupiter.api.Test;
 
@@ -9,7 +11,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
-import static dev.wschat.server.TestClient.str;
+import static dev.wschat.server.testing.TestClient.str;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -20,8 +22,9 @@ class RoomOrderTest {
     private static final int PER_SENDER = 300;
 
     @Test
-    void concurrentSendersOnTwoLoopsReachEveryMemberInSeqOrder() throws InterruptedException {
-        try (RunningServer chat = RunningServer.start("--threads", "2", "--message-rate", "0", "--announce-limit", "0")) {
+    void concurrentSendersOnTwoLoopsReachEveryMemberInSeqOrder() {
+        try (RunningServer chat = RunningServer.start("--threads", "2", "--message-rate", "0",
+                "--announce-limit", "0")) {
             sendFromTwoLoopsAndCheckTheOrder(chat);
         }
     }
@@ -31,7 +34,7 @@ class RoomOrderTest {
         TestClient b = chat.v2();
         TestClient r1 = chat.v2();
         TestClient r2 = chat.v2();
-        List<EventLoop> loops = chat.server.service().sessions().stream().map(Session::channel)
+        List<EventLoop> loops = chat.server().service().sessions().stream().map(Session::channel)
                 .map(ch -> ch.eventLoop()).distinct().toList();
         assertThat(loops).as("the four connections are spread over both event loops").hasSize(2);
 

@@ -1,7 +1,11 @@
 package dev.wschat.server;
 
-import dev.wschat.server.auth.HandshakeClient;
 import dev.wschat.server.auth.TestTokens;
+import dev.wschat.server.metrics.ServerMetrics.Reason;
+import dev.wschat.server.testing.Http;
+import dev.wschat.server.testing.ServerProcess;
+import dev.wschat.server.testing.TestCertificates;
+import dev.wschat.server.testing.TestClient;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -15,6 +19,7 @@ import java.time.Duration;
 import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 /**
  * The real JAR as a process, configured the way an operator would: the secret in the environment, TLS and
@@ -27,7 +32,7 @@ class SecurityProcessIT {
     @Test
     void secretFromTheEnvironmentTlsAndOriginsFromTheCommandLine() throws Exception {
         TestCertificates tls = TestCertificates.generate(dir);
-        HttpClient http = tls.trustingClient(HandshakeClient.TIMEOUT);
+        HttpClient http = tls.trustingClient(TestClient.TIMEOUT);
         try (ServerProcess server = ServerProcess.start(Map.of(ServerConfig.JWT_SECRET_ENV, TestTokens.SECRET),
                 "--host", "127.0.0.1", "--port", "0", "--tls-cert", tls.cert().toString(),
                 "--tls-key", tls.key().toString(), "--allowed-origins", "https://chat.test", "--jwt-cookie", "wschat")) {
@@ -35,23 +40,19 @@ class SecurityProcessIT {
             URI ws = URI.create("wss://" + base + "/ws");
             String token = TestTokens.hs256("alice-42", "Alice", Duration.ofMinutes(5));
 
-            try (HandshakeClient alice = HandshakeClient.connect(http,
-                    URI.create(ws + "?token=" + URLEncoder.encode(token, StandardCharsets.UTF_8)), Map.of());
-                 HandshakeClient cookie = HandshakeClient.connect(http, ws,
-                         Map.of("Cookie", "wschat=" + token, "Origin", "https://chat.test"));
-                 HandshakeClient anonymous = HandshakeClient.connect(http, ws, Map.of())) {
+            try (TestClient alice = TestClient.to(URI.create(ws + "?token="
+                    + URLEncoder.encode(token, StandardCharsets.UTF_8))).subprotocol(TestClient.V2).http(http).connect();
+                 TestClient cookie = TestClient.to(ws).subprotocol(TestClient.V2).http(http)
+                         .header("Cookie", "wschat=" + token).header("Origin", "https://chat.test").connect();
+                 TestClient anonymous = TestClient.to(ws).subprotocol(TestClient.V2).http(http).connect()) {
                 assertThat(alice.welcome().get("clientId").getAsString()).isEqualTo("alice-42");
                 assertThat(cookie.welcome().get("username").getAsString()).isEqualTo("Alice");
-                assertThat(anonymous.awaitClose()).isEqualTo(new HandshakeClient.Close(4001, "Unauthorized"));
+                assertThat(anonymous.awaitClose()).isEqualTo(new TestClient.Close(4001, "Unauthorized"));
             }
-            try (HandshakeClient evil = HandshakeClient.connect(http, ws,
-                    Map.of("Cookie", "wschat=" + token, "Origin", "https://evil.test"))) {
-                throw new AssertionError("a foreign origin got in");
-            } catch (java.net.http.WebSocketHandshakeException e) {
-                assertThat(e.getResponse().statusCode()).isEqualTo(403);
-            }
-            assertThat(HandshakeClient.rejections(http, "https://" + base, "auth_failed")).isEqualTo(1.0);
-            assertThat(HandshakeClient.rejections(http, "https://" + base, "origin_refused")).isEqualTo(1.0);
+            assertThat(TestClient.to(ws).subprotocol(TestClient.V2).http(http).header("Cookie", "wschat=" + token)
+                    .header("Origin", "https://evil.test").handshakeStatus()).as("a foreign origin").isEqualTo(403);
+            assertThat(Http.rejections(http, "https://" + base, Reason.AUTH_FAILED)).isEqualTo(1.0);
+            assertThat(Http.rejections(http, "https://" + base, Reason.ORIGIN_REFUSED)).isEqualTo(1.0);
 
             server.terminate();
             assertThat(server.awaitExit(Duration.ofSeconds(20))).isZero();
@@ -67,13 +68,11 @@ class SecurityProcessIT {
         try (ServerProcess server = ServerProcess.start(Map.of(), "--host", "127.0.0.1", "--port", "0",
                 "--unready-delay", "3000")) {
             URI ready = URI.create("http://127.0.0.1:" + server.awaitPort() + "/ready");
-            assertThat(HandshakeClient.get(http, ready).statusCode()).isEqualTo(200);
+            assertThat(Http.get(http, ready).statusCode()).isEqualTo(200);
             server.terminate();
-            HttpResponse<String> response = HandshakeClient.get(http, ready);
-            long deadline = System.nanoTime() + HandshakeClient.TIMEOUT.toNanos();
-            while (response.statusCode() == 200 && System.nanoTime() < deadline) {
-                response = HandshakeClient.get(http, ready);
-            }
+            // The signal is handled on another thread; /ready turns 503 as the drain's first step.
+            HttpResponse<String> response = await().atMost(TestClient.TIMEOUT)
+                    .until(() -> Http.get(http, ready), r -> r.statusCode() != 200);
             assertThat(response.statusCode()).isEqualTo(503);
             assertThat(response.body()).isEqualTo("draining\n");
             assertThat(server.awaitExit(Duration.ofSeconds(20))).isZero();

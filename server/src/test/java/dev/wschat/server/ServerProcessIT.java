@@ -2,6 +2,8 @@ package dev.wschat.server;
 
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import dev.wschat.server.testing.ServerProcess;
+import dev.wschat.server.testing.TestClient;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
@@ -9,7 +11,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
-import static dev.wschat.server.TestClient.str;
+import static dev.wschat.server.testing.TestClient.str;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** The real JAR as a process: start-up options, and the graceful drain on SIGTERM. */

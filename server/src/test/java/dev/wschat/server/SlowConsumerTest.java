@@ -2,14 +2,20 @@ package dev.wschat.server;
 
 import dev.wschat.server.chat.Session;
 import dev.wschat.server.metrics.ServerMetrics.Reason;
+import dev.wschat.server.testing.RunningServer;
+import dev.wschat.server.testing.TestClient;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelOutboundBuffer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 /**
  * A client that stops reading while its room floods: the server's queue for it stays under the cap, it is
@@ -32,12 +38,13 @@ class SlowConsumerTest {
 
     @Test
     void aReaderThatStopsIsCutOffWhileTheRoomKeepsReceiving() throws Exception {
-        server = RunningServer.start("--max-queued-bytes", String.valueOf(CAP), "--message-rate", "0", "--threads", "2");
-        WsProbe slow = server.open(WsProbe.PRESENCE);
-        String slowId = server.server.service().sessions().iterator().next().id();
-        WsProbe fast = server.open(WsProbe.PRESENCE);
-        WsProbe sender = server.open(WsProbe.PRESENCE);
-        Channel slowChannel = server.server.service().sessions().stream()
+        server = RunningServer.start("--max-queued-bytes", Integer.toString(CAP), "--message-rate", "0",
+                "--threads", "2");
+        TestClient slow = server.v2();
+        String slowId = server.server().service().sessions().iterator().next().id();
+        TestClient fast = server.v2();
+        TestClient sender = server.v2();
+        Channel slowChannel = server.server().service().sessions().stream()
                 .filter(s -> s.id().equals(slowId)).map(Session::channel).findFirst().orElseThrow();
         slow.pause();
 
@@ -49,7 +56,7 @@ class SlowConsumerTest {
                     maxQueued.accumulateAndGet(buffer.totalPendingWriteBytes(), Math::max);
                 }
                 try {
-                    Thread.sleep(1);
+                    Thread.sleep(1); // the sampling period of a measurement, not a wait for traffic
                 } catch (InterruptedException e) {
                     return;
                 }
@@ -58,19 +65,12 @@ class SlowConsumerTest {
         sampler.setDaemon(true);
         sampler.start();
 
-        Thread resumer = new Thread(() -> {
-            // Resume as soon as the server gives up on the slow client, so it can read what was queued and the close.
-            try {
-                while (server.server.metrics().rejections(Reason.SLOW_CONSUMER) < 1) {
-                    Thread.sleep(5);
-                }
-            } catch (InterruptedException e) {
-                return;
-            }
+        // Resume as soon as the server gives up on the slow client, so it can read what was queued and the close.
+        CompletableFuture<Void> resumed = CompletableFuture.runAsync(() -> {
+            await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofMillis(5))
+                    .until(() -> server.server().metrics().rejections(Reason.SLOW_CONSUMER) >= 1);
             slow.resume();
-        }, "resumer");
-        resumer.setDaemon(true);
-        resumer.start();
+        });
 
         // In lockstep with the fast reader, batch by batch: it keeps up, the stopped reader falls ever further behind.
         for (int batch = 0; batch < MESSAGES / BATCH; batch++) {
@@ -79,18 +79,18 @@ class SlowConsumerTest {
             }
             for (int i = batch * BATCH; i < (batch + 1) * BATCH; i++) {
                 String expected = "\"message\":\"" + i + " ";
-                String got = fast.await(t -> t.contains("\"type\":\"chat\""));
+                String got = fast.nextText(t -> t.contains("\"type\":\"chat\""));
                 assertThat(got).as("the fast reader gets message " + i)
                         .contains(expected);
             }
         }
         sampler.interrupt();
-        resumer.interrupt();
 
         assertThat(server.awaitRejections(Reason.SLOW_CONSUMER, 1)).isEqualTo(1);
-        assertThat(slow.awaitClose()).isEqualTo(4008);
+        resumed.get(TestClient.TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+        assertThat(slow.awaitCloseCode()).isEqualTo(4008);
         assertThat(maxQueued.get()).as("bytes queued for the slow reader").isLessThanOrEqualTo(CAP + 16 * 1024);
-        assertThat(fast.closed).isNotDone();
-        assertThat(sender.closed).isNotDone();
+        assertThat(fast.closed()).isNotDone();
+        assertThat(sender.closed()).isNotDone();
     }
 }

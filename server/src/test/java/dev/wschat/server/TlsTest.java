@@ -1,20 +1,23 @@
 package dev.wschat.server;
 
-import dev.wschat.server.auth.HandshakeClient;
+import dev.wschat.server.metrics.ServerMetrics.Reason;
+import dev.wschat.server.testing.Http;
+import dev.wschat.server.testing.RunningServer;
+import dev.wschat.server.testing.TestCertificates;
+import dev.wschat.server.testing.TestClient;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -30,7 +33,7 @@ class TlsTest {
     static Path key;
     static HttpClient trusting;
 
-    private ChatServer server;
+    private RunningServer server;
 
     @BeforeAll
     static void generateCertificate() throws Exception {
@@ -38,18 +41,18 @@ class TlsTest {
         cert = generated.cert();
         key = generated.key();
         assertThat(Files.readString(key)).startsWith("-----BEGIN PRIVATE KEY-----");
-        trusting = generated.trustingClient(HandshakeClient.TIMEOUT);
+        trusting = generated.trustingClient(TestClient.TIMEOUT);
     }
 
     @AfterEach
     void tearDown() {
         if (server != null) {
-            server.stop();
+            server.close();
         }
     }
 
-    private void start() throws InterruptedException {
-        server = new ChatServer(ServerConfig.parse("--host", "127.0.0.1", "--port", "0", "--drain-timeout", "2000", "--tls-cert", cert.toString(), "--tls-key", key.toString())).start();
+    private void start() {
+        server = RunningServer.start("--tls-cert", cert.toString(), "--tls-key", key.toString());
     }
 
     private static HttpClient trusting() {
@@ -60,43 +63,43 @@ class TlsTest {
     void httpsServesHealthAndTheClient() throws Exception {
         start();
         HttpClient http = trusting();
-        HttpResponse<String> health = HandshakeClient.get(http, URI.create("https://localhost:" + server.port() + "/health"));
+        HttpResponse<String> health = server.get(http, "/health");
         assertThat(health.statusCode()).isEqualTo(200);
         assertThat(health.sslSession()).isPresent();
         assertThat(health.sslSession().get().getProtocol()).isIn("TLSv1.3", "TLSv1.2");
-        HttpResponse<String> page = HandshakeClient.get(http, URI.create("https://localhost:" + server.port() + "/"));
+        HttpResponse<String> page = server.get(http, "/");
         assertThat(page.statusCode()).isEqualTo(200);
         assertThat(page.body()).containsIgnoringCase("<html");
-        assertThat(HandshakeClient.rejections(http, "https://localhost:" + server.port(), "auth_failed")).isZero();
+        assertThat(Http.rejections(http, server.base(), Reason.AUTH_FAILED)).isZero();
     }
 
     @Test
     void wssCarriesTheChat() throws Exception {
         start();
-        try (HandshakeClient client = HandshakeClient.connect(trusting(),
-                URI.create("wss://localhost:" + server.port() + "/ws"), Map.of())) {
+        try (TestClient client = TestClient.to(server.ws("/ws")).subprotocol(TestClient.V2).http(trusting())
+                .connect()) {
             assertThat(client.welcome().get("clientId").getAsString()).isNotBlank();
             client.send("{\"type\":\"chat\",\"room\":\"lobby\",\"content\":\"over TLS\"}");
-            assertThat(client.next("chat").get("message").getAsString()).isEqualTo("over TLS");
+            assertThat(client.nextOfType("chat").get("message").getAsString()).isEqualTo("over TLS");
         }
     }
 
     @Test
     void clientsNotTrustingTheCertificateOrSpeakingPlainTextGetNothing() throws Exception {
         start();
-        HttpClient untrusting = HttpClient.newBuilder().connectTimeout(HandshakeClient.TIMEOUT).build();
-        assertThatThrownBy(() -> HandshakeClient.get(untrusting, URI.create("https://localhost:" + server.port() + "/health")))
+        HttpClient untrusting = HttpClient.newBuilder().connectTimeout(TestClient.TIMEOUT).build();
+        assertThatThrownBy(() -> server.get(untrusting, "/health")).isInstanceOf(IOException.class);
+        assertThatThrownBy(() -> Http.get(untrusting, URI.create("http://127.0.0.1:" + server.port() + "/health")))
                 .isInstanceOf(IOException.class);
-        assertThatThrownBy(() -> HandshakeClient.get(untrusting, URI.create("http://127.0.0.1:" + server.port() + "/health")))
-                .isInstanceOf(IOException.class);
-        assertThatThrownBy(() -> HandshakeClient.connect(URI.create("ws://127.0.0.1:" + server.port() + "/ws"), Map.of()))
-                .isInstanceOf(IOException.class);
+        assertThatThrownBy(() -> TestClient.v2(URI.create("ws://127.0.0.1:" + server.port() + "/ws")))
+                .isInstanceOf(UncheckedIOException.class).hasCauseInstanceOf(IOException.class);
     }
 
     @Test
     void aKeyThatIsNotPemFailsTheStartNamingBothFiles() throws Exception {
         Path bad = Files.writeString(dir.resolve("bad-key.pem"), "not a key\n");
-        ChatServer broken = new ChatServer(ServerConfig.parse("--host", "127.0.0.1", "--port", "0", "--tls-cert", cert.toString(), "--tls-key", bad.toString()));
+        ChatServer broken = new ChatServer(ServerConfig.parse("--host", "127.0.0.1", "--port", "0",
+                "--tls-cert", cert.toString(), "--tls-key", bad.toString()));
         assertThatThrownBy(broken::start)
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining(cert.toString())

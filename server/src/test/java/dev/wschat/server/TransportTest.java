@@ -1,6 +1,8 @@
 package dev.wschat.server;
 
 import com.google.gson.JsonObject;
+import dev.wschat.server.testing.RunningServer;
+import dev.wschat.server.testing.TestClient;
 import io.netty.channel.epoll.Epoll;
 import io.netty.channel.uring.IoUring;
 import org.junit.jupiter.api.Test;
@@ -9,7 +11,7 @@ import org.junit.jupiter.params.provider.EnumSource;
 
 import java.util.List;
 
-import static dev.wschat.server.TestClient.str;
+import static dev.wschat.server.testing.TestClient.str;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -29,9 +31,10 @@ class TransportTest {
 
     @ParameterizedTest
     @EnumSource(value = Transport.class, names = {"IO_URING", "EPOLL", "NIO"})
-    void roomTrafficArrivesCompleteAndInOrderOnEachTransport(Transport transport) throws InterruptedException {
-        try (RunningServer chat = RunningServer.start("--transport", transport.label(), "--threads", "2", "--message-rate", "0")) {
-            assertThat(chat.server.transport()).isEqualTo(transport.label());
+    void roomTrafficArrivesCompleteAndInOrderOnEachTransport(Transport transport) {
+        try (RunningServer chat = RunningServer.start("--transport", transport.label(),
+                "--threads", "2", "--message-rate", "0")) {
+            assertThat(chat.server().transport()).isEqualTo(transport.label());
             TestClient sender = chat.v2();
             TestClient a = chat.v2();
             TestClient b = chat.v2();

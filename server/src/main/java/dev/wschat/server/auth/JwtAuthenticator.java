@@ -30,6 +30,7 @@ import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -63,13 +64,8 @@ public final class JwtAuthenticator {
     private final String nameClaim;
     private final ThreadPoolExecutor verifiers;
     private final int queueCapacity;
-    /**
-     * Runs on a verifier thread before each verification when set; only tests set it, to hold the pool busy
-     * and so fill the queue deterministically.
-     */
-    static volatile Runnable beforeVerification;
 
-    private JwtAuthenticator(ServerConfig config) {
+    private JwtAuthenticator(ServerConfig config, ThreadFactory verifierThreads) {
         if (config.jwtSecret() != null) {
             keys.put(Alg.HS256, List.of(new SecretKeySpec(config.jwtSecret().getBytes(StandardCharsets.UTF_8),
                     "HmacSHA256")));
@@ -95,14 +91,9 @@ public final class JwtAuthenticator {
         claims.setMaxClockSkew(Math.toIntExact(config.jwtClockSkew().toSeconds()));
         processor.setJWTClaimsSetVerifier(claims);
         this.nameClaim = config.jwtNameClaim();
-        AtomicInteger threadCount = new AtomicInteger();
         this.queueCapacity = config.authQueue();
         this.verifiers = new ThreadPoolExecutor(VERIFIER_THREADS, VERIFIER_THREADS, 30, TimeUnit.SECONDS,
-                new ArrayBlockingQueue<>(queueCapacity), r -> {
-                    Thread t = new Thread(r, "wschat-jwt-" + threadCount.incrementAndGet());
-                    t.setDaemon(true);
-                    return t;
-                }, new ThreadPoolExecutor.AbortPolicy());
+                new ArrayBlockingQueue<>(queueCapacity), verifierThreads, new ThreadPoolExecutor.AbortPolicy());
         // Idle threads end by themselves, so nothing needs shutting down when the server stops.
         verifiers.allowCoreThreadTimeOut(true);
     }
@@ -115,8 +106,22 @@ public final class JwtAuthenticator {
      * @throws IllegalArgumentException when the key file cannot be read or holds an unsupported key
      */
     public static JwtAuthenticator create(ServerConfig config) {
+        AtomicInteger threadCount = new AtomicInteger();
+        return create(config, r -> {
+            Thread t = new Thread(r, "wschat-jwt-" + threadCount.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    /**
+     * Creates the authenticator with the verifier pool's threads made by {@code verifierThreads}; tests pass
+     * threads they can hold, to fill the queue as a reconnect storm would.
+     */
+    static JwtAuthenticator create(ServerConfig config, ThreadFactory verifierThreads) {
         Objects.requireNonNull(config, "config");
-        return config.authEnabled() ? new JwtAuthenticator(config) : null;
+        Objects.requireNonNull(verifierThreads, "verifierThreads");
+        return config.authEnabled() ? new JwtAuthenticator(config, verifierThreads) : null;
     }
 
     private static Alg algorithmFor(PublicKey key, ServerConfig config) {
@@ -161,10 +166,6 @@ public final class JwtAuthenticator {
         try {
             verifiers.execute(() -> {
                 try {
-                    Runnable hook = beforeVerification;
-                    if (hook != null) {
-                        hook.run();
-                    }
                     result.complete(verify(token));
                 } catch (AuthenticationException | RuntimeException e) {
                     result.completeExceptionally(e);

@@ -3,9 +3,9 @@ package dev.wschat.server.auth;
 import com.google.gson.JsonObject;
 import com.nimbusds.jwt.JWTClaimsSet;
 import dev.wschat.protocol.CloseCodes;
-import dev.wschat.server.ChatServer;
-import dev.wschat.server.ServerConfig;
-import dev.wschat.server.TestClient;
+import dev.wschat.server.metrics.ServerMetrics.Reason;
+import dev.wschat.server.testing.RunningServer;
+import dev.wschat.server.testing.TestClient;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -22,60 +22,53 @@ import java.util.List;
 import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 /** Token authentication at the handshake, observed by a real JDK WebSocket client: who gets in, as whom, and for how long. */
 class AuthenticationTest {
-    private final List<AutoCloseable> open = new ArrayList<>();
-    private ChatServer server;
+    private static final String[] HS256 = {"--jwt-secret", TestTokens.SECRET};
+
+    private RunningServer server;
 
     @TempDir
     Path dir;
 
     @AfterEach
-    void tearDown() throws Exception {
-        for (AutoCloseable c : open) {
-            c.close();
-        }
+    void tearDown() {
         if (server != null) {
-            server.stop();
+            server.close();
         }
     }
 
-    private void start(String... options) throws InterruptedException {
-        server = new ChatServer(ServerConfig.parse(java.util.stream.Stream.of(new String[] {"--host", "127.0.0.1",
-                "--port", "0", "--drain-timeout", "2000"}, options).flatMap(java.util.Arrays::stream)
-                .toArray(String[]::new))).start();
+    private void start(String... options) {
+        server = RunningServer.start(options);
     }
 
-    private static String[] hs256(String... options) {
-        return java.util.stream.Stream.of(new String[] {"--jwt-secret", TestTokens.SECRET}, options)
-                .flatMap(java.util.Arrays::stream).toArray(String[]::new);
-    }
-
-    private String base() {
-        return "http://127.0.0.1:" + server.port();
+    /** Starts with HS256 tokens and {@code more} options. */
+    private void hs256(String... more) {
+        List<String> options = new ArrayList<>(List.of(HS256));
+        options.addAll(List.of(more));
+        start(options.toArray(String[]::new));
     }
 
     private URI ws(String query) {
-        return URI.create("ws://127.0.0.1:" + server.port() + "/ws" + query);
+        return server.ws("/ws" + query);
     }
 
     private URI withToken(String token) {
         return ws("?token=" + URLEncoder.encode(token, StandardCharsets.UTF_8));
     }
 
-    private HandshakeClient connect(URI uri, Map<String, String> headers) throws Exception {
-        HandshakeClient client = HandshakeClient.connect(uri, headers);
-        open.add(client);
-        return client;
+    private TestClient connect(URI uri, Map<String, String> headers) {
+        return server.connect(TestClient.to(uri).subprotocol(TestClient.V2).headers(headers));
     }
 
-    private HandshakeClient connect(URI uri) throws Exception {
+    private TestClient connect(URI uri) {
         return connect(uri, Map.of());
     }
 
-    private void assertUnauthorized(HandshakeClient client) throws Exception {
-        assertThat(client.awaitClose()).isEqualTo(new HandshakeClient.Close(CloseCodes.UNAUTHORIZED, "Unauthorized"));
+    private static void assertUnauthorized(TestClient client) {
+        assertThat(client.awaitClose()).isEqualTo(new TestClient.Close(CloseCodes.UNAUTHORIZED, "Unauthorized"));
         assertThat(client.pending()).as("no chat message before the close").isZero();
     }
 
@@ -89,7 +82,7 @@ class AuthenticationTest {
 
     @Test
     void queryTokenGivesTheSessionItsIdAndName() throws Exception {
-        start(hs256());
+        hs256();
         JsonObject welcome = connect(withToken(TestTokens.hs256("alice-42", "Alice", Duration.ofMinutes(5)))).welcome();
         assertThat(welcome.get("clientId").getAsString()).isEqualTo("alice-42");
         assertThat(welcome.get("username").getAsString()).isEqualTo("Alice");
@@ -97,11 +90,11 @@ class AuthenticationTest {
 
     @Test
     void theTutorialsClientConnectsAtTheRootWithATokenInTheQuery() throws Exception {
-        start(hs256());
+        hs256();
         String token = TestTokens.hs256("alice-42", "Alice", Duration.ofMinutes(5));
-        URI root = URI.create("ws://127.0.0.1:" + server.port() + "?token=" + token);
+        URI root = server.ws("?token=" + token);
         try (TestClient tutorial = TestClient.tutorial(root);
-             TestClient anonymous = TestClient.tutorial(URI.create("ws://127.0.0.1:" + server.port() + "/"))) {
+             TestClient anonymous = TestClient.tutorial(server.ws("/"))) {
             assertThat(TestClient.str(tutorial.next(), "message")).isEqualTo("Welcome! You are connected as Alice");
             assertThat(anonymous.awaitCloseCode()).isEqualTo(CloseCodes.UNAUTHORIZED);
             assertThat(anonymous.closeReason()).isEqualTo("Unauthorized");
@@ -110,7 +103,7 @@ class AuthenticationTest {
 
     @Test
     void bearerHeaderIsAccepted() throws Exception {
-        start(hs256());
+        hs256();
         String token = TestTokens.hs256("bob", "Bob", Duration.ofMinutes(5));
         JsonObject welcome = connect(ws(""), Map.of("Authorization", "Bearer " + token)).welcome();
         assertThat(welcome.get("clientId").getAsString()).isEqualTo("bob");
@@ -118,7 +111,7 @@ class AuthenticationTest {
 
     @Test
     void cookieIsReadWhenConfiguredWithAnOriginAllowList() throws Exception {
-        start(hs256("--jwt-cookie", "wschat_token", "--allowed-origins", "http://chat.test"));
+        hs256("--jwt-cookie", "wschat_token", "--allowed-origins", "http://chat.test");
         String token = TestTokens.hs256("carol", "Carol", Duration.ofMinutes(5));
         JsonObject welcome = connect(ws(""), Map.of("Cookie", "theme=dark; wschat_token=" + token,
                 "Origin", "http://chat.test")).welcome();
@@ -127,33 +120,33 @@ class AuthenticationTest {
 
     @Test
     void cookieIsIgnoredWhenNotConfigured() throws Exception {
-        start(hs256());
+        hs256();
         String token = TestTokens.hs256("carol", "Carol", Duration.ofMinutes(5));
         assertUnauthorized(connect(ws(""), Map.of("Cookie", "wschat_token=" + token)));
     }
 
     @Test
     void missingTokenIsClosed4001AndCounted() throws Exception {
-        start(hs256());
+        hs256();
         assertUnauthorized(connect(ws("")));
         assertUnauthorized(connect(ws("?token=")));
-        assertThat(HandshakeClient.rejections(base(), "auth_failed")).isEqualTo(2.0);
-        assertThat(HandshakeClient.get(java.net.http.HttpClient.newHttpClient(), URI.create(base() + "/metrics")).body())
-                .as("refused clients never became sessions").contains("wschat_connections_opened_total 0.0");
+        assertThat(server.rejections(Reason.AUTH_FAILED)).isEqualTo(2.0);
+        assertThat(server.metric("wschat_connections_opened_total")).as("refused clients never became sessions")
+                .isZero();
     }
 
     @Test
     void tokenSignedWithAnotherSecretIsClosed4001() throws Exception {
-        start(hs256());
+        hs256();
         String forged = TestTokens.hs256("mallory-secret-0123456789-abcdefghij",
                 TestTokens.claims("alice-42", "Alice", Duration.ofMinutes(5)).build());
         assertUnauthorized(connect(withToken(forged)));
-        assertThat(HandshakeClient.rejections(base(), "auth_failed")).isEqualTo(1.0);
+        assertThat(server.rejections(Reason.AUTH_FAILED)).isEqualTo(1.0);
     }
 
     @Test
     void tamperedPayloadIsClosed4001() throws Exception {
-        start(hs256());
+        hs256();
         String[] parts = TestTokens.hs256("alice-42", "Alice", Duration.ofMinutes(5)).split("\\.");
         String otherPayload = TestTokens.hs256("root", "Root", Duration.ofMinutes(5)).split("\\.")[1];
         assertUnauthorized(connect(withToken(parts[0] + "." + otherPayload + "." + parts[2])));
@@ -161,13 +154,13 @@ class AuthenticationTest {
 
     @Test
     void expiredTokenIsClosed4001() throws Exception {
-        start(hs256());
+        hs256();
         assertUnauthorized(connect(withToken(TestTokens.hs256("alice-42", "Alice", Duration.ofMinutes(-2)))));
     }
 
     @Test
     void tokenNotYetValidIsClosed4001() throws Exception {
-        start(hs256());
+        hs256();
         JWTClaimsSet early = TestTokens.claims("alice-42", "Alice", Duration.ofMinutes(10))
                 .notBeforeTime(new Date(System.currentTimeMillis() + 5 * 60_000)).build();
         assertUnauthorized(connect(withToken(TestTokens.hs256(TestTokens.SECRET, early))));
@@ -175,7 +168,7 @@ class AuthenticationTest {
 
     @Test
     void tokenWithoutExpiryOrSubjectIsClosed4001() throws Exception {
-        start(hs256());
+        hs256();
         String noExp = TestTokens.hs256(TestTokens.SECRET, new JWTClaimsSet.Builder().subject("alice").build());
         String noSub = TestTokens.hs256(TestTokens.SECRET, new JWTClaimsSet.Builder()
                 .expirationTime(new Date(System.currentTimeMillis() + 60_000)).build());
@@ -185,10 +178,10 @@ class AuthenticationTest {
 
     @Test
     void unsignedAndGarbageTokensAreClosed4001() throws Exception {
-        start(hs256());
+        hs256();
         assertUnauthorized(connect(withToken(TestTokens.unsigned("alice-42"))));
         assertUnauthorized(connect(withToken("not-a-jwt")));
-        assertThat(HandshakeClient.rejections(base(), "auth_failed")).isEqualTo(2.0);
+        assertThat(server.rejections(Reason.AUTH_FAILED)).isEqualTo(2.0);
     }
 
     @Test
@@ -214,7 +207,7 @@ class AuthenticationTest {
 
     @Test
     void issuerAndAudienceAreCheckedWhenConfigured() throws Exception {
-        start(hs256("--jwt-issuer", "https://auth.test", "--jwt-audience", "wschat"));
+        hs256("--jwt-issuer", "https://auth.test", "--jwt-audience", "wschat");
         JWTClaimsSet good = TestTokens.claims("erin", "Erin", Duration.ofMinutes(5))
                 .issuer("https://auth.test").audience("wschat").build();
         JWTClaimsSet wrongAudience = TestTokens.claims("erin", "Erin", Duration.ofMinutes(5))
@@ -229,7 +222,7 @@ class AuthenticationTest {
 
     @Test
     void nameClaimIsConfigurableAndMissingNameGetsADefault() throws Exception {
-        start(hs256("--jwt-name-claim", "preferred_username"));
+        hs256("--jwt-name-claim", "preferred_username");
         JWTClaimsSet claims = TestTokens.claims("frank", "Ignored", Duration.ofMinutes(5))
                 .claim("preferred_username", "  Frank\u0007 ").build();
         assertThat(connect(withToken(TestTokens.hs256(TestTokens.SECRET, claims))).welcome().get("username")
@@ -241,33 +234,30 @@ class AuthenticationTest {
 
     @Test
     void tokenExpiringWhileConnectedClosesWith1008() throws Exception {
-        start(hs256("--jwt-clock-skew", "0"));
-        HandshakeClient client = connect(withToken(TestTokens.hs256("henry", "Henry", Duration.ofSeconds(2))));
+        hs256("--jwt-clock-skew", "0");
+        TestClient client = connect(withToken(TestTokens.hs256("henry", "Henry", Duration.ofSeconds(2))));
         assertThat(client.welcome().get("clientId").getAsString()).isEqualTo("henry");
-        assertThat(client.awaitClose()).isEqualTo(new HandshakeClient.Close(CloseCodes.POLICY_VIOLATION,
+        assertThat(client.awaitClose()).isEqualTo(new TestClient.Close(CloseCodes.POLICY_VIOLATION,
                 AuthSessionHandler.TOKEN_EXPIRED_REASON));
-        assertThat(HandshakeClient.rejections(base(), "token_expired")).isEqualTo(1.0);
+        assertThat(server.rejections(Reason.TOKEN_EXPIRED)).isEqualTo(1.0);
     }
 
     @Test
     void sameUserOnTwoConnectionsStaysReachableWhenOneCloses() throws Exception {
         // Both connections of one user share the id from sub; closing the first must not forget the second.
-        start(hs256());
-        HandshakeClient first = connect(withToken(TestTokens.hs256("ivy", "Ivy", Duration.ofMinutes(5))));
+        hs256();
+        TestClient first = connect(withToken(TestTokens.hs256("ivy", "Ivy", Duration.ofMinutes(5))));
         first.welcome();
-        HandshakeClient second = connect(withToken(TestTokens.hs256("ivy", "Ivy", Duration.ofMinutes(5))));
+        TestClient second = connect(withToken(TestTokens.hs256("ivy", "Ivy", Duration.ofMinutes(5))));
         second.welcome();
-        HandshakeClient other = connect(withToken(TestTokens.hs256("jack", "Jack", Duration.ofMinutes(5))));
+        TestClient other = connect(withToken(TestTokens.hs256("jack", "Jack", Duration.ofMinutes(5))));
         other.welcome();
         first.close();
-        other.send("{\"type\":\"who\",\"room\":\"lobby\"}");
-        // Wait until the first connection's leave reached the room, then address the user.
-        long deadline = System.nanoTime() + HandshakeClient.TIMEOUT.toNanos();
-        while (other.next("presence").get("users").getAsJsonArray().size() != 2 && System.nanoTime() < deadline) {
-            other.send("{\"type\":\"who\",\"room\":\"lobby\"}");
-        }
+        // Wait until the first connection's leave reached the room (two members left), then address the user.
+        await().atMost(TestClient.TIMEOUT).until(() -> other.sendJson("type", "who", "room", "lobby")
+                .nextOfType("presence").getAsJsonArray("users").size() == 2);
         other.send("{\"type\":\"dm\",\"to\":\"ivy\",\"content\":\"still there?\"}");
-        JsonObject dm = second.next("dm");
+        JsonObject dm = second.nextOfType("dm");
         assertThat(dm.get("message").getAsString()).isEqualTo("still there?");
         assertThat(dm.getAsJsonObject("from").get("id").getAsString()).isEqualTo("jack");
     }
@@ -275,13 +265,13 @@ class AuthenticationTest {
     @Test
     void requestsPipelinedBehindAnUpgradeWhileItsTokenIsVerifiedCloseTheConnection() throws Exception {
         // Verification runs off the event loop; nothing may slip past the handshake meanwhile.
-        start(hs256());
+        hs256();
         String token = TestTokens.hs256("kim", "Kim", Duration.ofMinutes(5));
         String requests = "GET /ws?token=" + token + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: Upgrade\r\n"
                 + "Upgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n"
                 + "GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
         try (java.net.Socket socket = new java.net.Socket("127.0.0.1", server.port())) {
-            socket.setSoTimeout((int) HandshakeClient.TIMEOUT.toMillis());
+            socket.setSoTimeout((int) TestClient.TIMEOUT.toMillis());
             socket.getOutputStream().write(requests.getBytes(StandardCharsets.US_ASCII));
             socket.getOutputStream().flush();
             String answer = new String(socket.getInputStream().readAllBytes(), StandardCharsets.US_ASCII);

@@ -1,8 +1,9 @@
 package dev.wschat.server.auth;
 
-import dev.wschat.server.ChatServer;
-import dev.wschat.server.ServerConfig;
-import dev.wschat.server.TestCertificates;
+import dev.wschat.server.testing.Http;
+import dev.wschat.server.testing.RunningServer;
+import dev.wschat.server.testing.TestCertificates;
+import dev.wschat.server.testing.TestClient;
 import org.apache.logging.log4j.Level;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.core.LogEvent;
@@ -19,15 +20,14 @@ import org.junit.jupiter.api.io.TempDir;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.URLEncoder;
-import java.net.http.HttpClient;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.HexFormat;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.ConcurrentLinkedQueue;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -52,7 +52,7 @@ class TokenLoggingTest {
             logged.add(sb.toString());
         }
     };
-    private ChatServer server;
+    private RunningServer server;
 
     @TempDir
     Path dir;
@@ -74,7 +74,7 @@ class TokenLoggingTest {
     @AfterEach
     void restore() {
         if (server != null) {
-            server.stop();
+            server.close();
         }
         LoggerContext context = (LoggerContext) LogManager.getContext(false);
         for (String name : LOGGERS) {
@@ -87,25 +87,24 @@ class TokenLoggingTest {
 
     @Test
     void validExpiredAndForgedTokensNeverAppearInTheLog() throws Exception {
-        server = new ChatServer(ServerConfig.parse("--host", "127.0.0.1", "--port", "0", "--drain-timeout", "2000", "--jwt-secret", TestTokens.SECRET, "--jwt-cookie", "t", "--allowed-origins", "http://chat.test")).start();
+        server = RunningServer.start("--jwt-secret", TestTokens.SECRET, "--jwt-cookie", "t",
+                "--allowed-origins", "http://chat.test");
         String valid = TestTokens.hs256("alice", "Alice", Duration.ofMinutes(5));
         String expired = TestTokens.hs256("alice", "Alice", Duration.ofMinutes(-5));
         String forged = TestTokens.hs256("another-secret-0123456789-abcdefghij",
                 TestTokens.claims("alice", "Alice", Duration.ofMinutes(5)).build());
-        String ws = "ws://127.0.0.1:" + server.port() + "/ws";
-
-        try (HandshakeClient a = HandshakeClient.connect(URI.create(ws + "?room=x&token="
-                + URLEncoder.encode(valid, StandardCharsets.UTF_8)), Map.of());
-             HandshakeClient b = HandshakeClient.connect(URI.create(ws + "?token=" + expired), Map.of());
-             HandshakeClient c = HandshakeClient.connect(URI.create(ws), Map.of("Authorization", "Bearer " + forged));
-             HandshakeClient d = HandshakeClient.connect(URI.create(ws), Map.of("Cookie", "t=" + valid,
-                     "Origin", "http://chat.test"))) {
+        try (TestClient a = TestClient.v2(server.ws("/ws?room=x&token=" + URLEncoder.encode(valid, StandardCharsets.UTF_8)));
+             TestClient b = TestClient.v2(server.ws("/ws?token=" + expired));
+             TestClient c = TestClient.to(server.ws("/ws")).subprotocol(TestClient.V2)
+                     .header("Authorization", "Bearer " + forged).connect();
+             TestClient d = TestClient.to(server.ws("/ws")).subprotocol(TestClient.V2)
+                     .header("Cookie", "t=" + valid).header("Origin", "http://chat.test").connect()) {
             a.welcome();
             d.welcome();
-            assertThat(b.awaitClose().code()).isEqualTo(4001);
-            assertThat(c.awaitClose().code()).isEqualTo(4001);
+            assertThat(b.awaitCloseCode()).isEqualTo(4001);
+            assertThat(c.awaitCloseCode()).isEqualTo(4001);
         }
-        server.stop();
+        server.server().stop();
 
         assertThat(logged).as("the capture works: the refusals were logged at debug")
                 .anyMatch(line -> line.contains("unauthorized: Expired JWT"))
@@ -119,14 +118,15 @@ class TokenLoggingTest {
     @Test
     void aTokenSentInPlainTextToTheTlsPortIsNotDumpedIntoTheLog() throws Exception {
         TestCertificates tls = TestCertificates.generate(dir);
-        server = new ChatServer(ServerConfig.parse("--host", "127.0.0.1", "--port", "0", "--drain-timeout", "2000", "--jwt-secret", TestTokens.SECRET, "--tls-cert", tls.cert().toString(), "--tls-key", tls.key().toString())).start();
+        server = RunningServer.start("--jwt-secret", TestTokens.SECRET, "--tls-cert", tls.cert().toString(),
+                "--tls-key", tls.key().toString());
         String token = TestTokens.hs256("alice", "Alice", Duration.ofMinutes(5));
         String plainUrl = "http://127.0.0.1:" + server.port() + "/ws?token=" + token;
-        assertThatThrownBy(() -> HandshakeClient.get(HttpClient.newHttpClient(), URI.create(plainUrl)))
-                .isInstanceOf(IOException.class);
-        assertThatThrownBy(() -> HandshakeClient.connect(URI.create("ws://127.0.0.1:" + server.port() + "/ws"),
-                Map.of("Authorization", "Bearer " + token))).isInstanceOf(IOException.class);
-        server.stop();
+        assertThatThrownBy(() -> Http.get(URI.create(plainUrl))).isInstanceOf(IOException.class);
+        assertThatThrownBy(() -> TestClient.to(URI.create("ws://127.0.0.1:" + server.port() + "/ws"))
+                .subprotocol(TestClient.V2).header("Authorization", "Bearer " + token).connect())
+                .isInstanceOf(UncheckedIOException.class).hasCauseInstanceOf(IOException.class);
+        server.server().stop();
 
         assertThat(logged).as("the failed TLS was logged").anyMatch(line -> line.contains("NotSslRecordException"));
         String signature = token.substring(token.lastIndexOf('.') + 1);

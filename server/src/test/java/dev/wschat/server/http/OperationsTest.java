@@ -1,18 +1,14 @@
 package dev.wschat.server.http;
 
 import dev.wschat.protocol.CloseCodes;
-import dev.wschat.server.ChatServer;
-import dev.wschat.server.ServerConfig;
-import dev.wschat.server.auth.HandshakeClient;
 import dev.wschat.server.metrics.ServerMetrics;
+import dev.wschat.server.testing.RunningServer;
+import dev.wschat.server.testing.TestClient;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpClient;
 import java.net.http.HttpResponse;
-import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -20,31 +16,25 @@ import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 /** {@code /health}, {@code /ready} and {@code /metrics} as a load balancer and Prometheus see them, through a drain. */
 class OperationsTest {
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(HandshakeClient.TIMEOUT).build();
-    private ChatServer server;
+    private RunningServer server;
 
     @AfterEach
     void tearDown() {
         if (server != null) {
-            server.stop();
+            server.close();
         }
     }
 
-    private void start(String... options) throws InterruptedException {
-        server = new ChatServer(ServerConfig.parse(java.util.stream.Stream.of(new String[] {"--host", "127.0.0.1",
-                "--port", "0", "--drain-timeout", "2000"}, options).flatMap(java.util.Arrays::stream)
-                .toArray(String[]::new))).start();
+    private void start(String... options) {
+        server = RunningServer.start(options);
     }
 
-    private HttpResponse<String> get(String path) throws Exception {
-        return HandshakeClient.get(http, URI.create("http://127.0.0.1:" + server.port() + path));
-    }
-
-    private URI ws() {
-        return URI.create("ws://127.0.0.1:" + server.port() + "/ws");
+    private HttpResponse<String> get(String path) throws IOException {
+        return server.get(path);
     }
 
     /** Every sample of /metrics by name with labels, e.g. {@code wschat_rooms} or {@code x{reason="a"}}. */
@@ -76,10 +66,10 @@ class OperationsTest {
     @Test
     void metricsCoverConnectionsRoomsTrafficRejectionsJvmAndEventLoops() throws Exception {
         start();
-        try (HandshakeClient client = HandshakeClient.connect(ws(), Map.of())) {
+        try (TestClient client = server.connect()) {
             client.welcome();
             client.send("{\"type\":\"chat\",\"room\":\"lobby\",\"content\":\"hello\"}");
-            client.next("chat");
+            client.nextOfType("chat");
             Map<String, Double> m = metrics();
             assertThat(m.get("wschat_connections")).isEqualTo(1.0);
             assertThat(m.get("wschat_connections_opened_total")).isEqualTo(1.0);
@@ -103,29 +93,25 @@ class OperationsTest {
     @Test
     void drainingTurnsReady503AtOnceAndRefusesNewConnections() throws Exception {
         start("--unready-delay", "3000");
-        HandshakeClient member = HandshakeClient.connect(ws(), Map.of());
+        TestClient member = server.connect();
         member.welcome();
 
-        CompletableFuture<Void> stopping = CompletableFuture.runAsync(server::stop);
-        HttpResponse<String> ready = get("/ready");
-        long deadline = System.nanoTime() + HandshakeClient.TIMEOUT.toNanos();
-        while (ready.statusCode() == 200 && System.nanoTime() < deadline) {
-            // stop() runs on another thread; /ready turns 503 as its first step.
-            ready = get("/ready");
-        }
+        CompletableFuture<Void> stopping = CompletableFuture.runAsync(server.server()::stop);
+        // stop() runs on another thread; /ready turns 503 as its first step.
+        HttpResponse<String> ready = await().atMost(TestClient.TIMEOUT)
+                .until(() -> get("/ready"), r -> r.statusCode() != 200);
         assertThat(ready.statusCode()).isEqualTo(503);
         assertThat(ready.body()).isEqualTo("draining\n");
         assertThat(ready.headers().firstValue("Retry-After")).isPresent();
         assertThat(get("/health").statusCode()).as("still alive while draining").isEqualTo(200);
-        assertThat(HandshakeClient.refusedStatus(ws(), Map.of())).isEqualTo(503);
+        assertThat(server.handshakeStatus()).isEqualTo(503);
         assertThat(metrics().get("wschat_ready")).isZero();
 
         // The connected client is still served until the drain closes it with 1001.
         member.send("{\"type\":\"chat\",\"room\":\"lobby\",\"content\":\"still here\"}");
-        assertThat(member.next("chat").get("message").getAsString()).isEqualTo("still here");
-        assertThat(member.awaitClose().code()).isEqualTo(CloseCodes.GOING_AWAY);
-        stopping.get(HandshakeClient.TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+        assertThat(member.nextOfType("chat").get("message").getAsString()).isEqualTo("still here");
+        assertThat(member.awaitCloseCode()).isEqualTo(CloseCodes.GOING_AWAY);
+        stopping.get(TestClient.TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
         assertThatThrownBy(() -> get("/health")).isInstanceOf(IOException.class);
-        member.close();
     }
 }

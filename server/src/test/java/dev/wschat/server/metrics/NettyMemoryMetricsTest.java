@@ -1,17 +1,13 @@
 package dev.wschat.server.metrics;
 
-import dev.wschat.server.ChatServer;
-import dev.wschat.server.ServerConfig;
-import dev.wschat.server.TestClient;
+import dev.wschat.server.testing.RunningServer;
+import dev.wschat.server.testing.TestClient;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.util.internal.PlatformDependent;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.util.HashMap;
 import java.util.Map;
@@ -20,32 +16,20 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /** Netty's buffer memory as Prometheus scrapes it from {@code /metrics} of a server that has a chat going on. */
 class NettyMemoryMetricsTest {
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(TestClient.TIMEOUT).build();
-    private ChatServer server;
-    private TestClient alice;
-    private TestClient bob;
+    private RunningServer server;
 
     @AfterEach
     void tearDown() {
-        if (alice != null) {
-            alice.close();
-        }
-        if (bob != null) {
-            bob.close();
-        }
         if (server != null) {
-            server.stop();
+            server.close();
         }
     }
 
     @Test
     void metricsShowTheDirectMemoryNettyHoldsForConnections() throws Exception {
-        server = new ChatServer(ServerConfig.parse("--host", "127.0.0.1", "--port", "0")).start();
-        URI ws = URI.create("ws://127.0.0.1:" + server.port() + "/ws");
-        alice = TestClient.v2(ws);
-        bob = TestClient.v2(ws);
-        alice.nextOfType("presence");
-        bob.nextOfType("presence");
+        server = RunningServer.start();
+        TestClient alice = server.v2();
+        TestClient bob = server.v2();
         alice.sendJson("type", "chat", "room", "lobby", "content", "hello");
         assertThat(bob.nextOfType("chat").get("message").getAsString()).isEqualTo("hello");
 
@@ -66,7 +50,7 @@ class NettyMemoryMetricsTest {
 
     @Test
     void heapGaugeFollowsTheServersAllocator() throws Exception {
-        server = new ChatServer(ServerConfig.parse("--host", "127.0.0.1", "--port", "0")).start();
+        server = RunningServer.start();
         // This JVM runs the server, so a heap buffer from the default allocator is held by the server's allocator.
         ByteBuf held = ByteBufAllocator.DEFAULT.heapBuffer(64 * 1024);
         try {
@@ -77,9 +61,7 @@ class NettyMemoryMetricsTest {
     }
 
     private String scrape() throws Exception {
-        HttpResponse<String> response = http.send(HttpRequest.newBuilder(
-                URI.create("http://127.0.0.1:" + server.port() + "/metrics")).timeout(TestClient.TIMEOUT).build(),
-                HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> response = server.get("/metrics");
         assertThat(response.statusCode()).isEqualTo(200);
         return response.body();
     }

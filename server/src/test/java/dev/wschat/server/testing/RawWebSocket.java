@@ -1,4 +1,4 @@
-package dev.wschat.server;
+package dev.wschat.server.testing;
 
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
@@ -17,21 +17,23 @@ import java.util.concurrent.ThreadLocalRandom;
  * A WebSocket client on a plain socket, for what a well-behaved client cannot send: unmasked frames,
  * invalid UTF-8, oversized control frames, broken fragmentation, and never answering pings.
  */
-final class RawWebSocket implements AutoCloseable {
-    static final int TEXT = 1;
-    static final int BINARY = 2;
-    static final int CONTINUATION = 0;
-    static final int CLOSE = 8;
-    static final int PING = 9;
-    static final int PONG = 10;
+public final class RawWebSocket implements AutoCloseable {
+    public static final int TEXT = 1;
+    public static final int BINARY = 2;
+    public static final int CONTINUATION = 0;
+    public static final int CLOSE = 8;
+    public static final int PING = 9;
+    public static final int PONG = 10;
 
     /** One frame read from the server. */
-    record Frame(boolean fin, int opcode, byte[] payload) {
-        int closeCode() {
+    public record Frame(boolean fin, int opcode, byte[] payload) {
+        /** The close code of a close frame, 1005 when it has none. */
+        public int closeCode() {
             return payload.length >= 2 ? ((payload[0] & 0xff) << 8) | (payload[1] & 0xff) : 1005;
         }
 
-        String text() {
+        /** The payload as UTF-8 text. */
+        public String text() {
             return new String(payload, StandardCharsets.UTF_8);
         }
     }
@@ -47,7 +49,7 @@ final class RawWebSocket implements AutoCloseable {
     }
 
     /** Connects and completes the handshake with subprotocol {@code wschat.v2}. */
-    static RawWebSocket connect(int port) throws IOException {
+    public static RawWebSocket connect(int port) throws IOException {
         return connect(port, "/ws", 0);
     }
 
@@ -56,13 +58,13 @@ final class RawWebSocket implements AutoCloseable {
      * subprotocol {@code wschat.v2}; a {@code receiveBuffer} above 0 shrinks the socket's receive buffer, so a
      * client that stops reading backs the server up sooner.
      */
-    static RawWebSocket connect(int port, String path, int receiveBuffer) throws IOException {
+    public static RawWebSocket connect(int port, String path, int receiveBuffer) throws IOException {
         Socket socket = new Socket();
         if (receiveBuffer > 0) {
             socket.setReceiveBufferSize(receiveBuffer);
         }
-        socket.connect(new InetSocketAddress("127.0.0.1", port), (int) WsProbe.TIMEOUT.toMillis());
-        socket.setSoTimeout((int) WsProbe.TIMEOUT.toMillis());
+        socket.connect(new InetSocketAddress("127.0.0.1", port), (int) TestClient.TIMEOUT.toMillis());
+        socket.setSoTimeout((int) TestClient.TIMEOUT.toMillis());
         RawWebSocket raw = new RawWebSocket(socket);
         byte[] key = new byte[16];
         ThreadLocalRandom.current().nextBytes(key);
@@ -95,12 +97,12 @@ final class RawWebSocket implements AutoCloseable {
     }
 
     /** Sends a masked frame, as a client must. */
-    void send(boolean fin, int opcode, byte[] payload) throws IOException {
+    public void send(boolean fin, int opcode, byte[] payload) throws IOException {
         write(fin, opcode, payload, true);
     }
 
     /** Sends a frame with whatever masking the test wants. */
-    void write(boolean fin, int opcode, byte[] payload, boolean masked) throws IOException {
+    public void write(boolean fin, int opcode, byte[] payload, boolean masked) throws IOException {
         ByteArrayOutputStream f = new ByteArrayOutputStream();
         f.write((fin ? 0x80 : 0) | opcode);
         int maskBit = masked ? 0x80 : 0;
@@ -131,7 +133,7 @@ final class RawWebSocket implements AutoCloseable {
     }
 
     /** Reads the next frame. */
-    Frame read() throws IOException {
+    public Frame read() throws IOException {
         int b0 = in.readUnsignedByte();
         int b1 = in.readUnsignedByte();
         long len = b1 & 0x7f;
@@ -146,7 +148,7 @@ final class RawWebSocket implements AutoCloseable {
     }
 
     /** Reads frames until a close frame and returns its code; 1006 when the connection ends without one. */
-    int awaitClose() throws IOException {
+    public int awaitClose() throws IOException {
         try {
             while (true) {
                 Frame f = read();
@@ -160,7 +162,7 @@ final class RawWebSocket implements AutoCloseable {
     }
 
     /** Tells whether the server has closed the TCP connection (reads to end of stream, within the timeout). */
-    boolean awaitEndOfStream() throws IOException {
+    public boolean awaitEndOfStream() throws IOException {
         InputStream raw = socket.getInputStream();
         try {
             byte[] sink = new byte[8192];

@@ -1,4 +1,4 @@
-package dev.wschat.server;
+package dev.wschat.server.testing;
 
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;

@@ -1,4 +1,4 @@
-package dev.wschat.server;
+package dev.wschat.server.testing;
 
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -17,6 +17,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+
+import static org.awaitility.Awaitility.await;
 
 /** The real server JAR run as a separate process, for tests of what only a process shows (signals, exit codes). */
 public final class ServerProcess implements AutoCloseable {
@@ -92,14 +94,9 @@ public final class ServerProcess implements AutoCloseable {
     }
 
     /** Waits until a line containing {@code text} was read from the process (it may have exited); fails after 30 s. */
-    public void awaitOutput(String text) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (output().stream().noneMatch(line -> line.contains(text))) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("no line with \"" + text + "\" in the output: " + output);
-            }
-            Thread.sleep(5);
-        }
+    public void awaitOutput(String text) {
+        await().atMost(Duration.ofSeconds(30)).alias("a line with \"" + text + "\" in the output")
+                .until(() -> output().stream().anyMatch(line -> line.contains(text)));
     }
 
     /** The WebSocket URI of a path on the running server. */

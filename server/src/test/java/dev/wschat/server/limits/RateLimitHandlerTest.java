@@ -1,0 +1,137 @@
+package dev.wschat.server.limits;
+
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import dev.wschat.protocol.CloseCodes;
+import dev.wschat.protocol.JsonCodec;
+import dev.wschat.server.ServerConfig;
+import dev.wschat.server.broker.LocalBroker;
+import dev.wschat.server.chat.ChatFrameHandler;
+import dev.wschat.server.chat.ChatService;
+import dev.wschat.server.chat.Session;
+import dev.wschat.server.chat.RoomRegistry;
+import dev.wschat.server.history.InMemoryHistory;
+import dev.wschat.server.metrics.ServerMetrics;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.embedded.EmbeddedChannel;
+import io.netty.handler.codec.http.EmptyHttpHeaders;
+import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocket13FrameDecoder;
+import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** RateLimitHandler before the real chat handler: what passes is echoed, what does not is answered or closed. */
+class RateLimitHandlerTest {
+    // One token a second: no refill while a test runs, so every count below is exact.
+    private final ServerConfig config = ServerConfig.parse("--message-rate", "1", "--message-burst", "3",
+            "--rate-limit-strikes", "3");
+    private final JsonCodec codec = new JsonCodec();
+    private final ServerMetrics metrics = new ServerMetrics();
+    private final RoomRegistry rooms = new RoomRegistry(codec, metrics);
+    private final ChatService service = new ChatService(config, codec, rooms, new LocalBroker(rooms),
+            new InMemoryHistory(10), metrics);
+
+    @AfterEach
+    void closeMetrics() {
+        metrics.close();
+    }
+
+    /** A v2 session past its welcome and lobby presence. */
+    private EmbeddedChannel channel() {
+        EmbeddedChannel channel = new EmbeddedChannel(new RateLimitHandler(config, (ch, e) -> service.send(Session.of(ch), e), metrics),
+                new ChatFrameHandler(service, codec, metrics));
+        channel.pipeline().fireUserEventTriggered(
+                new WebSocketServerProtocolHandler.HandshakeComplete("/ws", EmptyHttpHeaders.INSTANCE, "wschat.v2"));
+        assertThat(readJson(channel).get("event").getAsString()).isEqualTo("welcome");
+        assertThat(readJson(channel).get("type").getAsString()).isEqualTo("presence");
+        return channel;
+    }
+
+    private static TextWebSocketFrame chat(int i) {
+        return new TextWebSocketFrame("{\"type\":\"chat\",\"room\":\"lobby\",\"content\":\"m" + i + "\"}");
+    }
+
+    /** The next outbound text frame as JSON, whether a room's pre-encoded bytes or a direct reply's frame. */
+    private static JsonObject readJson(EmbeddedChannel channel) {
+        Object out = channel.readOutbound();
+        assertThat(out).as("an outbound text frame").isNotNull();
+        TextWebSocketFrame frame;
+        if (out instanceof ByteBuf bytes) {
+            EmbeddedChannel client = new EmbeddedChannel(new WebSocket13FrameDecoder(false, false, 1 << 20));
+            client.writeInbound(bytes);
+            frame = client.readInbound();
+            client.finishAndReleaseAll();
+        } else {
+            frame = (TextWebSocketFrame) out;
+        }
+        try {
+            return JsonParser.parseString(frame.text()).getAsJsonObject();
+        } finally {
+            frame.release();
+        }
+    }
+
+    @Test
+    void theBurstPassesAndTheNextMessageIsDroppedWithWhenToRetry() {
+        EmbeddedChannel channel = channel();
+        for (int i = 0; i < 3; i++) {
+            channel.writeInbound(chat(i));
+            assertThat(readJson(channel).get("message").getAsString()).isEqualTo("m" + i);
+        }
+        TextWebSocketFrame dropped = chat(3);
+        channel.writeInbound(dropped);
+        assertThat(dropped.refCnt()).as("the dropped frame is released").isZero();
+        JsonObject error = readJson(channel);
+        assertThat(error.get("type").getAsString()).isEqualTo("error");
+        assertThat(error.get("code").getAsString()).isEqualTo("rate_limited");
+        assertThat(error.get("retryAfterMs").getAsLong()).isBetween(1L, 1_000L);
+        assertThat((Object) channel.readOutbound()).as("the dropped message reached no room").isNull();
+        assertThat(metrics.rejections(ServerMetrics.Reason.RATE_LIMITED)).isEqualTo(1.0);
+        assertThat(channel.finish()).isFalse();
+    }
+
+    @Test
+    void strikesInARowCloseWith1008AndLaterMessagesAreDroppedSilently() {
+        EmbeddedChannel channel = channel();
+        for (int i = 0; i < 3; i++) {
+            channel.writeInbound(chat(i));
+            readJson(channel);
+        }
+        channel.writeInbound(chat(3));
+        channel.writeInbound(chat(4));
+        assertThat(readJson(channel).get("code").getAsString()).isEqualTo("rate_limited");
+        assertThat(readJson(channel).get("code").getAsString()).isEqualTo("rate_limited");
+        channel.writeInbound(chat(5));
+        CloseWebSocketFrame close = channel.readOutbound();
+        assertThat(close.statusCode()).isEqualTo(CloseCodes.POLICY_VIOLATION);
+        assertThat(close.reasonText()).isEqualTo("Rate limit exceeded");
+        close.release();
+        TextWebSocketFrame afterClose = chat(6);
+        channel.writeInbound(afterClose);
+        assertThat(afterClose.refCnt()).isZero();
+        assertThat((Object) channel.readOutbound()).as("nothing after the close frame").isNull();
+        assertThat(metrics.rejections(ServerMetrics.Reason.RATE_LIMITED)).isEqualTo(3.0);
+        assertThat(channel.finish()).isFalse();
+    }
+
+    @Test
+    void aRateOfZeroTurnsTheLimitOff() {
+        ServerConfig unlimited = ServerConfig.parse("--message-rate", "0");
+        EmbeddedChannel channel = new EmbeddedChannel(new RateLimitHandler(unlimited, (ch, e) -> service.send(Session.of(ch), e), metrics),
+                new ChatFrameHandler(service, codec, metrics));
+        channel.pipeline().fireUserEventTriggered(
+                new WebSocketServerProtocolHandler.HandshakeComplete("/ws", EmptyHttpHeaders.INSTANCE, "wschat.v2"));
+        readJson(channel);
+        readJson(channel);
+        for (int i = 0; i < 50; i++) {
+            channel.writeInbound(chat(i));
+            assertThat(readJson(channel).get("message").getAsString()).isEqualTo("m" + i);
+        }
+        assertThat(metrics.rejections(ServerMetrics.Reason.RATE_LIMITED)).isZero();
+        assertThat(channel.finish()).isFalse();
+    }
+}
