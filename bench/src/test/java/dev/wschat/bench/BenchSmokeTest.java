@@ -29,7 +29,7 @@ class BenchSmokeTest {
 
     @BeforeAll
     static void startServer() throws InterruptedException {
-        server = new ChatServer(loadTestConfig().build()).start();
+        server = new ChatServer(loadTestConfig()).start();
         url = "ws://127.0.0.1:" + server.port() + "/";
     }
 
@@ -80,9 +80,12 @@ class BenchSmokeTest {
     }
 
     /** A server with the abuse limits off, as docs/benchmarks.md runs it: one address opens every connection. */
-    private static ServerConfig.Builder loadTestConfig() {
-        return ServerConfig.builder().host("127.0.0.1").port(0).maxConnections(0).maxConnectionsPerAddress(0)
-                .connectionRate(0).messageRate(0);
+    private static ServerConfig loadTestConfig(String... more) {
+        String[] base = {"--host", "127.0.0.1", "--port", "0", "--max-connections", "0",
+            "--max-connections-per-address", "0", "--connection-rate", "0", "--message-rate", "0"};
+        String[] all = java.util.Arrays.copyOf(base, base.length + more.length);
+        System.arraycopy(more, 0, all, base.length, more.length);
+        return ServerConfig.parse(all);
     }
 
     @Test
@@ -130,7 +133,7 @@ class BenchSmokeTest {
 
     @Test
     void joinsPastTheAnnounceLimitAreNotAnnounced() throws Exception {
-        ChatServer small = new ChatServer(loadTestConfig().announceLimit(50).build())
+        ChatServer small = new ChatServer(loadTestConfig("--announce-limit", "50"))
                 .start();
         try {
             String smallUrl = "ws://127.0.0.1:" + small.port() + "/";

@@ -454,6 +454,11 @@ public final class ServerConfig {
         }
     }
 
+    /** Parses command-line options, reading no environment, and validates (the shared contract; see config). */
+    public static ServerConfig parse(String... args) {
+        return fromArgs(args, java.util.Map.of()).validate();
+    }
+
     /**
      * Reads the configuration from command-line options and the environment.
      *
