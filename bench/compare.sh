@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Compares wschat with the tutorial's Node.js server on this machine: starts each in turn on loopback,
 # runs the same bench scenarios (tutorial dialect, which both speak) against it, stops it, and prints
-# the ratio table (candidate = wschat, baseline = the tutorial's server).
+# the ratio table (candidate = wschat, baseline = the tutorial's server). Each scenario runs on a fresh
+# server process.
 #
 #   bench/compare.sh                 # everything, results under bench-results/compare-<time>/
 #   SCENARIOS="fanout ramp" bench/compare.sh
@@ -56,15 +57,35 @@ stop() {
   kill -KILL "$1" 2>/dev/null || true
 }
 
-run_scenarios() { # name port pid [metrics-url]
-  local name=$1 port=$2 pid=$3 metrics=${4:-}
-  local common=(--dialect 1 --url "ws://127.0.0.1:$port/" --server-pid "$pid" --out "$OUT" --quiet 1)
-  # shellcheck disable=SC2206
-  common+=($BENCH_ARGS)
-  [ -n "$metrics" ] && common+=(--metrics-url "$metrics")
+start_server() { # name port: starts the server, sets SERVER (the process to stop) and SERVER_PID (to read)
+  if [ "$1" = tutorial ]; then
+    (cd bench/peer && PORT=$2 exec node server.js >> "$OUT/tutorial-server.log" 2>&1) &
+    SERVER=$!
+    wait_port "$2"
+    SERVER_PID=$(pgrep -P "$SERVER" node || echo "$SERVER")
+  else
+    # shellcheck disable=SC2086
+    java $SERVER_OPTS -jar server/target/wschat-server.jar --host 127.0.0.1 --port "$2" \
+      --max-connections 0 --max-connections-per-address 0 --connection-rate 0 --message-rate 0 $SERVER_ARGS \
+      >> "$OUT/wschat-server.log" 2>&1 &
+    SERVER=$!
+    wait_port "$2"
+    SERVER_PID=$SERVER
+  fi
+}
+
+# Each scenario gets a fresh server: memory read after a ramp on the same process measures the ramp's
+# garbage being given back, not the connections (it once read -464,850 bytes per connection).
+run_scenarios() { # name port
+  local name=$1 port=$2
   echo "== $name: load average $(cut -d' ' -f1-3 /proc/loadavg)${SERVER_ARGS:+ (wschat options: $SERVER_ARGS)}" \
     | tee -a "$OUT/load.txt"
   for s in $SCENARIOS; do
+    start_server "$name" "$port"
+    local common=(--dialect 1 --url "ws://127.0.0.1:$port/" --server-pid "$SERVER_PID" --out "$OUT" --quiet 1)
+    # shellcheck disable=SC2206
+    common+=($BENCH_ARGS)
+    [ "$name" = wschat ] && common+=(--metrics-url "http://127.0.0.1:$port/metrics")
     case $s in
       fanout) "${BENCH[@]}" fanout "${common[@]}" --name "$name-fanout" --clients "$CLIENTS" --senders "$SENDERS" \
                 --rate "$RATE" --duration 10 --warmup 5 ;;
@@ -72,29 +93,17 @@ run_scenarios() { # name port pid [metrics-url]
                 --start "$RAMP_START" --factor "$RAMP_FACTOR" --step-seconds "$STEP_SECONDS" --warmup 5 ;;
       connections) "${BENCH[@]}" connections "${common[@]}" --name "$name-connections" \
                 --connections "$CONNECTIONS" --rate "$CONN_RATE" --hold 5 ;;
-      *) echo "compare.sh: unknown scenario $s" >&2; return 2 ;;
+      *) echo "compare.sh: unknown scenario $s" >&2; stop "$SERVER"; return 2 ;;
     esac
+    stop "$SERVER"
+    SERVER=
   done
 }
 
-# the tutorial's server
-(cd bench/peer && PORT=$PORT_PEER exec node server.js > "$OUT/tutorial-server.log" 2>&1) &
-PEER=$!
-trap 'stop $PEER; [ -n "${OURS:-}" ] && stop $OURS' EXIT
-wait_port "$PORT_PEER"
-PEER_PID=$(pgrep -P "$PEER" node || echo "$PEER")
-run_scenarios tutorial "$PORT_PEER" "$PEER_PID"
-stop "$PEER"
-
-# wschat
-# shellcheck disable=SC2086
-java $SERVER_OPTS -jar server/target/wschat-server.jar --host 127.0.0.1 --port "$PORT_OURS" \
-  --max-connections 0 --max-connections-per-address 0 --connection-rate 0 --message-rate 0 $SERVER_ARGS \
-  > "$OUT/wschat-server.log" 2>&1 &
-OURS=$!
-wait_port "$PORT_OURS"
-run_scenarios wschat "$PORT_OURS" "$OURS" "http://127.0.0.1:$PORT_OURS/metrics"
-stop "$OURS"
+SERVER=
+trap '[ -n "${SERVER:-}" ] && stop "$SERVER"' EXIT
+run_scenarios tutorial "$PORT_PEER"
+run_scenarios wschat "$PORT_OURS"
 trap - EXIT
 
 echo

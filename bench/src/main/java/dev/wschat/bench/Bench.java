@@ -1,62 +1,35 @@
 package dev.wschat.bench;
 
-import java.net.URI;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+import java.io.IOException;
+import java.io.InputStream;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
-import java.util.Set;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.Callable;
 
 /** The load generator's entry point: {@code java -jar wschat-bench.jar SCENARIO [options]}. */
-public final class Bench {
-    private static final Set<String> COMMON = Set.of("url", "dialect", "threads", "transport", "source-addresses", "server-pid",
-            "metrics-url", "out", "name", "quiet");
-    private static final Set<String> FANOUT = Set.of("clients", "rooms", "senders", "rate", "size", "duration",
-            "warmup", "p99-limit-ms", "drain-seconds", "connect-rate", "max-pending", "setup-timeout",
-            "settle-timeout", "start", "factor", "max", "step-seconds", "max-steps", "churn-rate", "hold-ms");
-    private static final Set<String> CONNECTIONS = Set.of("connections", "rate", "max-pending", "timeout", "hold");
-
-    static final String USAGE = """
-            Usage: java -jar bench/target/wschat-bench.jar SCENARIO [--option value ...]
-
-            Scenarios:
-              connections  open N connections at a rate and hold them; connect rate, handshake latency,
-                           failures, server memory per connection
-              fanout       N clients in R rooms, S senders at a fixed rate; end-to-end latency from the send
-                           timestamp in each message, deliveries/s, lost/duplicated/out-of-order deliveries
-              ramp         fanout with the rate stepped up until p99 passes the limit or anything is lost;
-                           reports the highest sustainable step (the saturation point)
-              churn        fanout at a fixed rate while other clients connect and disconnect at a rate
-              compare      compare BASELINE.json CANDIDATE.json: prints the ratio table of two results
-
-            Common options:
-              --url ws://127.0.0.1:8080/   server to load (loopback only)
-              --dialect 2                  2 = wschat.v2 subprotocol, 1 = the tutorial's protocol (no rooms)
-              --threads 2                  client event-loop threads
-              --transport auto             io_uring, epoll or nio; auto = the first of them available here
-              --source-addresses 1         spread connections over 127.0.0.2 .. 127.0.0.(1+K)
-              --server-pid PID             read the server's CPU time and resident memory from /proc/PID
-              --metrics-url URL            read heap and direct memory from the server's /metrics
-              --out bench-results          directory for NAME.json and NAME.html
-              --name SCENARIO              file name of the result (default: the scenario)
-              --quiet 0                    1 = no progress lines
-
-            connections:
-              --connections 1000  --rate 2000 (per second; 0 = as fast as --max-pending allows)
-              --max-pending 1000 (handshakes in flight)  --timeout 300 (s)  --hold 5 (s before memory is read)
-
-            fanout / ramp / churn:
-              --clients 1000  --rooms 1  --senders 10  --size 64 (content bytes)
-              --rate 50000 (deliveries/s, fanout and churn)  --duration 10 (s)  --warmup 5 (s)
-              --p99-limit-ms 100  --drain-seconds 5 (wait for late deliveries; later ones count as lost)
-              --connect-rate 5000  --max-pending 500  --setup-timeout 300  --settle-timeout 120
-              ramp:  --start 20000 (deliveries/s)  --factor 1.25  --max 2000000  --step-seconds 5  --max-steps 30
-              churn: --churn-rate 100 (connections/s opened and closed)  --hold-ms 500 (each churner's life)
-
-            Every run is bounded: durations, step counts and timeouts above; the open-file limit is checked
-            before connecting.
-            """;
-
-    private Bench() {
-    }
+@Command(name = "wschat-bench", mixinStandardHelpOptions = true, versionProvider = Bench.Version.class,
+        synopsisSubcommandLabel = "SCENARIO",
+        description = "Loads a wschat (or tutorial) server on loopback and reports latency, throughput, loss and "
+                + "memory. Every run is bounded: durations, step counts and timeouts; the open-file limit is "
+                + "checked before connecting.",
+        subcommands = {Bench.ConnectionsCommand.class, Bench.FanoutCommand.class, Bench.RampCommand.class,
+                Bench.ChurnCommand.class, Bench.CompareCommand.class})
+public final class Bench implements Runnable {
+    @Spec
+    CommandSpec spec;
 
     /**
      * Runs a scenario.
@@ -64,60 +37,169 @@ public final class Bench {
      * @param args the scenario and its options
      */
     public static void main(String[] args) {
-        if (args.length == 0 || "--help".equals(args[0]) || "-h".equals(args[0]) || "help".equals(args[0])) {
-            System.out.print(USAGE);
-            return;
-        }
-        try {
-            System.exit(run(args));
-        } catch (IllegalArgumentException e) {
-            System.err.println("wschat-bench: " + e.getMessage());
-            System.exit(2);
-        } catch (Exception e) {
-            System.err.println("wschat-bench: failed: " + e);
-            e.printStackTrace(System.err);
-            System.exit(1);
-        }
+        System.exit(run(args));
     }
 
-    /** Runs a scenario; returns the exit status (0 when the result was written). */
-    static int run(String[] args) throws Exception {
-        String scenario = args[0];
-        if ("compare".equals(scenario)) {
-            return Compare.run(args);
-        }
-        Report report;
-        Options o;
-        switch (scenario) {
-            case "connections" -> {
-                o = new Options(args, 1, union(COMMON, CONNECTIONS));
-                report = new Connections(o).run();
+    /** Runs a scenario; returns the exit status (0 when the result was written, 2 for a bad option). */
+    static int run(String... args) {
+        return commandLine().execute(args);
+    }
+
+    static CommandLine commandLine() {
+        CommandLine cl = new CommandLine(new Bench());
+        // "1_000" and "1,000" read as 1000, as in the result tables
+        cl.registerConverter(Integer.class, v -> Integer.valueOf(digits(v)));
+        cl.registerConverter(int.class, v -> Integer.valueOf(digits(v)));
+        cl.registerConverter(Long.class, v -> Long.valueOf(digits(v)));
+        cl.registerConverter(long.class, v -> Long.valueOf(digits(v)));
+        cl.registerConverter(Double.class, v -> Double.valueOf(digits(v)));
+        cl.registerConverter(double.class, v -> Double.valueOf(digits(v)));
+        // scripts put their defaults first and the caller's options after: the later one wins
+        cl.setOverwrittenOptionsAllowed(true);
+        cl.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
+            if (e instanceof IllegalArgumentException) {
+                commandLine.getErr().println("wschat-bench: " + e.getMessage());
+                return 2;
             }
-            case "fanout", "ramp", "churn" -> {
-                o = new Options(args, 1, union(COMMON, FANOUT));
-                report = new Fanout(o, scenario).run();
+            commandLine.getErr().println("wschat-bench: failed: " + e);
+            e.printStackTrace(commandLine.getErr());
+            return 1;
+        });
+        return cl;
+    }
+
+    private static String digits(String v) {
+        return v.replace("_", "").replace(",", "");
+    }
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(spec.commandLine().getOut());
+    }
+
+    /** Every option's effective value, by name without the dashes: what the result file records as "options". */
+    static Map<String, Object> effective(CommandSpec spec) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        for (OptionSpec o : spec.options()) {
+            if (o.usageHelp() || o.versionHelp()) {
+                continue;
             }
-            default -> throw new IllegalArgumentException("unknown scenario '" + scenario + "' (see --help)");
+            Object v = o.getValue();
+            m.put(o.longestName().replaceFirst("^-+", ""), v == null ? null : String.valueOf(v));
         }
-        report.write(Path.of(o.string("out", "bench-results")), o.string("name", scenario));
-        return 0;
+        return m;
     }
 
-    private static Set<String> union(Set<String> a, Set<String> b) {
-        java.util.HashSet<String> s = new java.util.HashSet<>(a);
-        s.addAll(b);
-        return s;
+    static Path write(Report report, CommonOptions common, String scenario) throws IOException {
+        return report.write(Path.of(common.out), common.name != null ? common.name : scenario);
     }
 
-    static URI url(Options o) {
-        URI u = URI.create(o.string("url", "ws://127.0.0.1:8080/"));
-        if (!"ws".equals(u.getScheme()) || u.getHost() == null) {
-            throw new IllegalArgumentException("--url must be ws://HOST:PORT/PATH: " + u);
+    /** {@code connections}: opens N connections at a rate and holds them. */
+    @Command(name = "connections", mixinStandardHelpOptions = true, versionProvider = Bench.Version.class,
+            description = "Open N connections at a rate and hold them: connect rate, handshake latency, failures, "
+                    + "server memory per connection.")
+    static final class ConnectionsCommand implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+        @Mixin
+        CommonOptions common;
+
+        @Option(names = "--connections", defaultValue = "1000", paramLabel = "N",
+                description = "connections to open (default: ${DEFAULT-VALUE})")
+        int connections;
+
+        @Option(names = "--rate", defaultValue = "2000", paramLabel = "PER_SEC",
+                description = "connections per second; 0 = as fast as --max-pending allows (default: ${DEFAULT-VALUE})")
+        double rate;
+
+        @Option(names = "--max-pending", defaultValue = "1000", paramLabel = "N",
+                description = "handshakes in flight (default: ${DEFAULT-VALUE})")
+        int maxPending;
+
+        @Option(names = "--timeout", defaultValue = "300", paramLabel = "S",
+                description = "seconds for all to connect (default: ${DEFAULT-VALUE})")
+        int timeout;
+
+        @Option(names = "--hold", defaultValue = "5", paramLabel = "S",
+                description = "seconds held before memory is read (default: ${DEFAULT-VALUE})")
+        int hold;
+
+        @Override
+        public Integer call() throws Exception {
+            write(new Connections(this).run(effective(spec)), common, "connections");
+            return 0;
         }
-        if (!u.getHost().startsWith("127.") && !u.getHost().equals("localhost")) {
-            throw new IllegalArgumentException("--url must be a loopback address (127.0.0.0/8): " + u.getHost());
+    }
+
+    /** The fan-out scenarios share one implementation; each names itself. */
+    abstract static class LoadCommand implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+        @Mixin
+        CommonOptions common;
+        @Mixin
+        LoadOptions load;
+
+        @Override
+        public Integer call() throws Exception {
+            String scenario = spec.name();
+            write(new Fanout(common, load, scenario).run(effective(spec)), common, scenario);
+            return 0;
         }
-        return u;
+    }
+
+    /** {@code fanout}: a fixed rate. */
+    @Command(name = "fanout", mixinStandardHelpOptions = true, versionProvider = Bench.Version.class,
+            description = "N clients in R rooms, S senders at a fixed rate: end-to-end latency from the send "
+                    + "timestamp in each message, deliveries/s, lost, duplicated and out-of-order deliveries.")
+    static final class FanoutCommand extends LoadCommand {
+    }
+
+    /** {@code ramp}: the rate stepped up to saturation. */
+    @Command(name = "ramp", mixinStandardHelpOptions = true, versionProvider = Bench.Version.class,
+            description = "fanout with the rate stepped up until p99 passes the limit or anything is lost; reports "
+                    + "the highest sustainable step (the saturation point).")
+    static final class RampCommand extends LoadCommand {
+    }
+
+    /** {@code churn}: a fixed rate while other clients come and go. */
+    @Command(name = "churn", mixinStandardHelpOptions = true, versionProvider = Bench.Version.class,
+            description = "fanout at a fixed rate while other clients connect and disconnect at --churn-rate.")
+    static final class ChurnCommand extends LoadCommand {
+    }
+
+    /** {@code compare}: the ratio table of result pairs. */
+    @Command(name = "compare", mixinStandardHelpOptions = true, versionProvider = Bench.Version.class,
+            description = "Print the figures of result pairs side by side with their ratio.")
+    static final class CompareCommand implements Callable<Integer> {
+        @Parameters(arity = "2..*", paramLabel = "BASELINE.json CANDIDATE.json",
+                description = "pairs of result files: baseline, then candidate")
+        List<Path> files;
+
+        @Override
+        public Integer call() throws IOException {
+            if (files.size() % 2 != 0) {
+                throw new IllegalArgumentException("compare takes pairs: BASELINE.json CANDIDATE.json [...]");
+            }
+            Compare.run(files, System.out);
+            return 0;
+        }
+    }
+
+    /** The version Maven wrote into the JAR. */
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() throws IOException {
+            try (InputStream in = Bench.class.getResourceAsStream(
+                    "/META-INF/maven/dev.wschat/wschat-bench/pom.properties")) {
+                if (in == null) {
+                    return new String[] {"wschat-bench (version unknown: not run from the built JAR)"};
+                }
+                Properties p = new Properties();
+                p.load(in);
+                return new String[] {"wschat-bench " + p.getProperty("version", "unknown")};
+            }
+        }
     }
 
     /**

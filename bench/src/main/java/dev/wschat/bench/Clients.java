@@ -1,5 +1,7 @@
 package dev.wschat.bench;
 
+import dev.wschat.protocol.Dialect;
+import dev.wschat.protocol.JsonCodec;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.channel.Channel;
@@ -51,11 +53,13 @@ final class Clients implements AutoCloseable {
     private final Map<EventLoop, LoopStats> stats = new ConcurrentHashMap<>();
     private final String path;
     private final String hostHeader;
-    final int dialect;
+    final Dialect dialect;
+    /** Encodes what the clients send: the wire format lives in the protocol module. */
+    final JsonCodec codec = new JsonCodec();
     final String transport;
     private int nextSource;
 
-    Clients(URI url, int dialect, int threads, int sourceAddresses, String transport) throws UnknownHostException {
+    Clients(URI url, Dialect dialect, int threads, int sourceAddresses, String transport) throws UnknownHostException {
         this.dialect = dialect;
         this.transport = resolveTransport(transport);
         IoHandlerFactory io = switch (this.transport) {
@@ -145,8 +149,8 @@ final class Clients implements AutoCloseable {
                 .append("Upgrade: websocket\r\nConnection: Upgrade\r\n")
                 .append("Sec-WebSocket-Key: ").append(Base64.getEncoder().encodeToString(key)).append("\r\n")
                 .append("Sec-WebSocket-Version: 13\r\n");
-        if (dialect == 2) {
-            sb.append("Sec-WebSocket-Protocol: wschat.v2\r\n");
+        if (dialect.subprotocol() != null) {
+            sb.append("Sec-WebSocket-Protocol: ").append(dialect.subprotocol()).append("\r\n");
         }
         return sb.append("\r\n").toString().getBytes(StandardCharsets.US_ASCII);
     }

@@ -3,6 +3,7 @@ package dev.wschat.bench;
 import com.google.gson.Gson;
 
 import java.io.IOException;
+import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -22,17 +23,15 @@ final class Compare {
     private Compare() {
     }
 
-    static int run(String[] args) throws IOException {
-        if (args.length < 3 || (args.length - 1) % 2 != 0) {
-            throw new IllegalArgumentException("usage: compare BASELINE.json CANDIDATE.json [BASELINE2.json CANDIDATE2.json ...]");
-        }
-        System.out.printf(Locale.ROOT, "%-44s %16s %16s %10s%n", "figure", "baseline", "candidate", "ratio");
-        for (int i = 1; i + 1 < args.length; i += 2) {
-            Map<?, ?> a = read(Path.of(args[i]));
-            Map<?, ?> b = read(Path.of(args[i + 1]));
-            System.out.println("-- " + a.get("scenario") + ": " + args[i] + " vs " + args[i + 1]);
+    /** Prints the table of the pairs {@code files[0]} vs {@code files[1]}, {@code files[2]} vs {@code files[3]}, ... */
+    static void run(List<Path> files, PrintStream out) throws IOException {
+        out.printf(Locale.ROOT, "%-44s %16s %16s %10s%n", "figure", "baseline", "candidate", "ratio");
+        for (int i = 0; i + 1 < files.size(); i += 2) {
+            Map<?, ?> a = read(files.get(i));
+            Map<?, ?> b = read(files.get(i + 1));
+            out.println("-- " + a.get("scenario") + ": " + files.get(i) + " vs " + files.get(i + 1));
             for (String k : KEYS) {
-                row(k, a.get(k), b.get(k));
+                row(out, k, a.get(k), b.get(k));
             }
             List<?> sa = (List<?>) a.get("steps");
             List<?> sb = (List<?>) b.get("steps");
@@ -41,18 +40,17 @@ final class Compare {
                 Map<?, ?> ma = (Map<?, ?>) sa.get(sa.size() - 1);
                 Map<?, ?> mb = (Map<?, ?>) sb.get(sb.size() - 1);
                 for (String k : STEP_KEYS) {
-                    row(k, ma.get(k), mb.get(k));
+                    row(out, k, ma.get(k), mb.get(k));
                 }
             }
             if (sa != null && sb != null && "ramp".equals(a.get("scenario"))) {
-                row("saturation step p99_ms", best(sa, "p99_ms"), best(sb, "p99_ms"));
-                row("saturation step server_cpu_us_per_delivery", best(sa, "server_cpu_us_per_delivery"),
+                row(out, "saturation step p99_ms", best(sa, "p99_ms"), best(sb, "p99_ms"));
+                row(out, "saturation step server_cpu_us_per_delivery", best(sa, "server_cpu_us_per_delivery"),
                         best(sb, "server_cpu_us_per_delivery"));
-                row("saturation step bench_cpu_us_per_delivery", best(sa, "bench_cpu_us_per_delivery"),
+                row(out, "saturation step bench_cpu_us_per_delivery", best(sa, "bench_cpu_us_per_delivery"),
                         best(sb, "bench_cpu_us_per_delivery"));
             }
         }
-        return 0;
     }
 
     /** A figure of the sustainable step with the most deliveries per second. */
@@ -69,14 +67,31 @@ final class Compare {
         return best == null ? null : best.get(key);
     }
 
-    private static void row(String key, Object a, Object b) {
-        if (!(a instanceof Number) && !(b instanceof Number)) {
+    /**
+     * One row. A figure the run marked {@code n/a} (see {@link Report#perConnection}) prints as {@code n/a}, with
+     * no ratio and its reason beneath: a number nobody can trust is not shown.
+     */
+    static void row(PrintStream out, String key, Object a, Object b) {
+        boolean naA = notAvailable(a);
+        boolean naB = notAvailable(b);
+        if (!(a instanceof Number) && !(b instanceof Number) && !naA && !naB) {
             return;
         }
-        double x = a instanceof Number n ? n.doubleValue() : Double.NaN;
-        double y = b instanceof Number n ? n.doubleValue() : Double.NaN;
-        String ratio = x != 0 && !Double.isNaN(x) && !Double.isNaN(y) ? String.format(Locale.ROOT, "%.2fx", y / x) : "-";
-        System.out.printf(Locale.ROOT, "%-44s %,16.2f %,16.2f %10s%n", key, x, y, ratio);
+        String x = a instanceof Number n ? String.format(Locale.ROOT, "%,.2f", n.doubleValue()) : naA ? "n/a" : "-";
+        String y = b instanceof Number n ? String.format(Locale.ROOT, "%,.2f", n.doubleValue()) : naB ? "n/a" : "-";
+        String ratio = a instanceof Number n && b instanceof Number m && n.doubleValue() != 0
+                ? String.format(Locale.ROOT, "%.2fx", m.doubleValue() / n.doubleValue()) : naA || naB ? "n/a" : "-";
+        out.printf(Locale.ROOT, "%-44s %16s %16s %10s%n", key, x, y, ratio);
+        if (naA) {
+            out.println("    baseline " + a);
+        }
+        if (naB) {
+            out.println("    candidate " + b);
+        }
+    }
+
+    private static boolean notAvailable(Object v) {
+        return v instanceof String s && s.startsWith(Report.NOT_AVAILABLE);
     }
 
     private static Map<?, ?> read(Path p) throws IOException {

@@ -1,5 +1,9 @@
 package dev.wschat.bench;
 
+import dev.wschat.protocol.ClientMessage;
+import dev.wschat.protocol.Dialect;
+import dev.wschat.protocol.Limits;
+import dev.wschat.protocol.ServerFrames;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
@@ -10,8 +14,9 @@ import java.nio.charset.StandardCharsets;
 /**
  * One bench WebSocket connection: writes the upgrade request, reads the 101, then parses server frames
  * straight from the received buffers. Chat frames carrying a bench marker ({@code #B<sender>:<seq>:<micros>#},
- * at the end of the content) are timed and checked for loss, duplicates and order by scanning the frame's
- * tail, copied into an array; everything else is only counted. Not sharable: one instance per channel.
+ * at the end of the content) are timed and checked for loss, duplicates and order, read where
+ * {@link ServerFrames} says the text ends; everything else is only counted. Messages are written and read
+ * through the protocol module. Not sharable: one instance per channel.
  */
 final class Conn extends ChannelInboundHandlerAdapter {
     /** What a scenario learns about a connection. */
@@ -24,12 +29,11 @@ final class Conn extends ChannelInboundHandlerAdapter {
         }
     }
 
-    private static final byte[] MARK_PRESENCE = "\"type\":\"presence\"".getBytes(StandardCharsets.US_ASCII);
     private static final int MASK_HEADER_MAX = 14;
 
     private final Clients clients;
     private final Events events;
-    /** The room this client is in, dialect 2; {@code null} or "lobby" means only the lobby. */
+    /** The room this client is in, dialect 2; {@link Limits#DEFAULT_ROOM} means only that room. */
     private final String room;
     /** The last sequence number seen per sender slot; {@code null} when this connection is not counted. */
     final int[] lastSeq;
@@ -40,8 +44,7 @@ final class Conn extends ChannelInboundHandlerAdapter {
     private boolean upgraded;
     private boolean ready;
     private boolean closedReported;
-    private int presences;
-    private byte[] chatPrefix;
+    private boolean joinSent;
     private int maskSeed;
     volatile Channel channel;
 
@@ -180,19 +183,25 @@ final class Conn extends ChannelInboundHandlerAdapter {
         }
     }
 
-    /** Reads the bench marker from the frame's tail; false when the frame has none. */
+    /**
+     * Reads the bench marker at the end of a chat's text ({@link ServerFrames} finds where the text ends);
+     * false when the frame is not a chat or its text carries no marker.
+     */
     private boolean marked(ByteBuf b, int off, int len) {
         byte[] s = stats.scratch;
-        int tail = Math.min(len, s.length);
-        b.getBytes(off + len - tail, s, 0, tail);
-        int i = tail - 1;
-        while (i >= 0 && s[i] != '#') {
-            i--;
+        if (s.length < len) {
+            s = new byte[Math.max(len, s.length * 2)];
+            stats.scratch = s;
         }
-        // s[i] is the closing '#': micros, ':', seq, ':', sender, 'B', '#'
+        b.getBytes(off, s, 0, len);
+        int end = ServerFrames.chatMessageEnd(s, 0, len);
+        // the text ends with the marker: '#', 'B', sender, ':', seq, ':', micros, '#'
+        if (end < 1 || s[end - 1] != '#') {
+            return false;
+        }
         long micros = 0;
         long mul = 1;
-        int j = i - 1;
+        int j = end - 2;
         while (j >= 0 && s[j] >= '0' && s[j] <= '9') {
             micros += (s[j] - '0') * mul;
             mul *= 10;
@@ -239,51 +248,31 @@ final class Conn extends ChannelInboundHandlerAdapter {
         return true;
     }
 
+    /**
+     * Follows setup: the tutorial's protocol is ready at its welcome; wschat.v2 at the presence of the room
+     * this client belongs in, after moving there from the default room when it belongs elsewhere.
+     */
     private void setup(ByteBuf b, int off, int len) {
-        if (clients.dialect == 1) {
+        if (clients.dialect == Dialect.TUTORIAL) {
             becomeReady();
             return;
         }
-        if (contains(b, off, len, MARK_PRESENCE)) {
-            presences++;
+        String presenceOf = ServerFrames.presenceRoom(b.toString(off, len, StandardCharsets.UTF_8));
+        if (presenceOf == null) {
+            return;
         }
-        boolean ownRoom = room != null && !"lobby".equals(room);
-        if (presences == 1 && ownRoom && chatPrefix == null) {
-            chatPrefix = prefix();
-            sendText("{\"type\":\"join\",\"room\":\"" + room + "\"}");
-            sendText("{\"type\":\"leave\",\"room\":\"lobby\"}");
-        }
-        if (presences == (ownRoom ? 2 : 1)) {
+        if (presenceOf.equals(room)) {
             becomeReady();
+        } else if (presenceOf.equals(Limits.DEFAULT_ROOM) && !joinSent) {
+            joinSent = true;
+            sendText(clients.codec.encodeClient(new ClientMessage.Join(room, null), Dialect.V2));
+            sendText(clients.codec.encodeClient(new ClientMessage.Leave(Limits.DEFAULT_ROOM, null), Dialect.V2));
         }
     }
 
     private void becomeReady() {
         ready = true;
-        if (chatPrefix == null) {
-            chatPrefix = prefix();
-        }
         events.ready(this);
-    }
-
-    private byte[] prefix() {
-        String p = clients.dialect == 1 ? "{\"type\":\"chat\",\"content\":\""
-                : "{\"type\":\"chat\",\"room\":\"" + (room == null ? "lobby" : room) + "\",\"content\":\"";
-        return p.getBytes(StandardCharsets.US_ASCII);
-    }
-
-    private static boolean contains(ByteBuf b, int off, int len, byte[] needle) {
-        int end = off + len - needle.length;
-        outer:
-        for (int i = off; i <= end; i++) {
-            for (int k = 0; k < needle.length; k++) {
-                if (b.getByte(i + k) != needle[k]) {
-                    continue outer;
-                }
-            }
-            return true;
-        }
-        return false;
     }
 
     /** Sends one bench chat message; on this connection's event loop only. */
@@ -291,34 +280,16 @@ final class Conn extends ChannelInboundHandlerAdapter {
         if (!ctx.channel().isActive()) {
             return false;
         }
-        byte[] p = chatPrefix;
-        byte[] buf = new byte[p.length + padding + 48];
-        System.arraycopy(p, 0, buf, 0, p.length);
-        int i = p.length;
+        StringBuilder content = new StringBuilder(padding + 40);
         for (int k = 0; k < padding; k++) {
-            buf[i++] = 'x';
+            content.append('x');
         }
-        buf[i++] = '#';
-        buf[i++] = 'B';
-        i = digits(buf, i, sender);
-        buf[i++] = ':';
-        i = digits(buf, i, seq);
-        buf[i++] = ':';
-        i = digits(buf, i, micros);
-        buf[i++] = '#';
-        buf[i++] = '"';
-        buf[i++] = '}';
-        writeFrame(0x1, buf, i);
+        content.append("#B").append(sender).append(':').append(seq).append(':').append(micros).append('#');
+        Dialect d = clients.dialect;
+        sendText(clients.codec.encodeClient(new ClientMessage.Chat(d == Dialect.V2 ? room : null,
+                content.toString(), null), d));
         stats.sent.inc();
         return true;
-    }
-
-    private static int digits(byte[] buf, int at, long v) {
-        String s = Long.toString(v);
-        for (int k = 0; k < s.length(); k++) {
-            buf[at++] = (byte) s.charAt(k);
-        }
-        return at;
     }
 
     private void sendText(String text) {

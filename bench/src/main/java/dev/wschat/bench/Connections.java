@@ -1,5 +1,6 @@
 package dev.wschat.bench;
 
+import dev.wschat.protocol.Limits;
 import org.HdrHistogram.Histogram;
 
 import java.io.IOException;
@@ -8,37 +9,40 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 
 /**
  * The {@code connections} scenario: opens N connections at a given rate and holds them; reports the
  * connect rate, handshake latency, failures and the server's memory per connection.
  */
 final class Connections {
-    private final Options o;
+    private final Bench.ConnectionsCommand o;
+    private final CommonOptions common;
 
-    Connections(Options o) {
+    Connections(Bench.ConnectionsCommand o) {
         this.o = o;
+        this.common = o.common;
     }
 
-    Report run() throws Exception {
-        int asked = o.integer("connections", 1_000);
-        ServerProbe probe = new ServerProbe(o.integer("server-pid", 0), o.string("metrics-url", null));
+    Report run(Map<String, Object> options) throws Exception {
+        int asked = o.connections;
+        ServerProbe probe = new ServerProbe(common.serverPid, common.metricsUrl);
         int n = Bench.checkFdLimit(asked, probe);
-        Report report = new Report("connections", o);
+        Report report = new Report("connections", options);
         report.put("connections_asked", asked);
         report.put("connections_attempted", n);
         probe.fullGc();
         long rss0 = probe.rssBytes();
         long[] jvm0 = probe.jvmMemory();
         long benchRss0 = ownRss();
-        try (Clients clients = new Clients(Bench.url(o), o.integer("dialect", 2), o.integer("threads", 2),
-                o.integer("source-addresses", 1), o.string("transport", "auto"))) {
+        try (Clients clients = new Clients(common.uri(), common.dialect, common.threads, common.sourceAddresses,
+                common.transport)) {
             Population pop = new Population(clients);
-            Sampler sampler = new Sampler(clients, pop::open, o.integer("quiet", 0) == 1);
+            Sampler sampler = new Sampler(clients, pop::open, common.isQuiet());
             sampler.phase("connect");
             sampler.resetPhase();
-            double took = pop.open(n, o.number("rate", 2_000), o.integer("max-pending", 1_000),
-                    o.integer("timeout", 300), i -> new Conn(clients, pop, "lobby", 0), sampler);
+            double took = pop.open(n, o.rate, o.maxPending, o.timeout,
+                    i -> new Conn(clients, pop, Limits.DEFAULT_ROOM, 0), sampler);
             sampler.sample();
             Histogram hs = sampler.phaseHandshake();
             int open = pop.open();
@@ -57,7 +61,7 @@ final class Connections {
                 report.put("handshake_max_ms", Sampler.ms(hs.getMaxValue()));
             }
             sampler.phase("hold");
-            int hold = o.integer("hold", 5);
+            int hold = o.hold;
             for (int i = 0; i < hold; i++) {
                 Thread.sleep(1_000);
                 sampler.sample();
@@ -71,19 +75,21 @@ final class Connections {
             if (rss0 > 0 && rss1 > 0) {
                 report.put("server_rss_before_bytes", rss0);
                 report.put("server_rss_after_bytes", rss1);
-                report.put("server_rss_per_connection_bytes", (double) (rss1 - rss0) / held);
+                report.put("server_rss_per_connection_bytes", Report.perConnection("resident memory", rss0, rss1, held));
             }
             if (jvm0 != null && jvm1 != null) {
                 report.put("server_heap_before_bytes", jvm0[0]);
                 report.put("server_heap_after_bytes", jvm1[0]);
-                report.put("server_heap_per_connection_bytes", (double) (jvm1[0] - jvm0[0]) / held);
+                report.put("server_heap_per_connection_bytes", Report.perConnection("heap", jvm0[0], jvm1[0], held));
                 report.put("server_direct_buffers_before_bytes", jvm0[1]);
                 report.put("server_direct_buffers_after_bytes", jvm1[1]);
-                report.put("server_direct_per_connection_bytes", (double) (jvm1[1] - jvm0[1]) / held);
+                report.put("server_direct_per_connection_bytes",
+                        Report.perConnection("direct memory", jvm0[1], jvm1[1], held));
             }
             long benchRss1 = ownRss();
             if (benchRss0 > 0 && benchRss1 > 0) {
-                report.put("bench_rss_per_connection_bytes", (double) (benchRss1 - benchRss0) / held);
+                report.put("bench_rss_per_connection_bytes",
+                        Report.perConnection("the bench's resident memory", benchRss0, benchRss1, held));
             }
             report.put("transport", clients.transport);
             report.put("bench_threads", clients.loops());

@@ -1,5 +1,7 @@
 package dev.wschat.bench;
 
+import dev.wschat.protocol.Dialect;
+import dev.wschat.protocol.Limits;
 import io.netty.util.concurrent.ScheduledFuture;
 import org.HdrHistogram.Histogram;
 
@@ -41,7 +43,8 @@ final class Fanout {
                 boolean sustainable) {
     }
 
-    private final Options o;
+    private final CommonOptions common;
+    private final LoadOptions o;
     private final String scenario;
     private final boolean ramp;
     private final int clientsN;
@@ -60,42 +63,43 @@ final class Fanout {
     private long churnFailures;
     private final Histogram churnHandshakes = new Histogram(1, LoopStats.MAX_MICROS, 3);
 
-    Fanout(Options o, String scenario) {
+    Fanout(CommonOptions common, LoadOptions o, String scenario) {
+        this.common = common;
         this.o = o;
         this.scenario = scenario;
         this.ramp = "ramp".equals(scenario);
-        this.clientsN = o.integer("clients", 1_000);
-        this.roomsN = o.integer("rooms", 1);
-        this.sendersN = o.integer("senders", 10);
-        this.padding = Math.max(0, o.integer("size", 64) - 24);
-        this.p99LimitMs = o.number("p99-limit-ms", 100);
-        this.drainSeconds = o.integer("drain-seconds", 5);
-        this.probe = new ServerProbe(o.integer("server-pid", 0), o.string("metrics-url", null));
+        this.clientsN = o.clients;
+        this.roomsN = o.rooms;
+        this.sendersN = o.senders;
+        this.padding = Math.max(0, o.size - 24);
+        this.p99LimitMs = o.p99LimitMs;
+        this.drainSeconds = o.drainSeconds;
+        this.probe = new ServerProbe(common.serverPid, common.metricsUrl);
     }
 
-    Report run() throws Exception {
-        int dialect = o.integer("dialect", 2);
-        if (dialect == 1 && roomsN != 1) {
+    Report run(Map<String, Object> options) throws Exception {
+        Dialect dialect = common.dialect;
+        if (dialect == Dialect.TUTORIAL && roomsN != 1) {
             throw new IllegalArgumentException("dialect 1 has one room only: use --rooms 1");
         }
         if (sendersN < 1 || sendersN > clientsN || roomsN < 1 || roomsN > clientsN) {
             throw new IllegalArgumentException("need 1 <= senders <= clients and 1 <= rooms <= clients");
         }
         Bench.checkFdLimit(clientsN, probe);
-        Report report = new Report(scenario, o);
-        try (Clients c = new Clients(Bench.url(o), dialect, o.integer("threads", 2),
-                o.integer("source-addresses", 1), o.string("transport", "auto"))) {
+        Report report = new Report(scenario, options);
+        try (Clients c = new Clients(common.uri(), dialect, common.threads, common.sourceAddresses,
+                common.transport)) {
             clients = c;
             pop = new Population(c);
-            sampler = new Sampler(c, pop::open, o.integer("quiet", 0) == 1);
+            sampler = new Sampler(c, pop::open, common.isQuiet());
             setup(report);
             List<Step> steps = new ArrayList<>();
             if (ramp) {
-                double rate = o.number("start", 20_000);
-                double factor = o.number("factor", 1.25);
-                double max = o.number("max", 2_000_000);
-                int stepSeconds = o.integer("step-seconds", 5);
-                int maxSteps = o.integer("max-steps", 30);
+                double rate = o.start;
+                double factor = o.factor;
+                double max = o.max;
+                int stepSeconds = o.stepSeconds;
+                int maxSteps = o.maxSteps;
                 warmup(rate);
                 for (int i = 0; i < maxSteps && rate <= max; i++) {
                     Step s = step(String.format(Locale.ROOT, "step %d", i + 1), rate, stepSeconds);
@@ -106,9 +110,9 @@ final class Fanout {
                     rate *= factor;
                 }
             } else {
-                double rate = o.number("rate", 50_000);
+                double rate = o.rate;
                 warmup(rate);
-                steps.add(step("measure", rate, o.integer("duration", 10)));
+                steps.add(step("measure", rate, o.duration));
             }
             report.steps(steps);
             Step best = null;
@@ -147,9 +151,8 @@ final class Fanout {
     private void setup(Report report) throws InterruptedException {
         sampler.phase("connect");
         int perRoom = (clientsN + roomsN - 1) / roomsN;
-        double took = pop.open(clientsN, o.number("connect-rate", 5_000), o.integer("max-pending", 500),
-                o.integer("setup-timeout", 300), i -> new Conn(clients,
-                        pop, roomsN == 1 ? "lobby" : "bench-" + (i % roomsN), sendersN), sampler);
+        double took = pop.open(clientsN, o.connectRate, o.maxPending, o.setupTimeout, i -> new Conn(clients,
+                pop, roomsN == 1 ? Limits.DEFAULT_ROOM : "bench-" + (i % roomsN), sendersN), sampler);
         int ready = pop.open();
         if (ready < clientsN) {
             throw new IllegalStateException("only " + ready + " of " + clientsN + " clients connected and set up in "
@@ -159,7 +162,8 @@ final class Fanout {
         for (int i = 0; i < clientsN; i++) {
             members[i % roomsN]++;
         }
-        int echo = clients.dialect == 1 ? 1 : 0;
+        // the tutorial's protocol does not echo a chat to its sender; wschat.v2 does
+        int echo = clients.dialect == Dialect.TUTORIAL ? 1 : 0;
         long totalRecipients = 0;
         for (int s = 0; s < sendersN; s++) {
             int recipients = members[s % roomsN] - echo;
@@ -174,14 +178,14 @@ final class Fanout {
         report.put("senders", sendersN);
         report.put("members_per_room", perRoom);
         report.put("recipients_per_message", avgRecipients);
-        report.put("dialect", clients.dialect);
+        report.put("dialect", clients.dialect.name());
         report.put("connect_seconds", took);
         report.put("setup_frames", sampler.totals().other());
     }
 
     /** Waits until setup traffic (welcomes, notices) stops: no frame for half a second, at most 120 s. */
     private void settle() throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(o.integer("settle-timeout", 120));
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(o.settleTimeout);
         long lastFrames = -1;
         long quietSince = System.nanoTime();
         long nextSample = System.nanoTime() + 1_000_000_000L;
@@ -202,7 +206,7 @@ final class Fanout {
     }
 
     private void warmup(double deliveriesPerSec) throws InterruptedException {
-        int seconds = o.integer("warmup", 5);
+        int seconds = o.warmup;
         if (seconds > 0) {
             step("warmup", deliveriesPerSec, seconds);
         }
@@ -239,8 +243,8 @@ final class Fanout {
         long end = start + TimeUnit.SECONDS.toNanos(seconds);
         long next = start + 1_000_000_000L;
         boolean churning = "churn".equals(scenario) && "measure".equals(name);
-        double churnRate = o.number("churn-rate", 100);
-        int holdMs = o.integer("hold-ms", 500);
+        double churnRate = o.churnRate;
+        int holdMs = o.holdMs;
         long launched = 0;
         List<Conn> churnConns = new ArrayList<>();
         while (System.nanoTime() < end) {
@@ -255,7 +259,7 @@ final class Fanout {
                                 conn.channel.close();
                             }, holdMs, TimeUnit.MILLISECONDS);
                         }
-                    }, "lobby", 0);
+                    }, Limits.DEFAULT_ROOM, 0);
                     churnConns.add(c);
                     clients.connect(c);
                     launched++;

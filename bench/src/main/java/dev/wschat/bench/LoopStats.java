@@ -22,8 +22,8 @@ final class LoopStats {
     final Counter opened = new Counter();
     final Counter failed = new Counter();
     final Counter closed = new Counter();
-    /** Scratch space for the tail of each frame, scanned for the bench marker. */
-    final byte[] scratch = new byte[128];
+    /** Scratch space for each chat frame, scanned for the bench marker; grows to the largest frame. */
+    byte[] scratch = new byte[512];
     private Histogram latencyInterval;
     private Histogram handshakeInterval;
 

@@ -3,6 +3,8 @@ package dev.wschat.bench;
 import com.google.gson.GsonBuilder;
 
 import java.io.IOException;
+import java.math.BigDecimal;
+import java.math.MathContext;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -23,13 +25,37 @@ final class Report {
     private final List<Map<String, Object>> steps = new ArrayList<>();
     private List<Sampler.Point> timeline = List.of();
 
-    Report(String scenario, Options o) {
+    /** What a per-connection figure reads when it cannot be trusted: this, then the reason. */
+    static final String NOT_AVAILABLE = "n/a";
+
+    Report(String scenario, Map<String, Object> options) {
         this.scenario = scenario;
         result.put("scenario", scenario);
         result.put("started", Instant.now().toString());
-        result.put("options", new LinkedHashMap<>(o.all()));
+        result.put("options", new LinkedHashMap<>(options));
         result.put("host_cpus", Runtime.getRuntime().availableProcessors());
         result.put("load_average_at_start", loadAverage());
+    }
+
+    /**
+     * Memory per connection from readings before and after the connections opened: bytes (a Double), or
+     * {@code "n/a: <reason>"} when the figure cannot be trusted. Memory that fell while connections opened
+     * means the process was still giving back memory from earlier work (a ramp run before on the same
+     * server): the difference says nothing about the connections, so the figure is not given.
+     */
+    static Object perConnection(String what, long before, long after, int connections) {
+        if (before < 0 || after < 0) {
+            return NOT_AVAILABLE + ": " + what + " could not be read";
+        }
+        if (connections < 1) {
+            return NOT_AVAILABLE + ": no connection was open";
+        }
+        if (after < before) {
+            return String.format(Locale.ROOT, "%s: %s fell by %,d bytes while %,d connections opened (memory from "
+                    + "earlier work still being returned); measure on a fresh server", NOT_AVAILABLE, what,
+                    before - after, connections);
+        }
+        return (double) (after - before) / connections;
     }
 
     void put(String key, Object value) {
@@ -280,17 +306,22 @@ final class Report {
         return 10 * p;
     }
 
-    private static String label(double v) {
+    /** An axis label: up to four significant digits, so neighbouring ticks (1.5k, 2k, 2.5k) never read alike. */
+    static String label(double v) {
         if (v >= 1_000_000) {
-            return String.format(Locale.ROOT, "%.1fM", v / 1e6);
+            return compact(v / 1e6) + "M";
         }
         if (v >= 1_000) {
-            return String.format(Locale.ROOT, "%.0fk", v / 1e3);
+            return compact(v / 1e3) + "k";
         }
-        if (v >= 1) {
-            return String.format(Locale.ROOT, "%.0f", v);
+        return compact(v);
+    }
+
+    private static String compact(double v) {
+        if (v == 0) {
+            return "0";
         }
-        return String.format(Locale.ROOT, "%.2f", v);
+        return new BigDecimal(v).round(new MathContext(4)).stripTrailingZeros().toPlainString();
     }
 
     private static String esc(String s) {

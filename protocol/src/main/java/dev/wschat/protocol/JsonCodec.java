@@ -235,6 +235,61 @@ public final class JsonCodec {
         return s.length() <= 40 ? s : s.substring(0, 40) + "...";
     }
 
+    // ---------------------------------------------------------------- the client side
+
+    /**
+     * Encodes a message as a client sends it, for clients written in Java (the load generator, tests).
+     *
+     * @param message the message: {@code chat} and {@code setUsername} in the tutorial dialect, any sendable
+     *                message in {@link Dialect#V2}
+     * @param dialect the connection's dialect
+     * @return the JSON text
+     * @throws IllegalArgumentException when the dialect has no form of the message, or a v2 chat has no room
+     */
+    public String encodeClient(ClientMessage message, Dialect dialect) {
+        Objects.requireNonNull(message, "message");
+        Objects.requireNonNull(dialect, "dialect");
+        TextBuffer out = new TextBuffer(message instanceof ClientMessage.Chat c ? 48 + c.content().length() : 64);
+        try (JsonWriter w = new JsonWriter(out)) {
+            w.setHtmlSafe(false);
+            w.setSerializeNulls(false);
+            w.beginObject();
+            if (message instanceof ClientMessage.Chat m) {
+                w.name("type").value("chat");
+                if (dialect == Dialect.V2) {
+                    if (m.room() == null) {
+                        throw new IllegalArgumentException("a wschat.v2 chat needs a room");
+                    }
+                    w.name("room").value(m.room());
+                }
+                w.name("content").value(m.content());
+            } else if (message instanceof ClientMessage.SetUsername m) {
+                w.name("type").value("setUsername").name("username").value(m.username());
+            } else if (dialect == Dialect.TUTORIAL) {
+                throw new IllegalArgumentException("the tutorial dialect has no form of " + message);
+            } else if (message instanceof ClientMessage.Join m) {
+                w.name("type").value("join").name("room").value(m.room());
+            } else if (message instanceof ClientMessage.Leave m) {
+                w.name("type").value("leave").name("room").value(m.room());
+            } else if (message instanceof ClientMessage.Who m) {
+                w.name("type").value("who").name("room").value(m.room());
+            } else if (message instanceof ClientMessage.ListRooms) {
+                w.name("type").value("rooms");
+            } else if (message instanceof ClientMessage.DirectMessage m) {
+                w.name("type").value("dm").name("to").value(m.to()).name("content").value(m.content());
+            } else {
+                throw new IllegalArgumentException("not a message a client sends: " + message);
+            }
+            if (dialect == Dialect.V2 && message.ref() != null) {
+                w.name("ref").value(message.ref());
+            }
+            w.endObject();
+        } catch (IOException e) {
+            throw new UncheckedIOException("writing to a string buffer", e);
+        }
+        return out.toString();
+    }
+
     // ---------------------------------------------------------------- encoding
 
     /**

@@ -1,0 +1,81 @@
+package dev.wschat.bench;
+
+import picocli.CommandLine.Option;
+
+/** The options of the fanout, ramp and churn scenarios (each takes all of them, so one option line fits all three). */
+final class LoadOptions {
+    @Option(names = "--clients", defaultValue = "1000", paramLabel = "N", description = "connections (default: ${DEFAULT-VALUE})")
+    int clients;
+
+    @Option(names = "--rooms", defaultValue = "1", paramLabel = "R", description = "rooms, dialect 2 (default: ${DEFAULT-VALUE})")
+    int rooms;
+
+    @Option(names = "--senders", defaultValue = "10", paramLabel = "S", description = "sending clients (default: ${DEFAULT-VALUE})")
+    int senders;
+
+    @Option(names = "--size", defaultValue = "64", paramLabel = "BYTES", description = "content bytes (default: ${DEFAULT-VALUE})")
+    int size;
+
+    @Option(names = "--rate", defaultValue = "50000", paramLabel = "PER_SEC",
+            description = "deliveries/s, fanout and churn (default: ${DEFAULT-VALUE})")
+    double rate;
+
+    @Option(names = "--duration", defaultValue = "10", paramLabel = "S",
+            description = "seconds measured, fanout and churn (default: ${DEFAULT-VALUE})")
+    int duration;
+
+    @Option(names = "--warmup", defaultValue = "5", paramLabel = "S", description = "seconds of warm-up (default: ${DEFAULT-VALUE})")
+    int warmup;
+
+    @Option(names = "--p99-limit-ms", defaultValue = "100", paramLabel = "MS",
+            description = "a step with a higher p99 is not sustainable (default: ${DEFAULT-VALUE})")
+    double p99LimitMs;
+
+    @Option(names = "--drain-seconds", defaultValue = "5", paramLabel = "S",
+            description = "wait for late deliveries; later ones count as lost (default: ${DEFAULT-VALUE})")
+    int drainSeconds;
+
+    @Option(names = "--connect-rate", defaultValue = "5000", paramLabel = "PER_SEC",
+            description = "connections opened per second during setup (default: ${DEFAULT-VALUE})")
+    double connectRate;
+
+    @Option(names = "--max-pending", defaultValue = "500", paramLabel = "N",
+            description = "handshakes in flight during setup (default: ${DEFAULT-VALUE})")
+    int maxPending;
+
+    @Option(names = "--setup-timeout", defaultValue = "300", paramLabel = "S",
+            description = "seconds for every client to connect and join (default: ${DEFAULT-VALUE})")
+    int setupTimeout;
+
+    @Option(names = "--settle-timeout", defaultValue = "120", paramLabel = "S",
+            description = "at most this long waiting for setup traffic to stop (default: ${DEFAULT-VALUE})")
+    int settleTimeout;
+
+    @Option(names = "--start", defaultValue = "20000", paramLabel = "PER_SEC",
+            description = "ramp: first step's deliveries/s (default: ${DEFAULT-VALUE})")
+    double start;
+
+    @Option(names = "--factor", defaultValue = "1.25", paramLabel = "X",
+            description = "ramp: each step's rate times this (default: ${DEFAULT-VALUE})")
+    double factor;
+
+    @Option(names = "--max", defaultValue = "2000000", paramLabel = "PER_SEC",
+            description = "ramp: highest rate tried (default: ${DEFAULT-VALUE})")
+    double max;
+
+    @Option(names = "--step-seconds", defaultValue = "5", paramLabel = "S",
+            description = "ramp: seconds per step (default: ${DEFAULT-VALUE})")
+    int stepSeconds;
+
+    @Option(names = "--max-steps", defaultValue = "30", paramLabel = "N",
+            description = "ramp: most steps (default: ${DEFAULT-VALUE})")
+    int maxSteps;
+
+    @Option(names = "--churn-rate", defaultValue = "100", paramLabel = "PER_SEC",
+            description = "churn: connections opened and closed per second (default: ${DEFAULT-VALUE})")
+    double churnRate;
+
+    @Option(names = "--hold-ms", defaultValue = "500", paramLabel = "MS",
+            description = "churn: each churner's life (default: ${DEFAULT-VALUE})")
+    int holdMs;
+}

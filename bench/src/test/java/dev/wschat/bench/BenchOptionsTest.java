@@ -1,0 +1,65 @@
+package dev.wschat.bench;
+
+import dev.wschat.protocol.Dialect;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+import picocli.CommandLine.ParseResult;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The option lines the scripts and docs use parse as before, with their defaults. */
+class BenchOptionsTest {
+
+    private static Object command(String... args) {
+        ParseResult r = Bench.commandLine().parseArgs(args);
+        return r.subcommand().commandSpec().userObject();
+    }
+
+    @Test
+    void defaultsAreTheDocumentedOnes() {
+        Bench.FanoutCommand f = (Bench.FanoutCommand) command("fanout");
+        assertThat(f.common.url).isEqualTo("ws://127.0.0.1:8080/");
+        assertThat(f.common.dialect).isEqualTo(Dialect.V2);
+        assertThat(f.load.clients).isEqualTo(1_000);
+        assertThat(f.load.rate).isEqualTo(50_000);
+        assertThat(f.load.maxPending).isEqualTo(500);
+        assertThat(f.load.maxSteps).isEqualTo(30);
+        Bench.ConnectionsCommand c = (Bench.ConnectionsCommand) command("connections");
+        assertThat(c.rate).isEqualTo(2_000);
+        assertThat(c.maxPending).isEqualTo(1_000);
+        assertThat(c.hold).isEqualTo(5);
+    }
+
+    @Test
+    void aLaterOptionWinsAndNumbersMayCarrySeparators() {
+        Bench.RampCommand r = (Bench.RampCommand) command("ramp", "--dialect", "1", "--quiet=1", "--start",
+                "40_000", "--max-steps", "12", "--max-steps", "40", "--clients", "1,000");
+        assertThat(r.common.dialect).isEqualTo(Dialect.TUTORIAL);
+        assertThat(r.common.quiet).isEqualTo(1);
+        assertThat(r.load.start).isEqualTo(40_000);
+        assertThat(r.load.maxSteps).isEqualTo(40);
+        assertThat(r.load.clients).isEqualTo(1_000);
+    }
+
+    @Test
+    void aBadOptionExitsWithTwoAndNamesIt() {
+        CommandLine cl = Bench.commandLine();
+        StringWriter err = new StringWriter();
+        cl.setErr(new PrintWriter(err));
+        assertThat(cl.execute("fanout", "--rate", "fast")).isEqualTo(2);
+        assertThat(err.toString()).contains("--rate");
+        assertThat(cl.execute("connections", "--no-such")).isEqualTo(2);
+    }
+
+    @Test
+    void helpListsTheScenarios() {
+        StringWriter out = new StringWriter();
+        CommandLine cl = Bench.commandLine();
+        cl.setOut(new PrintWriter(out));
+        assertThat(cl.execute("--help")).isZero();
+        assertThat(out.toString()).contains("connections", "fanout", "ramp", "churn", "compare");
+    }
+}
