@@ -415,8 +415,11 @@ public final class SqliteHistory implements History {
                 }
                 batch.add(first);
                 queue.drainTo(batch, MAX_BATCH - 1);
-                process(batch);
+                boolean stop = process(batch);
                 batch.clear();
+                if (stop) {
+                    break;
+                }
                 retainIfDue();
             }
         } catch (RuntimeException | Error e) {
@@ -445,9 +448,14 @@ public final class SqliteHistory implements History {
         }
     }
 
-    /** Stores a batch's appends in one transaction, then completes them in order; tasks run in their place. */
-    private void process(List<Op> batch) {
+    /**
+     * Stores a batch's appends in one transaction, then completes them in order; tasks run in their place.
+     *
+     * @return true when the batch held the stop mark (close() queued it after the last accepted append)
+     */
+    private boolean process(List<Op> batch) {
         List<Append> appends = new ArrayList<>(batch.size());
+        boolean stop = false;
         for (Op op : batch) {
             if (op instanceof Append a) {
                 appends.add(a);
@@ -455,9 +463,12 @@ public final class SqliteHistory implements History {
                 commitAndComplete(appends);
                 appends.clear();
                 t.run();
+            } else if (op == STOP) {
+                stop = true;
             }
         }
         commitAndComplete(appends);
+        return stop;
     }
 
     private void commitAndComplete(List<Append> appends) {
@@ -665,6 +676,10 @@ public final class SqliteHistory implements History {
         }
         closing = true;
         try {
+            // Behind every append accepted so far; waits for room while the writer drains a full queue.
+            if (!queue.offer(STOP, CLOSE_TIMEOUT_MS, TimeUnit.MILLISECONDS)) {
+                LOG.warn("history: could not queue the stop for {}; the writer stops on its next idle poll", file);
+            }
             writer.join(CLOSE_TIMEOUT_MS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -706,6 +721,14 @@ public final class SqliteHistory implements History {
     private abstract static class Op {
         abstract void fail(Throwable cause);
     }
+
+    /** The last op close() queues: the writer stops after storing everything before it. */
+    private static final Op STOP = new Op() {
+        @Override
+        void fail(Throwable cause) {
+            // nothing waits on it
+        }
+    };
 
     private static final class Append extends Op {
         final ServerMessage.Chat draft;
