@@ -75,6 +75,7 @@ public final class SqliteHistory implements History {
     /** Rooms that may hold more than the count limit: appended to since the last check, or all at start. */
     private final Set<String> overCount = new LinkedHashSet<>();
     private long nextRetentionMs;
+    private boolean retentionBehind;
     private final PreparedStatement selectRoom;
     private final PreparedStatement insertRoom;
     private final PreparedStatement updateRoom;
@@ -256,7 +257,7 @@ public final class SqliteHistory implements History {
     CompletableFuture<Void> retainNow() {
         return onWriter(() -> {
             try {
-                while (retentionStep() > 0) {
+                while (retentionStep(RETENTION_BATCH) > 0) {
                     // each step is bounded; loop until nothing is due
                 }
             } catch (SQLException e) {
@@ -410,17 +411,18 @@ public final class SqliteHistory implements History {
                     if (closing) {
                         break;
                     }
-                    retainIfDue();
+                    retainIfDue(0);
                     continue;
                 }
                 batch.add(first);
                 queue.drainTo(batch, MAX_BATCH - 1);
+                int size = batch.size();
                 boolean stop = process(batch);
                 batch.clear();
                 if (stop) {
                     break;
                 }
-                retainIfDue();
+                retainIfDue(size);
             }
         } catch (RuntimeException | Error e) {
             LOG.error("history: writer of {} stopped", file, e);
@@ -435,15 +437,21 @@ public final class SqliteHistory implements History {
         }
     }
 
-    private void retainIfDue() {
+    /**
+     * Runs a retention step once a second, or after every batch while retention is behind; a step may delete
+     * twice what the last batch appended, so deleting keeps up with appending at any rate.
+     */
+    private void retainIfDue(int appended) {
         long now = clock.millis();
-        if (now < nextRetentionMs) {
+        if (now < nextRetentionMs && !retentionBehind) {
             return;
         }
         nextRetentionMs = now + RETENTION_INTERVAL_MS;
+        int budget = Math.max(RETENTION_BATCH, 2 * appended);
         try {
-            retentionStep();
+            retentionBehind = retentionStep(budget) >= budget;
         } catch (SQLException e) {
+            retentionBehind = false;
             LOG.warn("history: retention in {} failed: {}", file, describe(e));
         }
     }
@@ -616,15 +624,15 @@ public final class SqliteHistory implements History {
      *
      * @return rows deleted
      */
-    private int retentionStep() throws SQLException {
+    private int retentionStep(int budget) throws SQLException {
         int deleted = 0;
         long now = clock.millis();
-        try (Statement s = writeConnection.createStatement()) {
+        try {
             if (!settings.maxAge().isZero()) {
                 try (PreparedStatement ps = writeConnection.prepareStatement("DELETE FROM messages WHERE (room, seq)"
                         + " IN (SELECT room, seq FROM messages WHERE stored_ms < ? LIMIT ?)")) {
                     ps.setLong(1, now - settings.maxAge().toMillis());
-                    ps.setInt(2, RETENTION_BATCH);
+                    ps.setInt(2, budget);
                     deleted += ps.executeUpdate();
                 }
             }
@@ -635,7 +643,7 @@ public final class SqliteHistory implements History {
                      PreparedStatement last = writeConnection.prepareStatement(
                              "SELECT last_seq FROM rooms WHERE name = ?")) {
                     var it = overCount.iterator();
-                    while (it.hasNext() && deleted < RETENTION_BATCH) {
+                    while (it.hasNext() && deleted < budget) {
                         String room = it.next();
                         Long seq = lastSeq.get(room);
                         if (seq == null) {
@@ -646,10 +654,10 @@ public final class SqliteHistory implements History {
                         }
                         ps.setString(1, room);
                         ps.setLong(2, seq - max);
-                        ps.setInt(3, RETENTION_BATCH - deleted);
+                        ps.setInt(3, budget - deleted);
                         int n = ps.executeUpdate();
                         deleted += n;
-                        if (deleted < RETENTION_BATCH) {
+                        if (deleted < budget) {
                             it.remove(); // this room is within the limit now
                         }
                     }
@@ -658,7 +666,7 @@ public final class SqliteHistory implements History {
             try (PreparedStatement ps = writeConnection.prepareStatement("DELETE FROM dedup WHERE (sender,"
                     + " client_msg_id) IN (SELECT sender, client_msg_id FROM dedup WHERE stored_ms < ? LIMIT ?)")) {
                 ps.setLong(1, now - settings.dedupWindow().toMillis());
-                ps.setInt(2, RETENTION_BATCH);
+                ps.setInt(2, budget);
                 deleted += ps.executeUpdate();
             }
             writeConnection.commit();
