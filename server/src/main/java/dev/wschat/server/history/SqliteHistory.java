@@ -269,7 +269,7 @@ public final class SqliteHistory implements History {
     @Override
     public CompletionStage<Page> recent(String room, int limit) {
         Objects.requireNonNull(room, "room");
-        int n = Math.max(0, limit);
+        int n = Math.min(Integer.MAX_VALUE - 1, Math.max(0, limit));
         return read(() -> {
             RoomState state = roomState(room);
             List<ServerMessage.Chat> rows = select(room, "SELECT seq, id, sender_id, sender_name, body, sent_at"
@@ -284,7 +284,7 @@ public final class SqliteHistory implements History {
     @Override
     public CompletionStage<Page> after(String room, long seq, int limit) {
         Objects.requireNonNull(room, "room");
-        int n = Math.max(0, limit);
+        int n = Math.min(Integer.MAX_VALUE - 1, Math.max(0, limit));
         return read(() -> {
             RoomState state = roomState(room);
             List<ServerMessage.Chat> rows = select(room, "SELECT seq, id, sender_id, sender_name, body, sent_at"
