@@ -19,7 +19,9 @@ public enum ErrorCode {
     /** Joining one more room would pass the per-connection room limit. */
     TOO_MANY_ROOMS("too_many_rooms"),
     /** The connection sends faster than its rate limit allows. */
-    RATE_LIMITED("rate_limited");
+    RATE_LIMITED("rate_limited"),
+    /** The server cannot store the message now (history queue full, disk error): nothing was kept or delivered. */
+    UNAVAILABLE("unavailable");
 
     private final String wireName;
 

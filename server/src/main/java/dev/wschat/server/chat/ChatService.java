@@ -35,8 +35,6 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class ChatService {
     private static final Logger LOG = LogManager.getLogger(ChatService.class);
     private static final int MAX_ROOMS_LISTED = 1_000;
-    /** Locks that order room messages, striped by room name (a room's messages always share one). */
-    private static final int ORDER_STRIPES = 64;
 
     private final ServerConfig config;
     private final JsonCodec codec;
@@ -48,7 +46,6 @@ public final class ChatService {
     private final String nodePrefix = Long.toString(System.currentTimeMillis(), 36) + "-";
     private final AtomicLong messageIds = new AtomicLong();
     private volatile boolean draining;
-    private final Object[] orderLocks = new Object[ORDER_STRIPES];
 
     /**
      * Creates the service.
@@ -68,9 +65,6 @@ public final class ChatService {
         this.broker = Objects.requireNonNull(broker, "broker");
         this.history = Objects.requireNonNull(history, "history");
         this.metrics = Objects.requireNonNull(metrics, "metrics");
-        for (int i = 0; i < ORDER_STRIPES; i++) {
-            orderLocks[i] = new Object();
-        }
     }
 
     /** The number of connected sessions. */
@@ -210,18 +204,20 @@ public final class ChatService {
         }
         ServerMessage.Chat draft = new ServerMessage.Chat(room, nextMessageId(), 0, session.user(), m.content(),
                 Timestamps.now());
-        // One room's order: the seq the history assigns and the order every member's loop receives the message
-        // are decided together, so two senders on two loops cannot reach members in different orders. Held for
-        // the append, one encode per dialect and a queue offer per loop: microseconds, no I/O.
-        synchronized (orderLock(room)) {
-            ServerMessage.Chat stored = history.append(draft);
-            publish(room, stored, session.id(), RoomEvent.Exclusion.SENDER_IF_TUTORIAL);
-        }
-    }
-
-    /** The lock that orders a room's messages: one of {@link #ORDER_STRIPES}, so rooms never leak locks. */
-    private Object orderLock(String room) {
-        return orderLocks[(room.hashCode() & 0x7fffffff) % ORDER_STRIPES];
+        // The history decides the room's order: it runs the publish step in seq order (on its writer thread,
+        // or on this thread under its room lock in memory), so every member's loop receives the room's messages
+        // in seq order whichever loops the senders are on. Nothing is delivered unless it was stored.
+        history.append(draft, null, session.id(), appended -> {
+            if (!appended.duplicate()) {
+                publish(room, appended.message(), session.id(), RoomEvent.Exclusion.SENDER_IF_TUTORIAL);
+            }
+        }).whenComplete((appended, failure) -> {
+            if (failure != null) {
+                LOG.debug("[{}] message to {} not stored: {}", session.channel().id(), room, failure.toString());
+                error(session, ErrorCode.UNAVAILABLE, "The server cannot store messages right now; try again",
+                        m.ref());
+            }
+        });
     }
 
     private void join(Session session, String room) {

@@ -1,7 +1,6 @@
 package dev.wschat.server.history;
 
 import dev.wschat.protocol.ServerMessage;
-import dev.wschat.server.ServerConfig;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
@@ -14,11 +13,16 @@ class InMemoryHistoryTest {
     private static final ServerMessage.User ALICE = new ServerMessage.User("a1", "alice");
 
     private static ServerMessage.Chat append(History history, String room, String text) {
-        return history.append(new ServerMessage.Chat(room, "id-" + text, 0, ALICE, text, "2026-11-26T00:00:00.000Z"));
+        return history.append(new ServerMessage.Chat(room, "id-" + text, 0, ALICE, text, "2026-11-26T00:00:00.000Z"),
+                null, ALICE.id()).toCompletableFuture().join().message();
     }
 
     private static List<String> texts(History history, String room) {
-        return history.recent(room, 1_000).stream().map(ServerMessage.Chat::message).toList();
+        return recent(history, room, 1_000).stream().map(ServerMessage.Chat::message).toList();
+    }
+
+    private static List<ServerMessage.Chat> recent(History history, String room, int limit) {
+        return history.recent(room, limit).toCompletableFuture().join().messages();
     }
 
     @Test
@@ -28,9 +32,9 @@ class InMemoryHistoryTest {
             assertThat(append(history, "dev", "m" + i).seq()).isEqualTo(i);
         }
         assertThat(texts(history, "dev")).containsExactly("m3", "m4", "m5");
-        assertThat(history.recent("dev", 2)).extracting(ServerMessage.Chat::message).containsExactly("m4", "m5");
-        assertThat(history.recent("dev", 0)).isEmpty();
-        assertThat(history.recent("nowhere", 5)).isEmpty();
+        assertThat(recent(history, "dev", 2)).extracting(ServerMessage.Chat::message).containsExactly("m4", "m5");
+        assertThat(recent(history, "dev", 0)).isEmpty();
+        assertThat(recent(history, "nowhere", 5)).isEmpty();
     }
 
     @Test
@@ -93,12 +97,12 @@ class InMemoryHistoryTest {
     @Test
     void theOneArgumentConstructorKeepsTheDefaultNumberOfRooms() {
         InMemoryHistory history = new InMemoryHistory(1);
-        for (int i = 0; i <= ServerConfig.DEFAULT_HISTORY_ROOMS; i++) {
+        for (int i = 0; i <= HistorySettings.DEFAULT_ROOMS; i++) {
             append(history, "room-" + i, "hi");
         }
-        assertThat(history.roomCount()).isEqualTo(ServerConfig.DEFAULT_HISTORY_ROOMS);
+        assertThat(history.roomCount()).isEqualTo(HistorySettings.DEFAULT_ROOMS);
         assertThat(texts(history, "room-0")).isEmpty();
-        assertThat(texts(history, "room-" + ServerConfig.DEFAULT_HISTORY_ROOMS)).containsExactly("hi");
+        assertThat(texts(history, "room-" + HistorySettings.DEFAULT_ROOMS)).containsExactly("hi");
     }
 
     @Test

@@ -1,0 +1,10 @@
+package dev.wschat.server.history;
+
+/** The store could not be opened: its message names the file or directory and why; the server exits 2. */
+public final class HistoryOpenException extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    HistoryOpenException(String message, Throwable cause) {
+        super(message, cause);
+    }
+}

@@ -1,0 +1,14 @@
+package dev.wschat.server.history;
+
+/** The store cannot take an append or answer a read now (queue full, disk error, closed); a sender gets {@code error unavailable}. */
+public final class HistoryUnavailableException extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    HistoryUnavailableException(String message) {
+        super(message);
+    }
+
+    HistoryUnavailableException(String message, Throwable cause) {
+        super(message, cause);
+    }
+}

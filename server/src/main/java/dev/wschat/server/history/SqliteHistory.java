@@ -1,0 +1,784 @@
+package dev.wschat.server.history;
+
+import dev.wschat.protocol.ServerMessage;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+
+/**
+ * History in one SQLite file, {@code <dataDir>/wschat.db} (WAL, {@code synchronous=FULL}): the schema is in
+ * docs/history.md. One writer thread, {@code wschat-history-writer}, takes everything queued, stores it in one
+ * transaction (one fsync) and then completes the appends in queue order, so a room's appends complete in
+ * seq order on that thread. The queue in front of it is bounded: past it an append fails at once with
+ * {@link HistoryUnavailableException}. Reads run on their own thread and connection (WAL lets them read
+ * while the writer writes). Retention (count and age per room) and dedup expiry run on the writer thread
+ * between batches, a few hundred rows at a time. Direct messages are not stored yet.
+ */
+public final class SqliteHistory implements History {
+    /** The database file's name in the data directory. */
+    public static final String FILE_NAME = "wschat.db";
+    private static final Logger LOG = LogManager.getLogger(SqliteHistory.class);
+    private static final int SCHEMA_VERSION = 1;
+    /** The most appends in one transaction: bounds one batch's latency and memory. */
+    private static final int MAX_BATCH = 4_096;
+    /** Rows retention deletes per step, so a step never holds the writer for long. */
+    private static final int RETENTION_BATCH = 500;
+    private static final long RETENTION_INTERVAL_MS = 1_000;
+    private static final int READ_QUEUE = 10_000;
+    private static final long CLOSE_TIMEOUT_MS = 30_000;
+
+    private final Path file;
+    private final HistorySettings settings;
+    private final Clock clock;
+    private final BlockingQueue<Op> queue;
+    private final AtomicLong refused = new AtomicLong();
+    private final Thread writer;
+    private final ThreadPoolExecutor reader;
+    private final Connection writeConnection;
+    private final Connection readConnection;
+    /** The epoch given to every room created in this database; a new database has a new one. */
+    private final String databaseEpoch;
+    private volatile boolean closing;
+    private volatile boolean writerDone;
+
+    // Writer-thread state.
+    private final Map<String, Long> lastSeq = new HashMap<>();
+    /** Rooms that may hold more than the count limit: appended to since the last check, or all at start. */
+    private final Set<String> overCount = new LinkedHashSet<>();
+    private long nextRetentionMs;
+    private boolean retentionBehind;
+    private final PreparedStatement selectRoom;
+    private final PreparedStatement insertRoom;
+    private final PreparedStatement updateRoom;
+    private final PreparedStatement insertMessage;
+    private final PreparedStatement selectDedup;
+    private final PreparedStatement insertDedup;
+    private final PreparedStatement selectMessage;
+
+    /**
+     * Opens (creating when missing) the database under {@code settings.dataDir()} and starts its writer.
+     *
+     * @param settings where and how much to keep
+     * @throws HistoryOpenException naming the file when the directory cannot be created or written, or the
+     *                              file is not a usable database
+     */
+    public SqliteHistory(HistorySettings settings) {
+        this(settings, Clock.systemUTC());
+    }
+
+    SqliteHistory(HistorySettings settings, Clock clock) {
+        this.settings = Objects.requireNonNull(settings, "settings");
+        this.clock = Objects.requireNonNull(clock, "clock");
+        Path dir = settings.dataDir().toAbsolutePath();
+        this.file = dir.resolve(FILE_NAME);
+        try {
+            Files.createDirectories(dir);
+        } catch (IOException e) {
+            throw new HistoryOpenException("Cannot create the data directory " + dir + " for " + file + ": "
+                    + describe(e), e);
+        }
+        if (!Files.isDirectory(dir) || !Files.isWritable(dir)) {
+            throw new HistoryOpenException("Cannot write the data directory " + dir + " for " + file, null);
+        }
+        Connection w = null;
+        Connection r = null;
+        try {
+            w = DriverManager.getConnection("jdbc:sqlite:" + file);
+            try (Statement s = w.createStatement()) {
+                s.execute("PRAGMA busy_timeout=5000");
+                try (ResultSet rs = s.executeQuery("PRAGMA journal_mode=WAL")) {
+                    if (!rs.next() || !"wal".equalsIgnoreCase(rs.getString(1))) {
+                        throw new SQLException("journal_mode=WAL was refused");
+                    }
+                }
+                s.execute("PRAGMA synchronous=FULL");
+                createSchema(s);
+            }
+            w.setAutoCommit(false);
+            this.databaseEpoch = loadEpoch(w);
+            w.commit();
+            r = DriverManager.getConnection("jdbc:sqlite:" + file);
+            try (Statement s = r.createStatement()) {
+                s.execute("PRAGMA busy_timeout=5000");
+                s.execute("PRAGMA query_only=true");
+            }
+            r.setAutoCommit(false);
+            selectRoom = w.prepareStatement("SELECT last_seq FROM rooms WHERE name = ?");
+            insertRoom = w.prepareStatement("INSERT INTO rooms(name, epoch, last_seq, created_ms) VALUES (?, ?, 0, ?)");
+            updateRoom = w.prepareStatement("UPDATE rooms SET last_seq = ? WHERE name = ?");
+            insertMessage = w.prepareStatement("INSERT INTO messages(room, seq, id, sender_id, sender_name, body,"
+                    + " sent_at, stored_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+            selectDedup = w.prepareStatement(
+                    "SELECT room, seq, id FROM dedup WHERE sender = ? AND client_msg_id = ? AND stored_ms >= ?");
+            insertDedup = w.prepareStatement("INSERT OR REPLACE INTO dedup(sender, client_msg_id, room, seq, id,"
+                    + " stored_ms) VALUES (?, ?, ?, ?, ?, ?)");
+            selectMessage = w.prepareStatement("SELECT sender_id, sender_name, body, sent_at FROM messages"
+                    + " WHERE room = ? AND seq = ?");
+            try (Statement s = w.createStatement(); ResultSet rs = s.executeQuery("SELECT name FROM rooms")) {
+                while (rs.next()) {
+                    overCount.add(rs.getString(1));
+                }
+            }
+            w.commit();
+        } catch (SQLException e) {
+            closeQuietly(r);
+            closeQuietly(w);
+            throw new HistoryOpenException("Cannot open the history database " + file + ": " + describe(e), e);
+        }
+        this.writeConnection = w;
+        this.readConnection = r;
+        this.queue = new LinkedBlockingQueue<>(settings.queueCapacity());
+        this.reader = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS, new ArrayBlockingQueue<>(READ_QUEUE),
+                task -> {
+                    Thread t = new Thread(task, "wschat-history-reader");
+                    t.setDaemon(true);
+                    return t;
+                });
+        this.writer = new Thread(this::runWriter, "wschat-history-writer");
+        writer.setDaemon(true);
+        writer.start();
+        LOG.info("history: {} open (epoch {}, {} rooms)", file, databaseEpoch, overCount.size());
+    }
+
+    private static void createSchema(Statement s) throws SQLException {
+        s.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID");
+        s.execute("CREATE TABLE IF NOT EXISTS rooms (name TEXT PRIMARY KEY, epoch TEXT NOT NULL,"
+                + " last_seq INTEGER NOT NULL, created_ms INTEGER NOT NULL) WITHOUT ROWID");
+        s.execute("CREATE TABLE IF NOT EXISTS messages (room TEXT NOT NULL, seq INTEGER NOT NULL,"
+                + " id TEXT NOT NULL, sender_id TEXT NOT NULL, sender_name TEXT NOT NULL, body TEXT NOT NULL,"
+                + " sent_at TEXT NOT NULL, stored_ms INTEGER NOT NULL, PRIMARY KEY (room, seq)) WITHOUT ROWID");
+        s.execute("CREATE INDEX IF NOT EXISTS messages_by_age ON messages(stored_ms)");
+        s.execute("CREATE TABLE IF NOT EXISTS dedup (sender TEXT NOT NULL, client_msg_id TEXT NOT NULL,"
+                + " room TEXT NOT NULL, seq INTEGER NOT NULL, id TEXT NOT NULL, stored_ms INTEGER NOT NULL,"
+                + " PRIMARY KEY (sender, client_msg_id)) WITHOUT ROWID");
+        s.execute("CREATE INDEX IF NOT EXISTS dedup_by_age ON dedup(stored_ms)");
+    }
+
+    private String loadEpoch(Connection w) throws SQLException {
+        try (PreparedStatement get = w.prepareStatement("SELECT value FROM meta WHERE key = ?")) {
+            get.setString(1, "schema_version");
+            try (ResultSet rs = get.executeQuery()) {
+                if (rs.next() && Integer.parseInt(rs.getString(1)) > SCHEMA_VERSION) {
+                    throw new SQLException("schema version " + rs.getString(1) + " is newer than this server's "
+                            + SCHEMA_VERSION);
+                }
+            }
+            get.setString(1, "epoch");
+            try (ResultSet rs = get.executeQuery()) {
+                if (rs.next()) {
+                    return rs.getString(1);
+                }
+            }
+        }
+        String epoch = Long.toString(clock.millis(), 36) + "-" + UUID.randomUUID().toString().substring(0, 8);
+        try (PreparedStatement put = w.prepareStatement("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)")) {
+            put.setString(1, "epoch");
+            put.setString(2, epoch);
+            put.executeUpdate();
+            put.setString(1, "schema_version");
+            put.setString(2, Integer.toString(SCHEMA_VERSION));
+            put.executeUpdate();
+        }
+        return epoch;
+    }
+
+    /** The database file. */
+    public Path file() {
+        return file;
+    }
+
+    @Override
+    public CompletionStage<Appended> append(ServerMessage.Chat draft, String clientMsgId, String senderKey,
+                                            Consumer<Appended> onStored) {
+        Objects.requireNonNull(draft, "draft");
+        Objects.requireNonNull(draft.room(), "draft.room");
+        Objects.requireNonNull(draft.id(), "draft.id");
+        Objects.requireNonNull(draft.timestamp(), "draft.timestamp");
+        Objects.requireNonNull(senderKey, "senderKey");
+        Objects.requireNonNull(onStored, "onStored");
+        Append op = new Append(draft, clientMsgId, senderKey, onStored);
+        return enqueue(op, op.future);
+    }
+
+    private <T> CompletableFuture<T> enqueue(Op op, CompletableFuture<T> future) {
+        if (closing) {
+            refused.incrementAndGet();
+            return CompletableFuture.failedFuture(new HistoryUnavailableException("history is closed: " + file));
+        }
+        if (!queue.offer(op)) {
+            refused.incrementAndGet();
+            return CompletableFuture.failedFuture(new HistoryUnavailableException(
+                    "history queue full (" + settings.queueCapacity() + " waiting): " + file));
+        }
+        // close() may have swept the queue between our check and our offer: then nobody else will fail it.
+        if (writerDone && queue.remove(op)) {
+            refused.incrementAndGet();
+            op.fail(new HistoryUnavailableException("history is closed: " + file));
+        }
+        return future;
+    }
+
+    /** Runs {@code task} on the writer thread, in queue order; for tests and retention on demand. */
+    CompletableFuture<Void> onWriter(Runnable task) {
+        Task op = new Task(task);
+        return enqueue(op, op.future);
+    }
+
+    /** Runs retention until nothing more is due, on the writer thread. */
+    CompletableFuture<Void> retainNow() {
+        return onWriter(() -> {
+            try {
+                while (retentionStep(RETENTION_BATCH) > 0) {
+                    // each step is bounded; loop until nothing is due
+                }
+            } catch (SQLException e) {
+                throw new HistoryUnavailableException("retention failed: " + file, e);
+            }
+        });
+    }
+
+    @Override
+    public CompletionStage<Page> recent(String room, int limit) {
+        Objects.requireNonNull(room, "room");
+        int n = Math.min(Integer.MAX_VALUE - 1, Math.max(0, limit));
+        return read(() -> {
+            RoomState state = roomState(room);
+            List<ServerMessage.Chat> rows = select(room, "SELECT seq, id, sender_id, sender_name, body, sent_at"
+                    + " FROM messages WHERE room = ? ORDER BY seq DESC LIMIT ?", null, n + 1);
+            boolean hasMore = rows.size() > n;
+            List<ServerMessage.Chat> page = newestFirstToPage(rows, n);
+            boolean complete = !hasMore && (page.isEmpty() ? state.lastSeq == 0 : page.get(0).seq() == 1);
+            return new Page(room, state.epoch, page, hasMore, complete, state.lastSeq);
+        });
+    }
+
+    @Override
+    public CompletionStage<Page> after(String room, long seq, int limit) {
+        Objects.requireNonNull(room, "room");
+        int n = Math.min(Integer.MAX_VALUE - 1, Math.max(0, limit));
+        return read(() -> {
+            RoomState state = roomState(room);
+            List<ServerMessage.Chat> rows = select(room, "SELECT seq, id, sender_id, sender_name, body, sent_at"
+                    + " FROM messages WHERE room = ? AND seq > ? ORDER BY seq LIMIT ?", seq, n + 1);
+            boolean hasMore = rows.size() > n;
+            List<ServerMessage.Chat> page = hasMore ? rows.subList(0, n) : rows;
+            boolean complete = !hasMore && (page.isEmpty() ? seq == state.lastSeq : page.get(0).seq() == seq + 1);
+            return new Page(room, state.epoch, page, hasMore, complete, state.lastSeq);
+        });
+    }
+
+    @Override
+    public CompletionStage<Page> before(String room, long seq, int limit) {
+        Objects.requireNonNull(room, "room");
+        int n = Math.min(MAX_PAGE, Math.max(0, limit));
+        return read(() -> {
+            RoomState state = roomState(room);
+            List<ServerMessage.Chat> rows = select(room, "SELECT seq, id, sender_id, sender_name, body, sent_at"
+                    + " FROM messages WHERE room = ? AND seq < ? ORDER BY seq DESC LIMIT ?", seq, n + 1);
+            boolean hasMore = rows.size() > n;
+            List<ServerMessage.Chat> page = newestFirstToPage(rows, n);
+            boolean complete = !hasMore && (page.isEmpty() ? seq <= 1 || state.lastSeq == 0 : page.get(0).seq() == 1);
+            return new Page(room, state.epoch, page, hasMore, complete, state.lastSeq);
+        });
+    }
+
+    @Override
+    public CompletionStage<String> epoch(String room) {
+        Objects.requireNonNull(room, "room");
+        return read(() -> roomState(room).epoch);
+    }
+
+    @Override
+    public long refusedAppends() {
+        return refused.get();
+    }
+
+    /** Appends waiting for the writer now. */
+    public int queued() {
+        return queue.size();
+    }
+
+    private static List<ServerMessage.Chat> newestFirstToPage(List<ServerMessage.Chat> rows, int n) {
+        List<ServerMessage.Chat> page = new ArrayList<>(rows.subList(0, Math.min(n, rows.size())));
+        Collections.reverse(page);
+        return page;
+    }
+
+    private interface Read<T> {
+        T run() throws SQLException;
+    }
+
+    /** Runs a read on the reader thread in one read transaction (one snapshot of the database). */
+    private <T> CompletionStage<T> read(Read<T> body) {
+        CompletableFuture<T> future = new CompletableFuture<>();
+        try {
+            reader.execute(() -> {
+                try {
+                    T result = body.run();
+                    readConnection.commit();
+                    future.complete(result);
+                } catch (SQLException | RuntimeException e) {
+                    try {
+                        readConnection.rollback();
+                    } catch (SQLException ignored) {
+                        // the read failed already; that is what the caller hears about
+                    }
+                    future.completeExceptionally(new HistoryUnavailableException("history read failed: " + file, e));
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            future.completeExceptionally(new HistoryUnavailableException("history reads queue full or closed: "
+                    + file, e));
+        }
+        return future;
+    }
+
+    private record RoomState(String epoch, long lastSeq) {
+    }
+
+    private RoomState roomState(String room) throws SQLException {
+        try (PreparedStatement ps = readConnection.prepareStatement("SELECT epoch, last_seq FROM rooms WHERE name = ?")) {
+            ps.setString(1, room);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? new RoomState(rs.getString(1), rs.getLong(2)) : new RoomState(databaseEpoch, 0);
+            }
+        }
+    }
+
+    private List<ServerMessage.Chat> select(String room, String sql, Long seq, int limit) throws SQLException {
+        try (PreparedStatement ps = readConnection.prepareStatement(sql)) {
+            int i = 1;
+            ps.setString(i++, room);
+            if (seq != null) {
+                ps.setLong(i++, seq);
+            }
+            ps.setInt(i, limit);
+            List<ServerMessage.Chat> rows = new ArrayList<>();
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    rows.add(new ServerMessage.Chat(room, rs.getString(2), rs.getLong(1),
+                            new ServerMessage.User(rs.getString(3), rs.getString(4)), rs.getString(5), rs.getString(6)));
+                }
+            }
+            return rows;
+        }
+    }
+
+    // ---- the writer thread ----
+
+    private void runWriter() {
+        List<Op> batch = new ArrayList<>();
+        nextRetentionMs = clock.millis() + RETENTION_INTERVAL_MS;
+        try {
+            while (true) {
+                Op first;
+                try {
+                    first = queue.poll(200, TimeUnit.MILLISECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    break;
+                }
+                if (first == null) {
+                    if (closing) {
+                        break;
+                    }
+                    retainIfDue(0);
+                    continue;
+                }
+                batch.add(first);
+                queue.drainTo(batch, MAX_BATCH - 1);
+                int size = batch.size();
+                boolean stop = process(batch);
+                batch.clear();
+                if (stop) {
+                    break;
+                }
+                retainIfDue(size);
+            }
+        } catch (RuntimeException | Error e) {
+            LOG.error("history: writer of {} stopped", file, e);
+        } finally {
+            writerDone = true;
+            List<Op> left = new ArrayList<>();
+            queue.drainTo(left);
+            for (Op op : left) {
+                refused.incrementAndGet();
+                op.fail(new HistoryUnavailableException("history is closed: " + file));
+            }
+        }
+    }
+
+    /**
+     * Runs a retention step once a second, or after every batch while retention is behind; a step may delete
+     * twice what the last batch appended, so deleting keeps up with appending at any rate.
+     */
+    private void retainIfDue(int appended) {
+        long now = clock.millis();
+        if (now < nextRetentionMs && !retentionBehind) {
+            return;
+        }
+        nextRetentionMs = now + RETENTION_INTERVAL_MS;
+        int budget = Math.max(RETENTION_BATCH, 2 * appended);
+        try {
+            retentionBehind = retentionStep(budget) >= budget;
+        } catch (SQLException e) {
+            retentionBehind = false;
+            LOG.warn("history: retention in {} failed: {}", file, describe(e));
+        }
+    }
+
+    /**
+     * Stores a batch's appends in one transaction, then completes them in order; tasks run in their place.
+     *
+     * @return true when the batch held the stop mark (close() queued it after the last accepted append)
+     */
+    private boolean process(List<Op> batch) {
+        List<Append> appends = new ArrayList<>(batch.size());
+        boolean stop = false;
+        for (Op op : batch) {
+            if (op instanceof Append a) {
+                appends.add(a);
+            } else if (op instanceof Task t) {
+                commitAndComplete(appends);
+                appends.clear();
+                t.run();
+            } else if (op == STOP) {
+                stop = true;
+            }
+        }
+        commitAndComplete(appends);
+        return stop;
+    }
+
+    private void commitAndComplete(List<Append> appends) {
+        if (appends.isEmpty()) {
+            return;
+        }
+        Map<String, Long> before = new HashMap<>();
+        Map<String, Remembered> batchIds = new HashMap<>();
+        try {
+            long now = clock.millis();
+            for (Append a : appends) {
+                a.result = store(a, now, before, batchIds);
+            }
+            for (Map.Entry<String, Long> e : before.entrySet()) {
+                updateRoom.setLong(1, lastSeq.get(e.getKey()));
+                updateRoom.setString(2, e.getKey());
+                updateRoom.executeUpdate();
+            }
+            writeConnection.commit();
+        } catch (SQLException | RuntimeException e) {
+            try {
+                writeConnection.rollback();
+            } catch (SQLException r) {
+                e.addSuppressed(r);
+            }
+            // Nothing of the batch is stored: its seqs are given out again.
+            for (Map.Entry<String, Long> b : before.entrySet()) {
+                if (b.getValue() < 0) {
+                    lastSeq.remove(b.getKey());
+                } else {
+                    lastSeq.put(b.getKey(), b.getValue());
+                }
+            }
+            LOG.error("history: storing {} messages in {} failed: {}", appends.size(), file, describe(e));
+            for (Append a : appends) {
+                refused.incrementAndGet();
+                a.fail(new HistoryUnavailableException("history write failed: " + file, e));
+            }
+            return;
+        }
+        overCount.addAll(before.keySet());
+        for (Append a : appends) {
+            try {
+                a.onStored.accept(a.result);
+            } catch (RuntimeException e) {
+                LOG.warn("[{}] onStored failed for seq {}", a.draft.room(), a.result.message().seq(), e);
+            }
+            a.future.complete(a.result);
+        }
+    }
+
+    private record Remembered(String room, long seq, String id) {
+    }
+
+    private Appended store(Append a, long now, Map<String, Long> before, Map<String, Remembered> batchIds)
+            throws SQLException {
+        ServerMessage.Chat draft = a.draft;
+        String dedupKey = a.clientMsgId == null ? null : a.senderKey + '\u0000' + a.clientMsgId;
+        if (dedupKey != null) {
+            Remembered earlier = batchIds.get(dedupKey);
+            if (earlier == null) {
+                selectDedup.setString(1, a.senderKey);
+                selectDedup.setString(2, a.clientMsgId);
+                selectDedup.setLong(3, now - settings.dedupWindow().toMillis());
+                try (ResultSet rs = selectDedup.executeQuery()) {
+                    if (rs.next()) {
+                        earlier = new Remembered(rs.getString(1), rs.getLong(2), rs.getString(3));
+                    }
+                }
+            }
+            if (earlier != null) {
+                return new Appended(original(earlier, draft, batchIds), true);
+            }
+        }
+        String room = draft.room();
+        long seq = currentSeq(room, now, before) + 1;
+        lastSeq.put(room, seq);
+        insertMessage.setString(1, room);
+        insertMessage.setLong(2, seq);
+        insertMessage.setString(3, draft.id());
+        insertMessage.setString(4, draft.from().id());
+        insertMessage.setString(5, draft.from().username());
+        insertMessage.setString(6, draft.message());
+        insertMessage.setString(7, draft.timestamp());
+        insertMessage.setLong(8, now);
+        insertMessage.executeUpdate();
+        ServerMessage.Chat stored = new ServerMessage.Chat(room, draft.id(), seq, draft.from(), draft.message(),
+                draft.timestamp());
+        if (dedupKey != null) {
+            insertDedup.setString(1, a.senderKey);
+            insertDedup.setString(2, a.clientMsgId);
+            insertDedup.setString(3, room);
+            insertDedup.setLong(4, seq);
+            insertDedup.setString(5, draft.id());
+            insertDedup.setLong(6, now);
+            insertDedup.executeUpdate();
+            batchIds.put(dedupKey, new Remembered(room, seq, draft.id()));
+        }
+        return new Appended(stored, false);
+    }
+
+    /** The message stored earlier under a client message id; from the draft when retention removed it. */
+    private ServerMessage.Chat original(Remembered earlier, ServerMessage.Chat draft, Map<String, Remembered> batch)
+            throws SQLException {
+        selectMessage.setString(1, earlier.room);
+        selectMessage.setLong(2, earlier.seq);
+        try (ResultSet rs = selectMessage.executeQuery()) {
+            if (rs.next()) {
+                return new ServerMessage.Chat(earlier.room, earlier.id, earlier.seq,
+                        new ServerMessage.User(rs.getString(1), rs.getString(2)), rs.getString(3), rs.getString(4));
+            }
+        }
+        return new ServerMessage.Chat(earlier.room, earlier.id, earlier.seq, draft.from(), draft.message(),
+                draft.timestamp());
+    }
+
+    /** The room's last seq, creating its row (with the database's epoch) on first use in this database. */
+    private long currentSeq(String room, long now, Map<String, Long> before) throws SQLException {
+        Long known = lastSeq.get(room);
+        if (known == null) {
+            selectRoom.setString(1, room);
+            try (ResultSet rs = selectRoom.executeQuery()) {
+                if (rs.next()) {
+                    known = rs.getLong(1);
+                }
+            }
+            if (known == null) {
+                insertRoom.setString(1, room);
+                insertRoom.setString(2, databaseEpoch);
+                insertRoom.setLong(3, now);
+                insertRoom.executeUpdate();
+                known = 0L;
+            }
+            before.putIfAbsent(room, -1L);
+        } else {
+            before.putIfAbsent(room, known);
+        }
+        lastSeq.put(room, known);
+        return known;
+    }
+
+    /**
+     * One bounded step of retention, in its own transaction: messages past the age limit, rooms past the
+     * count limit, client message ids past the dedup window.
+     *
+     * @return rows deleted
+     */
+    private int retentionStep(int budget) throws SQLException {
+        int deleted = 0;
+        long now = clock.millis();
+        try {
+            if (!settings.maxAge().isZero()) {
+                try (PreparedStatement ps = writeConnection.prepareStatement("DELETE FROM messages WHERE (room, seq)"
+                        + " IN (SELECT room, seq FROM messages WHERE stored_ms < ? LIMIT ?)")) {
+                    ps.setLong(1, now - settings.maxAge().toMillis());
+                    ps.setInt(2, budget);
+                    deleted += ps.executeUpdate();
+                }
+            }
+            int max = settings.maxMessagesPerRoom();
+            if (max > 0) {
+                try (PreparedStatement ps = writeConnection.prepareStatement("DELETE FROM messages WHERE room = ?1"
+                        + " AND seq IN (SELECT seq FROM messages WHERE room = ?1 AND seq <= ?2 ORDER BY seq LIMIT ?3)");
+                     PreparedStatement last = writeConnection.prepareStatement(
+                             "SELECT last_seq FROM rooms WHERE name = ?")) {
+                    var it = overCount.iterator();
+                    while (it.hasNext() && deleted < budget) {
+                        String room = it.next();
+                        Long seq = lastSeq.get(room);
+                        if (seq == null) {
+                            last.setString(1, room);
+                            try (ResultSet rs = last.executeQuery()) {
+                                seq = rs.next() ? rs.getLong(1) : 0L;
+                            }
+                        }
+                        ps.setString(1, room);
+                        ps.setLong(2, seq - max);
+                        ps.setInt(3, budget - deleted);
+                        int n = ps.executeUpdate();
+                        deleted += n;
+                        if (deleted < budget) {
+                            it.remove(); // this room is within the limit now
+                        }
+                    }
+                }
+            }
+            try (PreparedStatement ps = writeConnection.prepareStatement("DELETE FROM dedup WHERE (sender,"
+                    + " client_msg_id) IN (SELECT sender, client_msg_id FROM dedup WHERE stored_ms < ? LIMIT ?)")) {
+                ps.setLong(1, now - settings.dedupWindow().toMillis());
+                ps.setInt(2, budget);
+                deleted += ps.executeUpdate();
+            }
+            writeConnection.commit();
+        } catch (SQLException e) {
+            writeConnection.rollback();
+            throw e;
+        }
+        return deleted;
+    }
+
+    @Override
+    public void close() {
+        if (closing) {
+            return;
+        }
+        closing = true;
+        try {
+            // Behind every append accepted so far; waits for room while the writer drains a full queue.
+            if (!queue.offer(STOP, CLOSE_TIMEOUT_MS, TimeUnit.MILLISECONDS)) {
+                LOG.warn("history: could not queue the stop for {}; the writer stops on its next idle poll", file);
+            }
+            writer.join(CLOSE_TIMEOUT_MS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (writer.isAlive()) {
+            LOG.warn("history: writer of {} still busy after {} ms; closing anyway", file, CLOSE_TIMEOUT_MS);
+        }
+        reader.shutdown();
+        try {
+            if (!reader.awaitTermination(5, TimeUnit.SECONDS)) {
+                reader.shutdownNow();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        closeQuietly(readConnection);
+        if (!writer.isAlive()) {
+            closeQuietly(writeConnection);
+        }
+        LOG.info("history: {} closed", file);
+    }
+
+    private static void closeQuietly(Connection c) {
+        if (c != null) {
+            try {
+                c.close();
+            } catch (SQLException e) {
+                LOG.debug("history: closing a connection failed: {}", e.getMessage());
+            }
+        }
+    }
+
+    private static String describe(Exception e) {
+        String m = e.getMessage();
+        return m == null ? e.getClass().getSimpleName() : m;
+    }
+
+    /** Work for the writer thread. */
+    private abstract static class Op {
+        abstract void fail(Throwable cause);
+    }
+
+    /** The last op close() queues: the writer stops after storing everything before it. */
+    private static final Op STOP = new Op() {
+        @Override
+        void fail(Throwable cause) {
+            // nothing waits on it
+        }
+    };
+
+    private static final class Append extends Op {
+        final ServerMessage.Chat draft;
+        final String clientMsgId;
+        final String senderKey;
+        final Consumer<Appended> onStored;
+        final CompletableFuture<Appended> future = new CompletableFuture<>();
+        Appended result;
+
+        Append(ServerMessage.Chat draft, String clientMsgId, String senderKey, Consumer<Appended> onStored) {
+            this.draft = draft;
+            this.clientMsgId = clientMsgId;
+            this.senderKey = senderKey;
+            this.onStored = onStored;
+        }
+
+        @Override
+        void fail(Throwable cause) {
+            future.completeExceptionally(cause);
+        }
+    }
+
+    private static final class Task extends Op {
+        final Runnable body;
+        final CompletableFuture<Void> future = new CompletableFuture<>();
+
+        Task(Runnable body) {
+            this.body = body;
+        }
+
+        void run() {
+            try {
+                body.run();
+                future.complete(null);
+            } catch (RuntimeException e) {
+                future.completeExceptionally(e);
+            }
+        }
+
+        @Override
+        void fail(Throwable cause) {
+            future.completeExceptionally(cause);
+        }
+    }
+}
