@@ -40,7 +40,7 @@ class ChatServiceUnavailableTest {
         RoomRegistry rooms = new RoomRegistry(codec, metrics);
         SqliteHistory history = new SqliteHistory(HistorySettings.defaults(dir));
         history.close(); // a closed store refuses every append, as a full queue or a failed disk does
-        ChatService service = new ChatService(ServerConfig.fromArgs(new String[] {"--port", "0"}, Map.of()).validate(),
+        ChatService service = new ChatService(ServerConfig.parse("--port", "0"),
                 codec, rooms, new LocalBroker(rooms), history, metrics);
         EmbeddedChannel sender = connected(service, codec);
         EmbeddedChannel other = connected(service, codec);

@@ -8,6 +8,7 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -26,7 +27,7 @@ class SlowConsumerHandlerTest {
     }
 
     private EmbeddedChannel channel() {
-        EmbeddedChannel channel = new EmbeddedChannel(new SlowConsumerHandler(metrics));
+        EmbeddedChannel channel = new EmbeddedChannel(new CloseGuard(), new SlowConsumerHandler(metrics));
         channel.config().setWriteBufferWaterMark(new WriteBufferWaterMark(HIGH / 2, HIGH));
         return channel;
     }
@@ -70,7 +71,8 @@ class SlowConsumerHandlerTest {
         assertThat(close.reasonText()).isEqualTo("Slow consumer");
         close.release();
 
-        ByteBuf late = bytes(10);
+        // After the Close frame the connection's close guard drops every data frame (RFC 6455 §5.5.1).
+        TextWebSocketFrame late = new TextWebSocketFrame("late");
         ChannelFuture write = channel.writeAndFlush(late);
         assertThat(write.cause()).isInstanceOf(ClosedChannelException.class);
         assertThat(late.refCnt()).as("a dropped write is released").isZero();
