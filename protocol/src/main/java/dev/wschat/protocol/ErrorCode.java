@@ -19,7 +19,9 @@ public enum ErrorCode {
     /** Joining one more room would pass the per-connection room limit. */
     TOO_MANY_ROOMS("too_many_rooms"),
     /** The connection sends faster than its rate limit allows. */
-    RATE_LIMITED("rate_limited");
+    RATE_LIMITED("rate_limited"),
+    /** The server cannot store the message now (its history is full or unreachable); send it again later. */
+    UNAVAILABLE("unavailable");
 
     private final String wireName;
 
