@@ -11,10 +11,18 @@ public sealed interface ClientMessage {
     /** The client's correlation string, or {@code null}. */
     String ref();
 
-    /** {@code join {room}}: enter a room (dialect 2). */
-    record Join(String room, String ref) implements ClientMessage {
+    /**
+     * {@code join {room, since?, epoch?}}: enter a room (dialect 2). With {@code since} (the last {@code seq} the
+     * client saw) and the room's {@code epoch} it asks to recover every message after {@code since}.
+     */
+    record Join(String room, Long since, String epoch, String ref) implements ClientMessage {
         public Join {
             Objects.requireNonNull(room, "room");
+        }
+
+        /** A plain join, without recovery. */
+        public Join(String room, String ref) {
+            this(room, null, null, ref);
         }
     }
 
@@ -25,10 +33,25 @@ public sealed interface ClientMessage {
         }
     }
 
-    /** {@code chat {room, content}}; {@code room} is {@code null} in the tutorial dialect (the client's room). */
-    record Chat(String room, String content, String ref) implements ClientMessage {
+    /**
+     * {@code chat {room, content, clientMsgId?}}; {@code room} is {@code null} in the tutorial dialect (the client's
+     * room). {@code clientMsgId} (dialect 2) asks for an {@code ack} and makes a resend safe: the server stores it once.
+     */
+    record Chat(String room, String content, String clientMsgId, String ref) implements ClientMessage {
         public Chat {
             Objects.requireNonNull(content, "content");
+        }
+
+        /** A chat message without a client message id. */
+        public Chat(String room, String content, String ref) {
+            this(room, content, null, ref);
+        }
+    }
+
+    /** {@code history {room, before, limit}}: page back through a joined room's stored messages (dialect 2). */
+    record HistoryRequest(String room, long before, int limit, String ref) implements ClientMessage {
+        public HistoryRequest {
+            Objects.requireNonNull(room, "room");
         }
     }
 

@@ -22,6 +22,9 @@ import java.util.Objects;
  * Instances are immutable and thread-safe.
  */
 public final class JsonCodec {
+    /** Messages a {@code history} request without {@code limit} returns. */
+    public static final int DEFAULT_HISTORY_PAGE = 50;
+
     private final int maxContentLength;
 
     /** A codec with the default content limit, {@value Limits#DEFAULT_MAX_CONTENT_LENGTH} characters. */
@@ -134,10 +137,30 @@ public final class JsonCodec {
                     return invalidRoom(ref);
                 }
                 return switch (type) {
-                    case "join" -> new ClientMessage.Join(room, ref);
+                    case "join" -> decodeJoin(obj, room, ref);
                     case "leave" -> new ClientMessage.Leave(room, ref);
                     default -> new ClientMessage.Who(room, ref);
                 };
+            }
+            case "history": {
+                String room = requiredString(obj, "room");
+                if (room == null) {
+                    return missing("room", ref);
+                }
+                if (!Names.isValidRoom(room)) {
+                    return invalidRoom(ref);
+                }
+                Long before = optionalCount(obj, "before", 1);
+                if (before != null && before < 0) {
+                    return invalid(ErrorCode.BAD_REQUEST, "Field 'before' must be a whole number of at least 1", ref);
+                }
+                Long limit = optionalCount(obj, "limit", 1);
+                if (limit != null && (limit < 0 || limit > Limits.MAX_HISTORY_PAGE)) {
+                    return invalid(ErrorCode.BAD_REQUEST, "Field 'limit' must be a whole number from 1 to "
+                            + Limits.MAX_HISTORY_PAGE, ref);
+                }
+                return new ClientMessage.HistoryRequest(room, before == null ? Long.MAX_VALUE : before,
+                        limit == null ? DEFAULT_HISTORY_PAGE : limit.intValue(), ref);
             }
             case "chat": {
                 String room = requiredString(obj, "room");
@@ -151,7 +174,18 @@ public final class JsonCodec {
                 if (content == null) {
                     return missing("content", ref);
                 }
-                return checkedChat(room, content, ref);
+                JsonElement idElement = obj.get("clientMsgId");
+                String clientMsgId = null;
+                if (idElement != null && !idElement.isJsonNull()) {
+                    if (!isString(idElement) || idElement.getAsString().isEmpty()
+                            || idElement.getAsString().length() > Limits.MAX_CLIENT_MSG_ID_LENGTH) {
+                        return invalid(ErrorCode.BAD_REQUEST, "Field 'clientMsgId' must be a string of 1 to "
+                                + Limits.MAX_CLIENT_MSG_ID_LENGTH + " characters", ref);
+                    }
+                    clientMsgId = idElement.getAsString();
+                }
+                ClientMessage.Invalid bad = checkContent(content, ref);
+                return bad != null ? bad : new ClientMessage.Chat(room, content, clientMsgId, ref);
             }
             case "setUsername": {
                 String username = requiredString(obj, "username");
@@ -176,6 +210,43 @@ public final class JsonCodec {
             }
             default:
                 return invalid(ErrorCode.UNKNOWN_TYPE, "Unknown message type '" + abbreviate(type) + "'", ref);
+        }
+    }
+
+    private static ClientMessage decodeJoin(JsonObject obj, String room, String ref) {
+        Long since = optionalCount(obj, "since", 0);
+        if (since != null && since < 0) {
+            return invalid(ErrorCode.BAD_REQUEST, "Field 'since' must be a whole number of at least 0", ref);
+        }
+        JsonElement epochElement = obj.get("epoch");
+        String epoch = null;
+        if (epochElement != null && !epochElement.isJsonNull()) {
+            if (!isString(epochElement) || epochElement.getAsString().length() > Limits.MAX_EPOCH_LENGTH) {
+                return invalid(ErrorCode.BAD_REQUEST, "Field 'epoch' must be a string of at most "
+                        + Limits.MAX_EPOCH_LENGTH + " characters", ref);
+            }
+            epoch = epochElement.getAsString();
+        }
+        return new ClientMessage.Join(room, since, epoch, ref);
+    }
+
+    /**
+     * An optional whole-number field: {@code null} when absent or JSON null, -1 when it is not a whole number of at
+     * least {@code min} (that fits a long).
+     */
+    private static Long optionalCount(JsonObject obj, String field, long min) {
+        JsonElement e = obj.get(field);
+        if (e == null || e.isJsonNull()) {
+            return null;
+        }
+        if (!e.isJsonPrimitive() || !e.getAsJsonPrimitive().isNumber()) {
+            return -1L;
+        }
+        try {
+            long value = e.getAsBigDecimal().longValueExact();
+            return value >= min ? value : -1L;
+        } catch (ArithmeticException | NumberFormatException notWhole) {
+            return -1L;
         }
     }
 
@@ -306,7 +377,8 @@ public final class JsonCodec {
             // checked before writing: closing a JsonWriter that wrote nothing throws "Incomplete document"
             return null;
         }
-        TextBuffer out = new TextBuffer(message instanceof ServerMessage.Presence p ? 64 + 64 * p.users().size() : 192);
+        TextBuffer out = new TextBuffer(message instanceof ServerMessage.Presence p ? 64 + 64 * p.users().size()
+                : message instanceof ServerMessage.History h ? 96 + 192 * h.messages().size() : 192);
         try (JsonWriter w = new JsonWriter(out)) {
             w.setHtmlSafe(false);
             w.setSerializeNulls(false);
@@ -323,7 +395,8 @@ public final class JsonCodec {
 
     /** Whether the tutorial dialect has a form of this message: presence and room lists have none. */
     private static boolean hasTutorialForm(ServerMessage message) {
-        return !(message instanceof ServerMessage.Presence) && !(message instanceof ServerMessage.RoomList);
+        return !(message instanceof ServerMessage.Presence) && !(message instanceof ServerMessage.RoomList)
+                && !(message instanceof ServerMessage.Ack) && !(message instanceof ServerMessage.History);
     }
 
     /**
@@ -403,7 +476,7 @@ public final class JsonCodec {
         } else if (message instanceof ServerMessage.Error m) {
             system(w, m.message(), Timestamps.now());
         } else {
-            return false; // presence and room lists have no tutorial form
+            return false; // presence, room lists, acks and history pages have no tutorial form
         }
         return true;
     }
@@ -425,6 +498,9 @@ public final class JsonCodec {
                     .name("message").value(welcomeText(m.username()))
                     .name("clientId").value(m.clientId()).name("username").value(m.username())
                     .name("timestamp").value(m.timestamp());
+            if (m.resumeToken() != null) {
+                w.name("resumeToken").value(m.resumeToken());
+            }
         } else if (message instanceof ServerMessage.Notice m) {
             w.name("type").value("system").name("event").value(m.kind().wireName())
                     .name("room").value(m.room());
@@ -437,10 +513,28 @@ public final class JsonCodec {
         } else if (message instanceof ServerMessage.SystemText m) {
             w.name("type").value("system").name("message").value(m.message()).name("timestamp").value(m.timestamp());
         } else if (message instanceof ServerMessage.Chat m) {
-            w.name("type").value("chat").name("room").value(m.room()).name("id").value(m.id())
-                    .name("seq").value(m.seq()).name("userId").value(m.from().id())
-                    .name("username").value(m.from().username()).name("message").value(m.message())
-                    .name("timestamp").value(m.timestamp());
+            chatFields(w, m);
+        } else if (message instanceof ServerMessage.Ack m) {
+            w.name("type").value("ack").name("room").value(m.room()).name("clientMsgId").value(m.clientMsgId())
+                    .name("id").value(m.id()).name("seq").value(m.seq());
+            if (m.duplicate()) {
+                w.name("duplicate").value(true);
+            }
+        } else if (message instanceof ServerMessage.History m) {
+            w.name("type").value("history").name("room").value(m.room()).name("epoch").value(m.epoch())
+                    .name("messages").beginArray();
+            for (ServerMessage.Chat c : m.messages()) {
+                w.beginObject();
+                chatFields(w, c);
+                w.endObject();
+            }
+            w.endArray().name("hasMore").value(m.hasMore());
+            if (m.recovered() != null) {
+                w.name("recovered").value(m.recovered());
+            }
+            if (m.ref() != null) {
+                w.name("ref").value(m.ref());
+            }
         } else if (message instanceof ServerMessage.Presence m) {
             w.name("type").value("presence").name("room").value(m.room()).name("users").beginArray();
             for (ServerMessage.User u : m.users()) {
@@ -469,6 +563,13 @@ public final class JsonCodec {
         }
         w.endObject();
         return true;
+    }
+
+    private static void chatFields(JsonWriter w, ServerMessage.Chat m) throws IOException {
+        w.name("type").value("chat").name("room").value(m.room()).name("id").value(m.id())
+                .name("seq").value(m.seq()).name("userId").value(m.from().id())
+                .name("username").value(m.from().username()).name("message").value(m.message())
+                .name("timestamp").value(m.timestamp());
     }
 
     private static void user(JsonWriter w, ServerMessage.User u) throws IOException {

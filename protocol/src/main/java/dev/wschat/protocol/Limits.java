@@ -16,6 +16,12 @@ public final class Limits {
     public static final int MAX_JSON_DEPTH = 16;
     /** Longest client-chosen {@code ref} echoed back in replies. */
     public static final int MAX_REF_LENGTH = 64;
+    /** Longest client-chosen {@code clientMsgId} of a chat message. */
+    public static final int MAX_CLIENT_MSG_ID_LENGTH = 64;
+    /** Most messages one {@code history} request returns. */
+    public static final int MAX_HISTORY_PAGE = 200;
+    /** Longest {@code epoch} a client may send back. */
+    public static final int MAX_EPOCH_LENGTH = 64;
     /** The room every connection starts in. */
     public static final String DEFAULT_ROOM = "lobby";
 

@@ -37,8 +37,15 @@ public sealed interface ServerMessage {
         }
     }
 
-    /** The first message on every connection: the client's id and name. */
-    record Welcome(String clientId, String username, String timestamp) implements ServerMessage {
+    /**
+     * The first message on every connection: the client's id and name, and (dialect 2) the signed token that resumes
+     * this session on a later connection, or {@code null}.
+     */
+    record Welcome(String clientId, String username, String timestamp, String resumeToken) implements ServerMessage {
+        /** A welcome without a resume token. */
+        public Welcome(String clientId, String username, String timestamp) {
+            this(clientId, username, timestamp, null);
+        }
     }
 
     /** A join, leave or rename announced to a room; {@code oldUsername} is set for renames only. */
@@ -67,6 +74,34 @@ public sealed interface ServerMessage {
     record Presence(String room, List<User> users) implements ServerMessage {
         public Presence {
             users = List.copyOf(users);
+        }
+    }
+
+    /**
+     * A sender's chat message is stored: its server {@code id} and {@code seq}. {@code duplicate} is true when the
+     * same {@code clientMsgId} had been stored before; the id and seq are then the first copy's, and nothing was
+     * stored or delivered again.
+     */
+    record Ack(String room, String clientMsgId, String id, long seq, boolean duplicate) implements ServerMessage {
+        public Ack {
+            Objects.requireNonNull(room, "room");
+            Objects.requireNonNull(clientMsgId, "clientMsgId");
+            Objects.requireNonNull(id, "id");
+        }
+    }
+
+    /**
+     * Stored messages of a room, oldest first: after a {@code join} (the last ones, or what a resume missed) and in
+     * answer to a {@code history} request. {@code recovered} answers a resume (a {@code join} with {@code since}):
+     * true when {@code messages} are exactly every message after {@code since}, false when some are gone and these
+     * are the room's last ones instead; {@code null} otherwise. {@code hasMore}: older messages exist.
+     */
+    record History(String room, String epoch, List<Chat> messages, boolean hasMore, Boolean recovered, String ref)
+            implements ServerMessage {
+        public History {
+            Objects.requireNonNull(room, "room");
+            Objects.requireNonNull(epoch, "epoch");
+            messages = List.copyOf(messages);
         }
     }
 

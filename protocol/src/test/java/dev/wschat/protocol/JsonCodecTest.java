@@ -191,4 +191,80 @@ class JsonCodecTest {
         ClientMessage.Chat decoded = (ClientMessage.Chat) new JsonCodec().decode(sent.toString(), Dialect.V2);
         assertThat(decoded.content()).isEqualTo(tricky);
     }
+
+    // ---------------------------------------------------------------- history, acknowledgements and resume
+
+    static Stream<Arguments> historyClientMessages() {
+        return Stream.of(
+                Arguments.of("{\"type\":\"chat\",\"room\":\"dev\",\"content\":\"hi\",\"clientMsgId\":\"c-17\"}",
+                        new ClientMessage.Chat("dev", "hi", "c-17", null)),
+                Arguments.of("{\"type\":\"join\",\"room\":\"dev\",\"since\":41,\"epoch\":\"e1\",\"ref\":\"j\"}",
+                        new ClientMessage.Join("dev", 41L, "e1", "j")),
+                Arguments.of("{\"type\":\"join\",\"room\":\"dev\",\"since\":0}",
+                        new ClientMessage.Join("dev", 0L, null, null)),
+                Arguments.of("{\"type\":\"join\",\"room\":\"dev\",\"since\":null,\"epoch\":null}",
+                        new ClientMessage.Join("dev", null)),
+                Arguments.of("{\"type\":\"history\",\"room\":\"dev\",\"before\":41,\"limit\":50,\"ref\":\"p1\"}",
+                        new ClientMessage.HistoryRequest("dev", 41, 50, "p1")),
+                Arguments.of("{\"type\":\"history\",\"room\":\"dev\"}",
+                        new ClientMessage.HistoryRequest("dev", Long.MAX_VALUE, JsonCodec.DEFAULT_HISTORY_PAGE, null)),
+                Arguments.of("{\"type\":\"history\",\"room\":\"dev\",\"limit\":200.0}",
+                        new ClientMessage.HistoryRequest("dev", Long.MAX_VALUE, 200, null)));
+    }
+
+    @ParameterizedTest
+    @MethodSource("historyClientMessages")
+    void decodesAcknowledgedChatResumeAndPaging(String json, ClientMessage expected) {
+        assertThat(codec.decode(json, Dialect.V2)).isEqualTo(expected);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {
+            "{\"type\":\"chat\",\"room\":\"dev\",\"content\":\"hi\",\"clientMsgId\":\"\"}",
+            "{\"type\":\"chat\",\"room\":\"dev\",\"content\":\"hi\",\"clientMsgId\":17}",
+            "{\"type\":\"join\",\"room\":\"dev\",\"since\":-1}",
+            "{\"type\":\"join\",\"room\":\"dev\",\"since\":1.5}",
+            "{\"type\":\"join\",\"room\":\"dev\",\"since\":\"41\"}",
+            "{\"type\":\"join\",\"room\":\"dev\",\"since\":1e30}",
+            "{\"type\":\"join\",\"room\":\"dev\",\"since\":4,\"epoch\":7}",
+            "{\"type\":\"history\"}",
+            "{\"type\":\"history\",\"room\":\"dev\",\"before\":0}",
+            "{\"type\":\"history\",\"room\":\"dev\",\"limit\":0}",
+            "{\"type\":\"history\",\"room\":\"dev\",\"limit\":201}",
+            "{\"type\":\"history\",\"room\":\"dev\",\"limit\":\"5\"}"})
+    void refusesBadHistoryFieldsWithBadRequest(String text) {
+        assertThat(codec.decode(text, Dialect.V2)).isInstanceOfSatisfying(ClientMessage.Invalid.class,
+                i -> assertThat(i.code()).isEqualTo(ErrorCode.BAD_REQUEST));
+        assertThat(codec.decode("{\"type\":\"chat\",\"room\":\"dev\",\"content\":\"hi\",\"clientMsgId\":\""
+                + "c".repeat(Limits.MAX_CLIENT_MSG_ID_LENGTH + 1) + "\"}", Dialect.V2))
+                .isInstanceOf(ClientMessage.Invalid.class);
+    }
+
+    @Test
+    void encodesAcksHistoryPagesAndTheResumeToken() {
+        ServerMessage.Chat c = new ServerMessage.Chat("dev", "m1", 42, ALICE, "hi", TS);
+        String chat = "{\"type\":\"chat\",\"room\":\"dev\",\"id\":\"m1\",\"seq\":42,\"userId\":\"a1\","
+                + "\"username\":\"alice\",\"message\":\"hi\",\"timestamp\":\"" + TS + "\"}";
+        assertThat(codec.encode(new ServerMessage.Ack("dev", "c-17", "m1", 42, false), Dialect.V2))
+                .isEqualTo("{\"type\":\"ack\",\"room\":\"dev\",\"clientMsgId\":\"c-17\",\"id\":\"m1\",\"seq\":42}");
+        assertThat(codec.encode(new ServerMessage.Ack("dev", "c-17", "m1", 42, true), Dialect.V2))
+                .isEqualTo("{\"type\":\"ack\",\"room\":\"dev\",\"clientMsgId\":\"c-17\",\"id\":\"m1\",\"seq\":42,"
+                        + "\"duplicate\":true}");
+        assertThat(codec.encode(new ServerMessage.History("dev", "e1", List.of(c), true, null, null), Dialect.V2))
+                .isEqualTo("{\"type\":\"history\",\"room\":\"dev\",\"epoch\":\"e1\",\"messages\":[" + chat
+                        + "],\"hasMore\":true}");
+        assertThat(codec.encode(new ServerMessage.History("dev", "e1", List.of(), false, true, "p1"), Dialect.V2))
+                .isEqualTo("{\"type\":\"history\",\"room\":\"dev\",\"epoch\":\"e1\",\"messages\":[],"
+                        + "\"hasMore\":false,\"recovered\":true,\"ref\":\"p1\"}");
+        assertThat(codec.encode(new ServerMessage.Welcome("a1", "alice", TS, "tok"), Dialect.V2))
+                .endsWith(",\"timestamp\":\"" + TS + "\",\"resumeToken\":\"tok\"}");
+        // The tutorial has no acks, pages or resume tokens: the server replays history there as plain chats.
+        assertThat(codec.encode(new ServerMessage.Ack("dev", "c", "m1", 1, false), Dialect.TUTORIAL)).isNull();
+        assertThat(codec.encode(new ServerMessage.History("dev", "e1", List.of(c), false, null, null),
+                Dialect.TUTORIAL)).isNull();
+        assertThat(codec.encode(new ServerMessage.Welcome("a1", "alice", TS, "tok"), Dialect.TUTORIAL))
+                .doesNotContain("tok");
+        assertThat(codec.encode(new ServerMessage.Error(ErrorCode.UNAVAILABLE, "later", "r"), Dialect.V2))
+                .contains("\"code\":\"unavailable\"");
+    }
 }
