@@ -8,6 +8,7 @@ import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import fs from 'node:fs';
+import os from 'node:os';
 import WebSocket from 'ws';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -156,7 +157,10 @@ test('a tutorial-protocol client sees the same messages from wschat as from the 
   const expected = await transcript(`ws://127.0.0.1:${seedPort}`);
 
   const ourPort = await freePort();
-  await startProcess('java', ['-jar', serverJar, '--host', '127.0.0.1', '--port', String(ourPort)], {},
+  // A fresh data directory: the transcript starts from an empty history, as the tutorial's server always does.
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'wschat-compat-'));
+  await startProcess('java', ['-jar', serverJar, '--host', '127.0.0.1', '--port', String(ourPort),
+    '--data-dir', dataDir], {},
     /listening on ws:/);
   const actual = await transcript(`ws://127.0.0.1:${ourPort}`);
 

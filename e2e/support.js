@@ -1,7 +1,8 @@
 // Shared parts of the end-to-end tests: the real server JAR as a child process, headless Chromium
 // through playwright-core, and small waiting helpers (every wait is bounded; none is a bare sleep).
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
+import os from 'node:os';
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -56,7 +57,10 @@ export class ServerProcess {
 
   async start() {
     if (!existsSync(JAR)) throw new Error(`${JAR} is missing: build it first with mvn verify (scripts/test.sh does)`);
-    const child = spawn('java', ['-jar', JAR, '--host', '127.0.0.1', '--port', String(this.port), ...this.extraArgs],
+    // One data directory per server, kept across its restarts: what it stored survives them, as in production.
+    this.dataDir ??= mkdtempSync(path.join(os.tmpdir(), 'wschat-e2e-'));
+    const child = spawn('java', ['-jar', JAR, '--host', '127.0.0.1', '--port', String(this.port),
+      '--data-dir', this.dataDir, ...this.extraArgs],
       { stdio: ['ignore', 'pipe', 'pipe'] });
     this.child = child;
     const keep = (chunk) => {

@@ -85,6 +85,11 @@ class BenchSmokeTest {
     private static ServerConfig loadTestConfig(String... more) {
         List<String> args = new ArrayList<>(List.of("--host", "127.0.0.1", "--port", "0", "--max-connections", "0",
                 "--max-connections-per-address", "0", "--connection-rate", "0", "--message-rate", "0"));
+        try {
+            args.addAll(List.of("--data-dir", java.nio.file.Files.createTempDirectory("wschat-bench-test").toString()));
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
         args.addAll(List.of(more));
         return ServerConfig.parse(args.toArray(String[]::new));
     }

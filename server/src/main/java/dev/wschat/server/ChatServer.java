@@ -8,7 +8,10 @@ import dev.wschat.server.chat.ChatService;
 import dev.wschat.server.chat.RoomRegistry;
 import dev.wschat.server.chat.Session;
 import dev.wschat.server.history.History;
+import dev.wschat.server.history.HistoryOpenException;
+import dev.wschat.server.history.HistorySettings;
 import dev.wschat.server.history.InMemoryHistory;
+import dev.wschat.server.history.SqliteHistory;
 import dev.wschat.server.auth.JwtAuthenticator;
 import dev.wschat.server.http.AdminHandler;
 import dev.wschat.server.http.HttpRequestHandler;
@@ -34,6 +37,7 @@ import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 
 import java.net.InetSocketAddress;
+import java.time.Clock;
 import java.util.Objects;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -91,6 +95,7 @@ public final class ChatServer {
         IoHandlerFactory ioFactory = resolved.ioHandlerFactory();
         Class<? extends ServerChannel> channelType = resolved.serverChannelClass();
         transport = resolved.label();
+        history = openHistory(config);
         int workers = config.workerThreads() > 0 ? config.workerThreads() : Runtime.getRuntime().availableProcessors();
         bossGroup = new MultiThreadIoEventLoopGroup(1, ioFactory);
         workerGroup = new MultiThreadIoEventLoopGroup(workers, ioFactory);
@@ -99,7 +104,6 @@ public final class ChatServer {
         metrics = new ServerMetrics();
         RoomRegistry rooms = new RoomRegistry(codec, metrics);
         broker = new LocalBroker(rooms);
-        history = new InMemoryHistory(InMemoryHistory.MESSAGES_PER_ROOM, config.historyRooms());
         service = new ChatService(config, codec, rooms, broker, history, metrics);
         ChatService chat = service;
         metrics.gauge("wschat.connections", "Open WebSocket connections", chat::sessionCount);
@@ -282,6 +286,18 @@ public final class ChatServer {
      *
      * @param config the configuration ({@link Main} has chosen the log layout already)
      */
+    /** The configured history; a data directory or database that cannot be used fails here, naming the file. */
+    private static History openHistory(ServerConfig config) {
+        if (config.historyKind() == ServerConfig.HistoryKind.NONE) {
+            return new InMemoryHistory(InMemoryHistory.MESSAGES_PER_ROOM, config.historyRooms(), config.historyMaxAge(),
+                    HistorySettings.DEFAULT_DEDUP_WINDOW, Clock.systemUTC());
+        }
+        History opened = new SqliteHistory(new HistorySettings(config.dataDir(), config.historyMaxMessages(),
+                config.historyMaxAge(), config.historyQueue(), HistorySettings.DEFAULT_DEDUP_WINDOW));
+        LOG.info("wschat history in {}", config.dataDir().toAbsolutePath().resolve("wschat.db"));
+        return opened;
+    }
+
     static void run(ServerConfig config) {
         ChatServer server = new ChatServer(config);
         // Installed before start(): a SIGTERM during start-up (a deploy rolled back at once) waits for the
@@ -309,6 +325,11 @@ public final class ChatServer {
             Thread.currentThread().interrupt();
             LOG.error("wschat interrupted while starting");
             System.exit(1);
+        } catch (HistoryOpenException e) {
+            // A configuration problem (the data directory or its database), told in words: exit 2 as for options.
+            System.err.println("wschat: " + e.getMessage());
+            LOG.error("wschat could not open its history: {}", e.getMessage());
+            System.exit(2);
         } catch (RuntimeException e) {
             LOG.error("wschat could not start on {}:{}: {}", config.host(), config.port(), e.toString());
             System.exit(1);

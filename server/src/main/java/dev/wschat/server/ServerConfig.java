@@ -72,11 +72,13 @@ public final class ServerConfig {
     private Network network = new Network();
     @ArgGroup(validate = false, heading = "%nLimits%n", order = 2)
     private Capacity limits = new Capacity();
-    @ArgGroup(validate = false, heading = "%nSecurity%n", order = 3)
+    @ArgGroup(validate = false, heading = "%nHistory%n", order = 3)
+    private HistoryOptions history = new HistoryOptions();
+    @ArgGroup(validate = false, heading = "%nSecurity%n", order = 4)
     private Security security = new Security();
-    @ArgGroup(validate = false, heading = "%nTLS%n", order = 4)
+    @ArgGroup(validate = false, heading = "%nTLS%n", order = 5)
     private Tls tls = new Tls();
-    @ArgGroup(validate = false, heading = "%nOperations%n", order = 5)
+    @ArgGroup(validate = false, heading = "%nOperations%n", order = 6)
     private Operations operations = new Operations();
 
     private List<String> allowedOrigins = List.of();
@@ -147,6 +149,50 @@ public final class ServerConfig {
         @Option(names = "--history-rooms", paramLabel = "N", defaultValue = "" + DEFAULT_HISTORY_ROOMS,
                 description = "rooms whose recent messages are kept, least recently used dropped, 0 = none")
         private int historyRooms;
+    }
+
+    private static final class HistoryOptions {
+        @Option(names = "--history", paramLabel = "KIND", defaultValue = "sqlite", converter = HistoryKindConverter.class,
+                description = "where chat messages are kept: sqlite (durable, under --data-dir) or none (memory only, "
+                        + "lost on restart)")
+        private HistoryKind kind;
+        @Option(names = "--data-dir", paramLabel = "DIR", defaultValue = "data",
+                description = "directory of the history database wschat.db, created when missing")
+        private Path dataDir;
+        @Option(names = "--history-max-messages", paramLabel = "N", defaultValue = "10000",
+                description = "messages kept per room, older ones deleted, 0 = no limit")
+        private int maxMessages;
+        @Option(names = "--history-max-age", paramLabel = "DAYS", defaultValue = "30",
+                description = "days a message is kept, 0 = no limit")
+        private int maxAgeDays;
+        @Option(names = "--history-queue", paramLabel = "N", defaultValue = "20000",
+                description = "messages waiting to be stored; past it a sender gets error unavailable")
+        private int queue;
+        @Option(names = "--history-on-join", paramLabel = "N", defaultValue = "50",
+                description = "recent messages a joiner is sent, 0 = none")
+        private int onJoin;
+        @Option(names = "--recovery-limit", paramLabel = "N", defaultValue = "1000",
+                description = "most missed messages a resuming client recovers; past it recovered:false")
+        private int recoveryLimit;
+    }
+
+    /** Where chat messages are kept. */
+    public enum HistoryKind {
+        /** SQLite under {@code --data-dir}: survives restarts. */
+        SQLITE,
+        /** In memory only: nothing survives a restart. */
+        NONE
+    }
+
+    static final class HistoryKindConverter implements CommandLine.ITypeConverter<HistoryKind> {
+        @Override
+        public HistoryKind convert(String value) {
+            return switch (value) {
+                case "sqlite" -> HistoryKind.SQLITE;
+                case "none" -> HistoryKind.NONE;
+                default -> throw new CommandLine.TypeConversionException("expected sqlite or none: " + value);
+            };
+        }
     }
 
     private static final class Security {
@@ -378,6 +424,41 @@ public final class ServerConfig {
         return limits.historyRooms;
     }
 
+    /** Where chat messages are kept. */
+    public HistoryKind historyKind() {
+        return history.kind;
+    }
+
+    /** The directory of the SQLite history. */
+    public Path dataDir() {
+        return history.dataDir;
+    }
+
+    /** Messages kept per room; 0 = no limit. */
+    public int historyMaxMessages() {
+        return history.maxMessages;
+    }
+
+    /** How long a message is kept; {@link Duration#ZERO} = no limit. */
+    public Duration historyMaxAge() {
+        return Duration.ofDays(history.maxAgeDays);
+    }
+
+    /** Messages waiting for the store before senders are refused. */
+    public int historyQueue() {
+        return history.queue;
+    }
+
+    /** Recent messages sent to a joiner. */
+    public int historyOnJoin() {
+        return history.onJoin;
+    }
+
+    /** Most missed messages a resume recovers. */
+    public int recoveryLimit() {
+        return history.recoveryLimit;
+    }
+
     /** The HS256 shared secret for tokens, or {@code null}; never logged. */
     public String jwtSecret() {
         return security.jwtSecret;
@@ -497,6 +578,12 @@ public final class ServerConfig {
         requireAtLeast("--max-queued-bytes", maxQueuedBytes(), 64 * 1024);
         requireAtLeast("--ping-interval", limits.pingIntervalMillis, 0);
         requireAtLeast("--history-rooms", historyRooms(), 0);
+        requireAtLeast("--history-max-messages", historyMaxMessages(), 0);
+        requireAtLeast("--history-max-age", history.maxAgeDays, 0);
+        requireAtLeast("--history-queue", historyQueue(), 1);
+        requireAtLeast("--history-on-join", historyOnJoin(), 0);
+        requireAtMost("--history-on-join", historyOnJoin(), dev.wschat.protocol.Limits.MAX_HISTORY_PAGE);
+        requireAtLeast("--recovery-limit", recoveryLimit(), 0);
         validateSecurity();
         requireAtLeast("--drain-timeout", operations.drainTimeoutMillis, 1);
         requireAtLeast("--unready-delay", operations.unreadyDelayMillis, 0);
@@ -580,6 +667,12 @@ public final class ServerConfig {
     private void requireAtLeast(String option, int value, int min) {
         if (value < min) {
             throw new IllegalArgumentException(opt(option) + " must be at least " + min + ": " + value);
+        }
+    }
+
+    private void requireAtMost(String option, int value, int max) {
+        if (value > max) {
+            throw new IllegalArgumentException(opt(option) + " must be at most " + max + ": " + value);
         }
     }
 

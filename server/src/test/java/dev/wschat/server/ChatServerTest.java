@@ -55,6 +55,7 @@ class ChatServerTest {
         assertThat(str(welcome, "event")).isEqualTo("welcome");
         JsonObject presence = c.nextOfType("presence");
         assertThat(str(presence, "room")).isEqualTo("lobby");
+        assertThat(str(c.nextOfType("history"), "room")).isEqualTo("lobby");
         return str(welcome, "clientId");
     }
 

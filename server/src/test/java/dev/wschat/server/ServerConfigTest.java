@@ -369,6 +369,6 @@ class ServerConfigTest {
             assertThat(help).contains(option.group(1));
             options++;
         }
-        assertThat(options).isEqualTo(37);
+        assertThat(options).isEqualTo(44);
     }
 }

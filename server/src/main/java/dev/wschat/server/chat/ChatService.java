@@ -25,6 +25,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -171,8 +173,10 @@ public final class ChatService {
                 error(session, ErrorCode.TOO_MANY_ROOMS, "You are in " + session.rooms().size()
                         + " rooms, the most allowed; leave one first", m.ref());
             } else {
-                join(session, m.room());
+                join(session, m);
             }
+        } else if (message instanceof ClientMessage.HistoryRequest m) {
+            historyPage(session, m);
         } else if (message instanceof ClientMessage.Leave m) {
             leave(session, m);
         } else if (message instanceof ClientMessage.SetUsername m) {
@@ -207,25 +211,40 @@ public final class ChatService {
         // The history decides the room's order: it runs the publish step in seq order (on its writer thread,
         // or on this thread under its room lock in memory), so every member's loop receives the room's messages
         // in seq order whichever loops the senders are on. Nothing is delivered unless it was stored.
-        history.append(draft, null, session.id(), appended -> {
+        String clientMsgId = session.dialect() == Dialect.TUTORIAL ? null : m.clientMsgId();
+        history.append(draft, clientMsgId, session.id(), appended -> {
             if (!appended.duplicate()) {
                 publish(room, appended.message(), session.id(), RoomEvent.Exclusion.SENDER_IF_TUTORIAL);
             }
         }).whenComplete((appended, failure) -> {
             if (failure != null) {
                 LOG.debug("[{}] message to {} not stored: {}", session.channel().id(), room, failure.toString());
+                metrics.rejected(ServerMetrics.Reason.UNAVAILABLE);
                 error(session, ErrorCode.UNAVAILABLE, "The server cannot store messages right now; try again",
                         m.ref());
+            } else if (clientMsgId != null) {
+                // On the sender's own loop (in-memory history) its echo is written first, as from the store's thread.
+                rooms.drainOwed(session.channel().eventLoop());
+                ServerMessage.Chat stored = appended.message();
+                send(session, new ServerMessage.Ack(room, clientMsgId, stored.id(), stored.seq(), appended.duplicate()));
             }
         });
     }
 
     private void join(Session session, String room) {
+        join(session, new ClientMessage.Join(room, null));
+    }
+
+    private void join(Session session, ClientMessage.Join m) {
+        String room = m.room();
         if (!session.rooms().add(room)) {
             send(session, new ServerMessage.Presence(room, rooms.members(room)));
             return;
         }
-        int members = rooms.join(room, session.channel());
+        // A joiner is held (the room's live messages kept for it) until its history is written, then gets what
+        // was delivered meanwhile past the history's last seq: no gap and no duplicate at the boundary.
+        boolean catchUp = m.since() != null || config.historyOnJoin() > 0;
+        int members = rooms.join(room, session.channel(), catchUp);
         if (session.dialect() != Dialect.TUTORIAL) {
             // presence has no tutorial form: skip listing every member (O(room size) per join) for nothing
             send(session, new ServerMessage.Presence(room, rooms.members(room)));
@@ -234,6 +253,73 @@ public final class ChatService {
             publish(room, new ServerMessage.Notice(ServerMessage.NoticeKind.JOIN, room, session.user(), null,
                     Timestamps.now()), session.id(), RoomEvent.Exclusion.SENDER);
         }
+        if (catchUp) {
+            catchUp(session, m);
+        }
+    }
+
+    /**
+     * Reads what a joiner is shown — every message after {@code since} when it resumes with the room's epoch and
+     * all of them are kept (at most {@code --recovery-limit}), else the room's last {@code --history-on-join} —
+     * and ends its hold with it. Recovery is all or nothing: a partial list is never presented as complete.
+     */
+    private void catchUp(Session session, ClientMessage.Join m) {
+        String room = m.room();
+        CompletionStage<Shown> shown;
+        if (m.since() != null && m.epoch() != null) {
+            shown = history.after(room, m.since(), config.recoveryLimit()).thenCompose(page -> {
+                if (page.complete() && page.epoch().equals(m.epoch())) {
+                    return CompletableFuture.completedFuture(new Shown(new ServerMessage.History(room, page.epoch(),
+                            page.messages(), false, true, m.ref()), page.lastSeq()));
+                }
+                return recent(room, Boolean.FALSE, m.ref());
+            });
+        } else {
+            shown = recent(room, m.since() != null ? Boolean.FALSE : null, m.ref());
+        }
+        shown.whenComplete((answer, failure) ->
+                rooms.catchUp(room, session.channel(), answer == null ? 0 : answer.upToSeq(), () -> {
+                    if (failure != null) {
+                        LOG.debug("[{}] history of {} not read: {}", session.channel().id(), room, failure.toString());
+                        error(session, ErrorCode.UNAVAILABLE, "The history of '" + room + "' cannot be read now",
+                                m.ref());
+                    } else if (session.dialect() == Dialect.TUTORIAL) {
+                        answer.history().messages().forEach(chat -> send(session, chat));
+                    } else {
+                        send(session, answer.history());
+                    }
+                }));
+    }
+
+    /** The room's last messages as a history answer. */
+    private CompletionStage<Shown> recent(String room, Boolean recovered, String ref) {
+        return history.recent(room, config.historyOnJoin()).thenApply(page -> new Shown(
+                new ServerMessage.History(room, page.epoch(), page.messages(), page.hasMore(), recovered, ref),
+                page.lastSeq()));
+    }
+
+    /** Pages back through a joined room's history. */
+    private void historyPage(Session session, ClientMessage.HistoryRequest m) {
+        if (!requireMember(session, m.room(), m.ref())) {
+            return;
+        }
+        history.before(m.room(), m.before(), m.limit()).whenComplete((page, failure) -> {
+            if (failure != null) {
+                error(session, ErrorCode.UNAVAILABLE, "The history of '" + m.room() + "' cannot be read now", m.ref());
+            } else {
+                send(session, new ServerMessage.History(m.room(), page.epoch(), page.messages(), page.hasMore(),
+                        null, m.ref()));
+            }
+        });
+    }
+
+    /**
+     * What a joiner is shown, and the room's last seq it covers: live copies of messages up to it are left out.
+     *
+     * @param history the answer
+     * @param upToSeq the room's last seq when the history was read
+     */
+    private record Shown(ServerMessage.History history, long upToSeq) {
     }
 
     private void leave(Session session, ClientMessage.Leave m) {

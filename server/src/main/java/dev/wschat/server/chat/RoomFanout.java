@@ -8,13 +8,16 @@ import dev.wschat.server.limits.CloseGuard;
 import dev.wschat.server.metrics.ServerMetrics;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
+import dev.wschat.protocol.CloseCodes;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.ChannelPromise;
 import io.netty.channel.EventLoop;
 import io.netty.channel.SingleThreadEventLoop;
 import io.netty.channel.VoidChannelPromise;
+import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketFrameEncoder;
 import io.netty.handler.codec.http.websocketx.extensions.WebSocketExtensionEncoder;
@@ -38,6 +41,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * recipient. Measured against {@code ChannelGroup.writeAndFlush}: 76k against 633k deliveries/s.
  */
 final class RoomFanout {
+    /** Events kept for one member while its history is read; past it the member is closed as a slow consumer. */
+    static final int MAX_HELD = 10_000;
     private final Map<EventLoop, LoopFlusher> flushers = new ConcurrentHashMap<>();
     private final JsonCodec codec;
     private final ServerMetrics metrics;
@@ -52,11 +57,45 @@ final class RoomFanout {
         private final Map<EventLoop, Slice> byLoop = new ConcurrentHashMap<>(4);
     }
 
-    /** Adds a member to a room's slice on its loop; the slice changes on that loop, in call order. */
-    void add(Slices room, Channel channel, Session session) {
+    /**
+     * Adds a member to a room's slice on its loop; the slice changes on that loop, in call order. A member added
+     * {@code catchingUp} is held: what the room delivers meanwhile is kept for it, not written, until
+     * {@link #catchUp} has written what it missed (the room's history) and releases what was kept past that.
+     */
+    void add(Slices room, Channel channel, Session session, boolean catchingUp) {
         Slice slice = room.byLoop.computeIfAbsent(channel.eventLoop(),
                 loop -> new Slice(loop, flushers.computeIfAbsent(loop, LoopFlusher::new)));
-        slice.onLoop(() -> slice.add(channel, session));
+        slice.onLoop(() -> slice.add(channel, session, catchingUp));
+    }
+
+    /**
+     * Ends a held member's catch-up on its loop: runs {@code writeMissed} (which writes the room's messages up to
+     * {@code upToSeq}), then writes what the room delivered meanwhile, leaving out chat messages numbered
+     * {@code upToSeq} or below (they were in what was missed), and from then on delivers as to any member, still
+     * leaving those out. Runs {@code writeMissed} even when the member has left meanwhile.
+     *
+     * @param room        the room's slices
+     * @param channel     the member
+     * @param upToSeq     the room's last seq that {@code writeMissed} covers
+     * @param writeMissed writes the missed messages; run on the member's loop
+     */
+    void catchUp(Slices room, Channel channel, long upToSeq, Runnable writeMissed) {
+        Slice slice = room.byLoop.get(channel.eventLoop());
+        Runnable task = () -> {
+            // Everything queued for this loop before now belongs before the release: drain it into the holds.
+            if (slice != null) {
+                slice.drainQueued();
+            }
+            writeMissed.run();
+            if (slice != null) {
+                slice.release(channel, upToSeq);
+            }
+        };
+        if (channel.eventLoop().inEventLoop()) {
+            task.run();
+        } else {
+            channel.eventLoop().execute(task);
+        }
     }
 
     /** Removes a member from a room's slice on its loop. */
@@ -81,7 +120,8 @@ final class RoomFanout {
         if (v2Frame == null && tutorialFrame == null) {
             return;
         }
-        Delivery d = new Delivery(v2Frame, tutorialFrame, event.senderId(), event.exclusion());
+        long seq = event.message() instanceof ServerMessage.Chat chat ? chat.seq() : 0;
+        Delivery d = new Delivery(v2Frame, tutorialFrame, event.senderId(), event.exclusion(), seq);
         try {
             for (Slice slice : room.byLoop.values()) {
                 if (slice.size > 0) {
@@ -145,6 +185,12 @@ final class RoomFanout {
         final ChannelPromise quietPromise;
         int index;
         boolean dirty;
+        /** While catching up: frames the room delivered, kept in order until {@link Slice#release}; else {@code null}. */
+        List<ByteBuf> held;
+        /** The seq of each frame in {@link #held} (0 for events that are not chat messages). */
+        long[] heldSeq;
+        /** Chat messages numbered this or below were written as history: left out when live copies arrive. */
+        long seenUpTo;
 
         Member(Channel channel, Session session, int index) {
             this.channel = channel;
@@ -164,12 +210,15 @@ final class RoomFanout {
         final ByteBuf tutorial;
         final String senderId;
         final RoomEvent.Exclusion exclusion;
+        /** The chat message's seq, or 0 for other events. */
+        final long seq;
 
-        Delivery(ByteBuf v2, ByteBuf tutorial, String senderId, RoomEvent.Exclusion exclusion) {
+        Delivery(ByteBuf v2, ByteBuf tutorial, String senderId, RoomEvent.Exclusion exclusion, long seq) {
             this.v2 = v2;
             this.tutorial = tutorial;
             this.senderId = senderId;
             this.exclusion = exclusion;
+            this.seq = seq;
         }
 
         /** The frame for a member, or {@code null} when the member is left out. */
@@ -212,6 +261,19 @@ final class RoomFanout {
      * loop only; other threads queue deliveries on {@link #pending}, drained by one task at a time.
      */
     private final class Slice {
+        /** Writes one frame to a member that accepts data, without flushing; marks it for this loop's flush. */
+        void writeTo(Member m, ByteBuf frame) {
+            if (m.rawContext != null) {
+                m.rawContext.write(frame.retainedDuplicate(), m.quietPromise);
+            } else {
+                m.channel.write(new TextWebSocketFrame(RawFrames.retainedPayload(frame)), m.quietPromise);
+            }
+            if (!m.dirty) {
+                m.dirty = true;
+                flusher.dirty.add(m);
+            }
+        }
+
         final EventLoop loop;
         final LoopFlusher flusher;
         final List<Member> members = new ArrayList<>();
@@ -236,18 +298,48 @@ final class RoomFanout {
             }
         }
 
-        void add(Channel channel, Session session) {
+        void add(Channel channel, Session session, boolean catchingUp) {
             if (!byChannel.containsKey(channel)) {
                 Member m = new Member(channel, session, members.size());
+                if (catchingUp) {
+                    m.held = new ArrayList<>();
+                    m.heldSeq = new long[8];
+                }
                 members.add(m);
                 byChannel.put(channel, m);
                 size = members.size();
             }
         }
 
+        /** Ends a member's hold: writes what was kept for it past {@code upToSeq}, in order; loop-only. */
+        void release(Channel channel, long upToSeq) {
+            Member m = byChannel.get(channel);
+            if (m == null || m.held == null) {
+                return;
+            }
+            List<ByteBuf> held = m.held;
+            m.held = null;
+            m.seenUpTo = upToSeq;
+            for (int i = 0; i < held.size(); i++) {
+                ByteBuf frame = held.get(i);
+                if (m.heldSeq[i] != 0 && m.heldSeq[i] <= upToSeq) {
+                    frame.release();
+                    continue;
+                }
+                if (m.channel.isActive() && (m.closeGuard == null || m.closeGuard.acceptsData())) {
+                    writeTo(m, frame);
+                    metrics.deliveries(1);
+                }
+                frame.release();
+            }
+            m.heldSeq = null;
+            flusher.scheduleFlush();
+        }
+
         void remove(Channel channel) {
             Member m = byChannel.remove(channel);
             if (m != null) {
+                releaseHeld(m);
                 int last = members.size() - 1;
                 Member moved = members.remove(last);
                 if (moved != m) {
@@ -287,7 +379,16 @@ final class RoomFanout {
             drainQueued();
         }
 
-        private void drainQueued() {
+        /** Drops what a member that never caught up was holding. */
+        private void releaseHeld(Member m) {
+            if (m.held != null) {
+                m.held.forEach(ByteBuf::release);
+                m.held = null;
+                m.heldSeq = null;
+            }
+        }
+
+        void drainQueued() {
             drainScheduled.set(false);
             Delivery d;
             while ((d = pending.poll()) != null) {
@@ -312,21 +413,37 @@ final class RoomFanout {
                 if (!ch.isActive() || (m.closeGuard != null && !m.closeGuard.acceptsData())) {
                     continue;
                 }
-                if (m.rawContext != null) {
-                    m.rawContext.write(frame.retainedDuplicate(), m.quietPromise);
-                } else {
-                    ch.write(new TextWebSocketFrame(RawFrames.retainedPayload(frame)), m.quietPromise);
+                if (d.seq != 0 && d.seq <= m.seenUpTo) {
+                    continue; // this member got it in its history already
                 }
-                if (!m.dirty) {
-                    m.dirty = true;
-                    flusher.dirty.add(m);
+                if (m.held != null) {
+                    hold(m, frame, d.seq);
+                    continue;
                 }
+                writeTo(m, frame);
                 n++;
             }
             if (n > 0) {
                 metrics.deliveries(n);
             }
         }
+    }
+
+    /** Keeps a retained duplicate of a frame for a member that is catching up; past the limit it is cut off. */
+    private static void hold(Member m, ByteBuf frame, long seq) {
+        if (m.held.size() >= MAX_HELD) {
+            // Its history read is far behind the room's traffic: a slow consumer by another name.
+            m.held.forEach(ByteBuf::release);
+            m.held = new ArrayList<>();
+            m.channel.writeAndFlush(new CloseWebSocketFrame(CloseCodes.SLOW_CONSUMER, "Slow consumer"))
+                    .addListener(ChannelFutureListener.CLOSE);
+            return;
+        }
+        if (m.held.size() == m.heldSeq.length) {
+            m.heldSeq = java.util.Arrays.copyOf(m.heldSeq, m.heldSeq.length * 2);
+        }
+        m.heldSeq[m.held.size()] = seq;
+        m.held.add(frame.retainedDuplicate());
     }
 
     /**

@@ -41,6 +41,15 @@ public final class RoomRegistry implements Broker.Subscriber {
      * @return the room's member count after the join
      */
     int join(String room, Channel channel) {
+        return join(room, channel, false);
+    }
+
+    /**
+     * Adds a channel to a room, held when {@code catchingUp} until {@link #catchUp} (see {@code RoomFanout.add}).
+     *
+     * @return the room's member count after the join
+     */
+    int join(String room, Channel channel, boolean catchingUp) {
         Session session = Session.of(channel);
         int[] joined = new int[1];
         rooms.compute(room, (name, existing) -> {
@@ -49,12 +58,25 @@ public final class RoomRegistry implements Broker.Subscriber {
                 if (session != null) {
                     (session.dialect() == Dialect.TUTORIAL ? r.tutorialMembers : r.v2Members).incrementAndGet();
                 }
-                fanout.add(r.slices, channel, session);
+                fanout.add(r.slices, channel, session, catchingUp);
             }
             joined[0] = r.all.size();
             return r;
         });
         return joined[0];
+    }
+
+    /**
+     * Ends a held member's catch-up: on its loop, {@code writeMissed} runs, then what the room delivered meanwhile
+     * past {@code upToSeq} is written (see {@code RoomFanout.catchUp}).
+     */
+    void catchUp(String room, Channel channel, long upToSeq, Runnable writeMissed) {
+        Room r = rooms.get(room);
+        if (r == null) {
+            channel.eventLoop().execute(writeMissed);
+            return;
+        }
+        fanout.catchUp(r.slices, channel, upToSeq, writeMissed);
     }
 
     /**

@@ -73,6 +73,9 @@ class ChatFrameHandlerTest {
         JsonObject presence = readJson(channel);
         assertThat(presence.get("type").getAsString()).isEqualTo("presence");
         assertThat(presence.get("room").getAsString()).isEqualTo("lobby");
+        JsonObject history = readJson(channel);
+        assertThat(history.get("type").getAsString()).isEqualTo("history");
+        assertThat(history.get("messages").getAsJsonArray()).isEmpty();
         assertThat((Object) channel.readOutbound()).isNull();
         assertThat(rooms.size("lobby")).isEqualTo(1);
         assertThat(channel.finish()).isFalse();
@@ -81,8 +84,9 @@ class ChatFrameHandlerTest {
     @Test
     void textFrameIsDecodedAndEchoedToTheSenderInV2() {
         EmbeddedChannel channel = connected("wschat.v2");
-        readJson(channel);
-        readJson(channel);
+        readJson(channel); // welcome
+        readJson(channel); // presence
+        readJson(channel); // history
         channel.writeInbound(new TextWebSocketFrame("{\"type\":\"chat\",\"room\":\"lobby\",\"content\":\"hi\"}"));
         JsonObject echo = readJson(channel);
         assertThat(echo.get("type").getAsString()).isEqualTo("chat");
@@ -104,8 +108,9 @@ class ChatFrameHandlerTest {
     @Test
     void binaryFrameClosesWith1003() {
         EmbeddedChannel channel = connected("wschat.v2");
-        readJson(channel);
-        readJson(channel);
+        readJson(channel); // welcome
+        readJson(channel); // presence
+        readJson(channel); // history
         channel.writeInbound(new BinaryWebSocketFrame(Unpooled.wrappedBuffer(new byte[] {1, 2, 3})));
         CloseWebSocketFrame close = channel.readOutbound();
         assertThat(close.statusCode()).isEqualTo(CloseCodes.UNSUPPORTED_DATA);
@@ -117,8 +122,9 @@ class ChatFrameHandlerTest {
     @Test
     void closingTheChannelLeavesTheRoomAndRemovesItWhenEmpty() {
         EmbeddedChannel channel = connected("wschat.v2");
-        readJson(channel);
-        readJson(channel);
+        readJson(channel); // welcome
+        readJson(channel); // presence
+        readJson(channel); // history
         assertThat(rooms.roomCount()).isEqualTo(1);
         channel.close();
         assertThat(rooms.roomCount()).isZero();

@@ -127,17 +127,52 @@ class RoomFanoutTest {
         release(toTutorial);
     }
 
+    /** The join boundary: what a joiner's history covers is not delivered again, and nothing after it is lost. */
+    @Test
+    void aJoinerIsHeldUntilItsHistoryIsWrittenThenGetsOnlyWhatCameAfterIt() {
+        Member joiner = member("joiner", Dialect.V2, true);
+        for (long seq = 1; seq <= 5; seq++) {
+            fanout.deliver(room, event("live " + seq, "someone-else", seq), true, false);
+        }
+        joiner.ch.runPendingTasks();
+        assertThat(joiner.frames()).as("nothing while its history is read").isEmpty();
+
+        // The history read saw the room up to seq 3; 4 and 5 came after it.
+        fanout.catchUp(room, joiner.ch, 3, () -> joiner.ch.writeAndFlush(new TextWebSocketFrame("history 1..3")));
+        joiner.ch.runPendingTasks();
+        fanout.deliver(room, event("live 3 again", "someone-else", 3), true, false);
+        fanout.deliver(room, event("live 6", "someone-else", 6), true, false);
+        joiner.ch.runPendingTasks();
+
+        List<ByteBuf> got = joiner.frames();
+        assertThat(got).extracting(RoomFanoutTest::text)
+                .satisfiesExactly(
+                        t -> assertThat(t).isEqualTo("history 1..3"),
+                        t -> assertThat(t).contains("\"message\":\"live 4\""),
+                        t -> assertThat(t).contains("\"message\":\"live 5\""),
+                        t -> assertThat(t).contains("\"message\":\"live 6\""));
+        release(got);
+    }
+
     private Member member(String id, Dialect dialect) {
+        return member(id, dialect, false);
+    }
+
+    private Member member(String id, Dialect dialect, boolean catchingUp) {
         FlushCounter flushes = new FlushCounter();
         EmbeddedChannel ch = new EmbeddedChannel(flushes, new WebSocket13FrameEncoder(false), new CloseGuard());
         ch.attr(Session.KEY).set(new Session(id, "user-" + id, dialect, ch));
-        fanout.add(room, ch, Session.of(ch));
+        fanout.add(room, ch, Session.of(ch), catchingUp);
         channels.add(ch);
         return new Member(ch, flushes);
     }
 
     private static RoomEvent event(String text, String senderId) {
-        return new RoomEvent("lobby", new ServerMessage.Chat("lobby", "m-" + text, 1,
+        return event(text, senderId, 1);
+    }
+
+    private static RoomEvent event(String text, String senderId, long seq) {
+        return new RoomEvent("lobby", new ServerMessage.Chat("lobby", "m-" + text, seq,
                 new ServerMessage.User(senderId, "Sender"), text, "2026-01-01T00:00:00Z"), senderId,
                 RoomEvent.Exclusion.SENDER_IF_TUTORIAL);
     }

@@ -48,6 +48,7 @@ class RateLimitHandlerTest {
                 new WebSocketServerProtocolHandler.HandshakeComplete("/ws", EmptyHttpHeaders.INSTANCE, "wschat.v2"));
         assertThat(readJson(channel).get("event").getAsString()).isEqualTo("welcome");
         assertThat(readJson(channel).get("type").getAsString()).isEqualTo("presence");
+        assertThat(readJson(channel).get("type").getAsString()).isEqualTo("history");
         return channel;
     }
 
@@ -125,6 +126,7 @@ class RateLimitHandlerTest {
                 new ChatFrameHandler(service, codec, metrics));
         channel.pipeline().fireUserEventTriggered(
                 new WebSocketServerProtocolHandler.HandshakeComplete("/ws", EmptyHttpHeaders.INSTANCE, "wschat.v2"));
+        readJson(channel);
         readJson(channel);
         readJson(channel);
         for (int i = 0; i < 50; i++) {

@@ -5,9 +5,12 @@ import dev.wschat.server.ServerConfig;
 import dev.wschat.server.metrics.ServerMetrics;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
@@ -30,6 +33,15 @@ public final class RunningServer implements AutoCloseable {
         this.scheme = tls ? "s" : "";
     }
 
+    /** A new, empty directory for a server's history. */
+    public static Path freshDataDir() {
+        try {
+            return Files.createTempDirectory("wschat-test-");
+        } catch (IOException e) {
+            throw new UncheckedIOException("creating a data directory", e);
+        }
+    }
+
     /**
      * Starts a server on 127.0.0.1, port 0, with a 2 s drain, and the given options on top.
      *
@@ -37,7 +49,8 @@ public final class RunningServer implements AutoCloseable {
      * @return the started server
      */
     public static RunningServer start(String... options) {
-        List<String> args = new ArrayList<>(List.of("--host", "127.0.0.1", "--port", "0", "--drain-timeout", "2000"));
+        List<String> args = new ArrayList<>(List.of("--host", "127.0.0.1", "--port", "0", "--drain-timeout", "2000",
+                "--data-dir", freshDataDir().toString()));
         args.addAll(List.of(options));
         ServerConfig config = ServerConfig.parse(args.toArray(String[]::new));
         try {

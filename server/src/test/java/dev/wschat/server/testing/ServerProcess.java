@@ -54,6 +54,9 @@ public final class ServerProcess implements AutoCloseable {
      */
     public static ServerProcess start(Map<String, String> env, String... args) throws IOException {
         List<String> command = new ArrayList<>(List.of(javaBinary(), "-Xmx256m", "-jar", jar().toString()));
+        if (!List.of(args).contains("--data-dir")) {
+            command.addAll(List.of("--data-dir", RunningServer.freshDataDir().toString()));
+        }
         command.addAll(List.of(args));
         ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
         builder.environment().remove("PORT");
