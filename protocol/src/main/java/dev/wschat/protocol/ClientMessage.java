@@ -62,10 +62,19 @@ public sealed interface ClientMessage {
         }
     }
 
-    /** {@code who {room}}: ask for the members of a joined room (dialect 2). */
-    record Who(String room, String ref) implements ClientMessage {
+    /**
+     * {@code who {room, cursor?, limit?}}: ask for a page of the members of a joined room (dialect 2): the first
+     * page, or the one after {@code cursor} (the {@code next} of an earlier page); {@code limit} 0 = the server's
+     * page size.
+     */
+    record Who(String room, String cursor, int limit, String ref) implements ClientMessage {
         public Who {
             Objects.requireNonNull(room, "room");
+        }
+
+        /** The first page, of the server's page size. */
+        public Who(String room, String ref) {
+            this(room, null, 0, ref);
         }
     }
 

@@ -139,7 +139,7 @@ public final class JsonCodec {
                 return switch (type) {
                     case "join" -> decodeJoin(obj, room, ref);
                     case "leave" -> new ClientMessage.Leave(room, ref);
-                    default -> new ClientMessage.Who(room, ref);
+                    default -> decodeWho(obj, room, ref);
                 };
             }
             case "history": {
@@ -211,6 +211,24 @@ public final class JsonCodec {
             default:
                 return invalid(ErrorCode.UNKNOWN_TYPE, "Unknown message type '" + abbreviate(type) + "'", ref);
         }
+    }
+
+    private static ClientMessage decodeWho(JsonObject obj, String room, String ref) {
+        JsonElement cursorElement = obj.get("cursor");
+        String cursor = null;
+        if (cursorElement != null && !cursorElement.isJsonNull()) {
+            if (!isString(cursorElement) || cursorElement.getAsString().isEmpty()
+                    || cursorElement.getAsString().length() > Limits.MAX_CURSOR_LENGTH) {
+                return invalid(ErrorCode.BAD_REQUEST, "Field 'cursor' must be the 'next' of an earlier presence", ref);
+            }
+            cursor = cursorElement.getAsString();
+        }
+        Long limit = optionalCount(obj, "limit", 1);
+        if (limit != null && (limit < 0 || limit > Limits.MAX_PRESENCE_PAGE)) {
+            return invalid(ErrorCode.BAD_REQUEST, "Field 'limit' must be a whole number from 1 to "
+                    + Limits.MAX_PRESENCE_PAGE, ref);
+        }
+        return new ClientMessage.Who(room, cursor, limit == null ? 0 : limit.intValue(), ref);
     }
 
     private static ClientMessage decodeJoin(JsonObject obj, String room, String ref) {
@@ -540,7 +558,13 @@ public final class JsonCodec {
             for (ServerMessage.User u : m.users()) {
                 user(w, u);
             }
-            w.endArray();
+            w.endArray().name("total").value(m.total());
+            if (m.next() != null) {
+                w.name("next").value(m.next());
+            }
+            if (m.ref() != null) {
+                w.name("ref").value(m.ref());
+            }
         } else if (message instanceof ServerMessage.RoomList m) {
             w.name("type").value("rooms").name("rooms").beginArray();
             for (ServerMessage.RoomInfo r : m.rooms()) {

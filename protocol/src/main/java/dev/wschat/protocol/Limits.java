@@ -22,6 +22,10 @@ public final class Limits {
     public static final int MAX_HISTORY_PAGE = 200;
     /** Longest {@code epoch} a client may send back. */
     public static final int MAX_EPOCH_LENGTH = 64;
+    /** Most members one {@code presence} page lists. */
+    public static final int MAX_PRESENCE_PAGE = 1_000;
+    /** Longest {@code cursor} of a {@code who}. */
+    public static final int MAX_CURSOR_LENGTH = 256;
     /** The room every connection starts in. */
     public static final String DEFAULT_ROOM = "lobby";
 

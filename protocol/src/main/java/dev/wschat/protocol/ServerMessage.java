@@ -70,10 +70,19 @@ public sealed interface ServerMessage {
         }
     }
 
-    /** The members of a room: sent to a joiner and in answer to {@code who}. */
-    record Presence(String room, List<User> users) implements ServerMessage {
+    /**
+     * A page of the members of a room: sent to a joiner and in answer to {@code who}. {@code total} counts every
+     * member; {@code next} is the cursor of the next page, or {@code null} on the last; {@code ref} echoes a
+     * {@code who}'s.
+     */
+    record Presence(String room, List<User> users, int total, String next, String ref) implements ServerMessage {
         public Presence {
             users = List.copyOf(users);
+        }
+
+        /** Every member in one page. */
+        public Presence(String room, List<User> users) {
+            this(room, users, users.size(), null, null);
         }
     }
 

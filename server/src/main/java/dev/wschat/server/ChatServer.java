@@ -18,6 +18,7 @@ import dev.wschat.server.http.HttpRequestHandler;
 import dev.wschat.server.http.Readiness;
 import dev.wschat.server.http.StaticFiles;
 import dev.wschat.server.metrics.ServerMetrics;
+import dev.wschat.server.presence.LocalPresence;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
@@ -104,7 +105,7 @@ public final class ChatServer {
         metrics = new ServerMetrics();
         RoomRegistry rooms = new RoomRegistry(codec, metrics);
         broker = new LocalBroker(rooms);
-        service = new ChatService(config, codec, rooms, broker, history, metrics);
+        service = new ChatService(config, codec, rooms, broker, history, new LocalPresence(), metrics);
         ChatService chat = service;
         metrics.gauge("wschat.connections", "Open WebSocket connections", chat::sessionCount);
         metrics.gauge("wschat.rooms", "Rooms with members on this node", rooms::roomCount);

@@ -116,6 +116,9 @@ public final class ServerConfig {
         @Option(names = "--announce-limit", paramLabel = "N", defaultValue = "1000",
                 description = "members past which joins and leaves are not announced")
         private int announceLimit;
+        @Option(names = "--presence-page", paramLabel = "N", defaultValue = "100",
+                description = "members one presence message lists; more are paged with who")
+        private int presencePage;
         @Option(names = "--max-connections", paramLabel = "N", defaultValue = "10000",
                 description = "WebSocket connections held at once, 0 = no limit; past it HTTP 503")
         private int maxConnections;
@@ -369,6 +372,11 @@ public final class ServerConfig {
         return limits.announceLimit;
     }
 
+    /** Members one presence message lists. */
+    public int presencePage() {
+        return limits.presencePage;
+    }
+
     /** Most WebSocket connections held at once; 0 means no limit. */
     public int maxConnections() {
         return limits.maxConnections;
@@ -567,6 +575,8 @@ public final class ServerConfig {
         }
         requireAtLeast("--max-rooms", maxRoomsPerConnection(), 1);
         requireAtLeast("--announce-limit", announceLimit(), 0);
+        requireAtLeast("--presence-page", presencePage(), 1);
+        requireAtMost("--presence-page", presencePage(), dev.wschat.protocol.Limits.MAX_PRESENCE_PAGE);
         requireAtLeast("--max-connections", maxConnections(), 0);
         requireAtLeast("--max-connections-per-address", maxConnectionsPerAddress(), 0);
         requireAtLeast("--connection-rate", connectionRate(), 0);

@@ -14,6 +14,8 @@ import dev.wschat.server.broker.RoomEvent;
 import dev.wschat.server.history.History;
 import dev.wschat.server.limits.CloseGuard;
 import dev.wschat.server.metrics.ServerMetrics;
+import dev.wschat.server.presence.LocalPresence;
+import dev.wschat.server.presence.Presence;
 import io.netty.channel.Channel;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import org.apache.logging.log4j.LogManager;
@@ -43,6 +45,7 @@ public final class ChatService {
     private final RoomRegistry rooms;
     private final Broker broker;
     private final History history;
+    private final Presence presence;
     private final ServerMetrics metrics;
     private final Map<String, Session> sessions = new ConcurrentHashMap<>();
     private final String nodePrefix = Long.toString(System.currentTimeMillis(), 36) + "-";
@@ -61,6 +64,23 @@ public final class ChatService {
      */
     public ChatService(ServerConfig config, JsonCodec codec, RoomRegistry rooms, Broker broker, History history,
                        ServerMetrics metrics) {
+        this(config, codec, rooms, broker, history, new LocalPresence(), metrics);
+    }
+
+    /**
+     * Creates the service.
+     *
+     * @param config   limits
+     * @param codec    the codec for direct replies
+     * @param rooms    this node's rooms
+     * @param broker   where room events are published
+     * @param history  where chat messages are stored and numbered
+     * @param presence who is in each room
+     * @param metrics  counts connections and rejections
+     */
+    public ChatService(ServerConfig config, JsonCodec codec, RoomRegistry rooms, Broker broker, History history,
+                       Presence presence, ServerMetrics metrics) {
+        this.presence = Objects.requireNonNull(presence, "presence");
         this.config = Objects.requireNonNull(config, "config");
         this.codec = Objects.requireNonNull(codec, "codec");
         this.rooms = Objects.requireNonNull(rooms, "rooms");
@@ -134,6 +154,7 @@ public final class ChatService {
         List<String> announce = new ArrayList<>();
         for (String room : session.rooms()) {
             int left = rooms.leave(room, session.channel());
+            presence.remove(room, memberKey(session));
             if (left > 0 && left < config.announceLimit()) {
                 announce.add(room);
             }
@@ -183,7 +204,7 @@ public final class ChatService {
             rename(session, m.username());
         } else if (message instanceof ClientMessage.Who m) {
             if (requireMember(session, m.room(), m.ref())) {
-                send(session, new ServerMessage.Presence(m.room(), rooms.members(m.room())));
+                who(session, m);
             }
         } else if (message instanceof ClientMessage.ListRooms) {
             send(session, new ServerMessage.RoomList(rooms.list(MAX_ROOMS_LISTED)));
@@ -238,16 +259,17 @@ public final class ChatService {
     private void join(Session session, ClientMessage.Join m) {
         String room = m.room();
         if (!session.rooms().add(room)) {
-            send(session, new ServerMessage.Presence(room, rooms.members(room)));
+            send(session, firstPage(room, m.ref()));
             return;
         }
         // A joiner is held (the room's live messages kept for it) until its history is written, then gets what
         // was delivered meanwhile past the history's last seq: no gap and no duplicate at the boundary.
         boolean catchUp = m.since() != null || config.historyOnJoin() > 0;
         int members = rooms.join(room, session.channel(), catchUp);
+        presence.add(room, memberKey(session), session.user());
         if (session.dialect() != Dialect.TUTORIAL) {
             // presence has no tutorial form: skip listing every member (O(room size) per join) for nothing
-            send(session, new ServerMessage.Presence(room, rooms.members(room)));
+            send(session, firstPage(room, m.ref()));
         }
         if (members <= config.announceLimit()) {
             publish(room, new ServerMessage.Notice(ServerMessage.NoticeKind.JOIN, room, session.user(), null,
@@ -298,6 +320,30 @@ public final class ChatService {
                 page.lastSeq()));
     }
 
+    /** The first page of a room's members: what a joiner gets, bounded however big the room. */
+    private ServerMessage.Presence firstPage(String room, String ref) {
+        Presence.Page page = presence.page(room, null, config.presencePage());
+        return new ServerMessage.Presence(room, page.users(), page.total(), page.next(), ref);
+    }
+
+    /** Answers {@code who} with the page it asks for. */
+    private void who(Session session, ClientMessage.Who m) {
+        int limit = m.limit() > 0 ? m.limit() : config.presencePage();
+        Presence.Page page;
+        try {
+            page = presence.page(m.room(), m.cursor(), limit);
+        } catch (IllegalArgumentException badCursor) {
+            error(session, ErrorCode.BAD_REQUEST, "Field 'cursor' must be the 'next' of an earlier presence", m.ref());
+            return;
+        }
+        send(session, new ServerMessage.Presence(m.room(), page.users(), page.total(), page.next(), m.ref()));
+    }
+
+    /** A connection's key in presence: unique on this node, one per connection of a user. */
+    private static String memberKey(Session session) {
+        return session.channel().id().asLongText();
+    }
+
     /** Pages back through a joined room's history. */
     private void historyPage(Session session, ClientMessage.HistoryRequest m) {
         if (!requireMember(session, m.room(), m.ref())) {
@@ -328,6 +374,7 @@ public final class ChatService {
         }
         session.rooms().remove(m.room());
         int left = rooms.leave(m.room(), session.channel());
+        presence.remove(m.room(), memberKey(session));
         ServerMessage.Notice notice = new ServerMessage.Notice(ServerMessage.NoticeKind.LEAVE, m.room(),
                 session.user(), null, Timestamps.now());
         send(session, notice);
@@ -346,6 +393,7 @@ public final class ChatService {
         }
         String now = Timestamps.now();
         for (String room : session.rooms()) {
+            presence.rename(room, memberKey(session), user);
             publish(room, new ServerMessage.Notice(ServerMessage.NoticeKind.RENAME, room, user, old, now),
                     session.id(), RoomEvent.Exclusion.NONE);
         }

@@ -111,21 +111,6 @@ public final class RoomRegistry implements Broker.Subscriber {
         return r == null ? 0 : r.all.size();
     }
 
-    /** The members of a room as users, in no particular order. */
-    List<ServerMessage.User> members(String room) {
-        Room r = rooms.get(room);
-        if (r == null) {
-            return List.of();
-        }
-        List<ServerMessage.User> users = new ArrayList<>(r.all.size());
-        for (Object s : r.all.values()) {
-            if (s instanceof Session session) {
-                users.add(session.user());
-            }
-        }
-        return users;
-    }
-
     /** Every room with its member count, largest first, at most {@code limit}. */
     List<ServerMessage.RoomInfo> list(int limit) {
         List<ServerMessage.RoomInfo> all = new ArrayList<>(rooms.size());

@@ -1,0 +1,64 @@
+package dev.wschat.server.presence;
+
+import dev.wschat.protocol.ServerMessage;
+
+import java.util.List;
+
+/**
+ * Who is in each room, by connection: every connection of a user is a member of its own (a user signed in twice
+ * is listed twice, under one id). Listed a page at a time, in a stable order, so a room of any size costs a
+ * joiner one bounded message. Implementations are thread-safe and never block on I/O; a shared (Redis)
+ * implementation keeps each node's members with an expiry, so a node that dies leaves every room.
+ */
+public interface Presence {
+
+    /**
+     * Adds a member to a room; adding one already there changes nothing.
+     *
+     * @param room      the room
+     * @param memberKey the connection's key, unique on this node
+     * @param user      who it is
+     */
+    void add(String room, String memberKey, ServerMessage.User user);
+
+    /**
+     * Removes a member from a room.
+     *
+     * @param room      the room
+     * @param memberKey the connection's key
+     */
+    void remove(String room, String memberKey);
+
+    /**
+     * Tells a room a member's new name.
+     *
+     * @param room      the room
+     * @param memberKey the connection's key
+     * @param user      who it is now
+     */
+    void rename(String room, String memberKey, ServerMessage.User user);
+
+    /**
+     * A page of a room's members in a stable order.
+     *
+     * @param room   the room
+     * @param cursor {@code null} for the first page, else the {@link Page#next()} of the page before
+     * @param limit  the most members to list, at least 1
+     * @return the page
+     * @throws IllegalArgumentException when {@code cursor} is not one this presence gave out
+     */
+    Page page(String room, String cursor, int limit);
+
+    /**
+     * One page of members.
+     *
+     * @param users the members listed
+     * @param total every member of the room
+     * @param next  the cursor of the next page, or {@code null} when this is the last
+     */
+    record Page(List<ServerMessage.User> users, int total, String next) {
+        public Page {
+            users = List.copyOf(users);
+        }
+    }
+}
