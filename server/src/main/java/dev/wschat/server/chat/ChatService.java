@@ -134,8 +134,11 @@ public final class ChatService {
         sessions.put(id, session);
         metrics.connectionOpened();
         LOG.debug("[{}] connected as {} ({}) from {}", channel.id(), id, dialect, channel.remoteAddress());
-        send(session, new ServerMessage.Welcome(id, session.username(), Timestamps.now()));
+        // The welcome is flushed only once the lobby join is announced: a client that connects after this one saw
+        // its welcome is then never told of this join (it was a member before, as with the tutorial's server).
+        write(session, new ServerMessage.Welcome(id, session.username(), Timestamps.now()));
         join(session, Limits.DEFAULT_ROOM);
+        channel.flush();
         return session;
     }
 
@@ -267,13 +270,15 @@ public final class ChatService {
         boolean catchUp = m.since() != null || config.historyOnJoin() > 0;
         int members = rooms.join(room, session.channel(), catchUp);
         presence.add(room, memberKey(session), session.user());
-        if (session.dialect() != Dialect.TUTORIAL) {
-            // presence has no tutorial form: skip listing every member (O(room size) per join) for nothing
-            send(session, firstPage(room, m.ref()));
-        }
+        // Announced before the joiner hears anything back, so whoever joins after it learns of it is a member
+        // before this notice is queued (and is not told of a join that came before its own).
         if (members <= config.announceLimit()) {
             publish(room, new ServerMessage.Notice(ServerMessage.NoticeKind.JOIN, room, session.user(), null,
                     Timestamps.now()), session.id(), RoomEvent.Exclusion.SENDER);
+        }
+        if (session.dialect() != Dialect.TUTORIAL) {
+            // presence has no tutorial form: skip listing every member (O(room size) per join) for nothing
+            send(session, firstPage(room, m.ref()));
         }
         if (catchUp) {
             catchUp(session, m);
@@ -451,13 +456,27 @@ public final class ChatService {
      * @param message the message
      */
     public void send(Session session, ServerMessage message) {
+        TextWebSocketFrame frame = frame(session, message);
+        if (frame != null) {
+            session.channel().writeAndFlush(frame, session.channel().voidPromise());
+        }
+    }
+
+    /** Writes one message to one session without flushing (a {@link #send} or a flush follows). */
+    private void write(Session session, ServerMessage message) {
+        TextWebSocketFrame frame = frame(session, message);
+        if (frame != null) {
+            session.channel().write(frame, session.channel().voidPromise());
+        }
+    }
+
+    /** The message as a frame for the session, or {@code null} when it takes no data or has no form of it. */
+    private TextWebSocketFrame frame(Session session, ServerMessage message) {
         if (!CloseGuard.acceptsData(session.channel())) {
-            return; // a Close frame went out: no data frame may follow it (RFC 6455 §5.5.1)
+            return null; // a Close frame went out: no data frame may follow it (RFC 6455 §5.5.1)
         }
         String text = codec.encode(message, session.dialect());
-        if (text != null) {
-            session.channel().writeAndFlush(new TextWebSocketFrame(text), session.channel().voidPromise());
-        }
+        return text == null ? null : new TextWebSocketFrame(text);
     }
 
     private String nextMessageId() {
