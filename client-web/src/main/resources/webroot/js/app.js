@@ -266,7 +266,8 @@ function renderComposer() {
   if (!connection.connected) {
     ui.input.placeholder = connection.state.name === 'offline'
       ? 'Offline: messages can be sent once the network is back'
-      : 'Not connected: messages can be sent once the connection is back';
+      : conv && conv.kind === 'room' ? 'Not connected: messages wait and go once the connection is back'
+        : 'Not connected: messages can be sent once the connection is back';
   } else {
     ui.input.placeholder = conv ? `Message ${where}` : 'Join a room to chat';
   }
