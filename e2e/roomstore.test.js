@@ -29,6 +29,9 @@ test('a join shows the history oldest first; the room then resumes after its las
   assert.equal(answer.request, null);
   assert.equal(r.hasMore, true);
   assert.deepEqual(r.chat(chat(6), ME.id).show.seq, 6);
+  const empty = new RoomState('quiet');
+  empty.history({ type: 'history', room: 'quiet', epoch: 'E1', messages: [], hasMore: false }, refs());
+  assert.deepEqual(empty.resumeFields(), { since: 0, epoch: 'E1' }, 'an empty room resumes from its start');
   assert.deepEqual(r.resumeFields(), { since: 6, epoch: 'E1' });
 });
 
@@ -72,9 +75,14 @@ test('a plain join answer past a gap (the lobby after a reconnect) is filled by 
   const next = refs();
   r.history({ epoch: 'E1', messages: range(1, 10), hasMore: false }, next);
   const answer = r.history({ epoch: 'E1', messages: range(71, 120), hasMore: true }, next);
+  const quiet = new RoomState('lobby');
+  quiet.history({ epoch: 'E1', messages: [], hasMore: false }, next);
+  assert.equal(quiet.history({ epoch: 'E1', messages: range(51, 100), hasMore: true }, next).request.before, 51,
+    'an empty room seen before is filled from its start');
   assert.equal(answer.gap, null);
   assert.deepEqual(answer.request, { type: 'history', room: 'lobby', before: 71, limit: 60, ref: 'r1' });
   const page = r.history({ epoch: 'E1', messages: range(11, 70), hasMore: true, ref: 'r1' }, next);
+  assert.equal(r.paging, null);
   assert.equal(page.request, null);
   assert.equal(page.gap, null);
   assert.equal(r.bySeq.size, 120);

@@ -48,9 +48,9 @@ export class RoomState {
     return oldest;
   }
 
-  /** The fields a join adds to resume this room: since and epoch once anything was seen, else none. */
+  /** The fields a join adds to resume this room: since and epoch once a history answer was seen, else none. */
   resumeFields() {
-    return this.epoch !== null && this.lastSeq > 0 ? { since: this.lastSeq, epoch: this.epoch } : {};
+    return this.epoch !== null ? { since: this.lastSeq, epoch: this.epoch } : {};
   }
 
   /** Records a stored message; true when it is new (to be shown), false for one already shown. */
@@ -153,6 +153,8 @@ export class RoomState {
       this.ids.clear();
       this.lastSeq = 0;
     }
+    // resuming: this room's history was seen before (an empty room has seen seq 0)
+    const resuming = this.epoch !== null && !reset;
     const had = this.lastSeq;
     if (typeof h.epoch === 'string') this.epoch = h.epoch;
     const added = messages.filter((c) => this.add(c)).sort((a, b) => a.seq - b.seq);
@@ -169,7 +171,7 @@ export class RoomState {
       }
       return { reset, added, gap, request };
     }
-    if (!reset && had > 0) {
+    if (resuming) {
       if (h.recovered === false || (first !== null && first > had + 1 && h.recovered !== true)) {
         // Not recovered in one answer: the missing stretch is had+1 .. first-1. An answer that says so
         // (recovered:false) gets the marker; a plain join answer (the lobby, joined by the server at
