@@ -32,7 +32,7 @@ export class RoomState {
     this.bySeq = new Map();
     /** ids of messages shown (a stored message has both id and seq). */
     this.ids = new Set();
-    /** clientMsgId -> {clientMsgId, text, sent}: own messages not yet acknowledged, in the order typed. */
+    /** clientMsgId -> {clientMsgId, text}: own messages not yet acknowledged, in the order typed. */
     this.pending = new Map();
     /** id -> chat: own live echoes waiting for the ack that names their clientMsgId. */
     this.echoes = new Map();
@@ -83,7 +83,7 @@ export class RoomState {
 
   /** Starts an own message: the pending entry and the wire message that sends it. */
   send(text, clientMsgId = newClientMsgId()) {
-    this.pending.set(clientMsgId, { clientMsgId, text, sent: false });
+    this.pending.set(clientMsgId, { clientMsgId, text });
     return { clientMsgId, message: this.wire(clientMsgId) };
   }
 
