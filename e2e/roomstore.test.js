@@ -154,6 +154,20 @@ test('own messages carry a clientMsgId (also as ref), stay pending until the ack
   assert.equal(two.clientMsgId, 'c-2');
 });
 
+test("the same user's echo from another tab is not held past this connection's next ack", () => {
+  const r = new RoomState('dev');
+  r.history({ epoch: 'E1', messages: [], hasMore: false }, refs());
+  r.send('mine', 'c-1');
+  const otherTab = chat(1, ME.id, 'from my other tab');
+  assert.equal(r.chat(otherTab, ME.id).show, null, 'held: it could be the echo of c-1');
+  const mine = chat(2, ME.id, 'mine');
+  assert.equal(r.chat(mine, ME.id).show, null);
+  const settled = r.ack({ clientMsgId: 'c-1', id: 'id-2', seq: 2 }, ME);
+  assert.equal(settled.message, mine);
+  assert.deepEqual(settled.released, [otherTab]);
+  assert.deepEqual([...r.bySeq.keys()], [1, 2]);
+});
+
 test('unacked messages are resent after a reconnect; a duplicate ack settles without showing it twice', () => {
   const r = new RoomState('dev');
   r.history({ epoch: 'E1', messages: range(1, 2), hasMore: false }, refs());

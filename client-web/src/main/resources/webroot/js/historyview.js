@@ -110,6 +110,7 @@ export function createHistoryView({ store, send, me, append }) {
       if (!settled) return;
       const li = pendingItems.get(m.clientMsgId);
       pendingItems.delete(m.clientMsgId);
+      for (const c of settled.released) insertBySeq(conv, item(c), c.seq);
       if (settled.message) {
         // in seq order: others' messages stored before it may have arrived after the pending line
         if (li) li.remove();

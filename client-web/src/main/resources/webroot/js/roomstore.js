@@ -100,7 +100,8 @@ export class RoomState {
 
   /**
    * An ack: the pending entry it settles and the stored message to show in its place, or message null when that
-   * message is already shown (a duplicate ack after a resume that brought it). Unknown clientMsgId: null.
+   * message is already shown (a duplicate ack after a resume that brought it), and released: held echoes that
+   * turned out not to be this connection's. Unknown clientMsgId: null.
    */
   ack(a, me) {
     const p = this.pending.get(a.clientMsgId);
@@ -112,7 +113,16 @@ export class RoomState {
       type: 'chat', room: this.room, id: a.id, seq: a.seq, userId: me.id, username: me.username, message: p.text,
       timestamp: new Date().toISOString(),
     };
-    return { pending: p, message: this.add(stored) ? stored : null };
+    // This connection's acks come in seq order, each after its echo: a held echo older than this ack is not
+    // ours (the same user in another tab) and is shown now.
+    const released = [];
+    for (const [id, c] of this.echoes) {
+      if (c.seq < a.seq) {
+        this.echoes.delete(id);
+        if (this.add(c)) released.push(c);
+      }
+    }
+    return { pending: p, message: this.add(stored) ? stored : null, released };
   }
 
   /** An error whose ref is a pending clientMsgId: that entry, removed (it will not be resent), else null. */
