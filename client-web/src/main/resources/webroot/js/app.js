@@ -3,6 +3,8 @@ import { Connection, endpointFor } from './connection.js';
 import { HELP, ROOM_PATTERN, parseInput, resolveRecipient } from './commands.js';
 import { closeReason, explain } from './errors.js';
 import { avatar, errorItem, h, helpItem, markFailed, messageItem, noticeItem } from './view.js';
+import { RoomStore } from './roomstore.js';
+import { createHistoryView } from './historyview.js';
 
 const SUBPROTOCOL = 'wschat.v2';
 const LOBBY = 'lobby';
@@ -44,6 +46,10 @@ const state = {
 const connection = new Connection(endpointFor(location), SUBPROTOCOL, {
   onMessage: handleServerMessage,
   onState: renderStatus,
+});
+/** Rooms' stored history, resume and own messages until acked (roomstore.js / historyview.js). */
+const history = createHistoryView({
+  store: new RoomStore(), send: (frame) => connection.send(frame), me: () => state.me, append: (...a) => append(...a),
 });
 
 // ------------------------------------------------------------------ persistence
@@ -94,6 +100,7 @@ function createConv(kind, name, title) {
     conv.stick = log.scrollHeight - log.scrollTop - log.clientHeight < STICK_PX;
     if (conv.stick && conv === activeConv()) ui.jump.hidden = true;
   });
+  if (kind === 'room') history.attach(conv);
   ui.logs.append(log);
   state.convs.set(key, conv);
   buildNavItem(conv);
@@ -132,6 +139,7 @@ function insertSorted(list, item, name) {
 }
 
 function removeConv(conv) {
+  if (conv.kind === 'room') history.forget(conv.name);
   conv.log.remove();
   conv.navItem.remove();
   state.convs.delete(conv.key);
@@ -258,11 +266,13 @@ function renderComposer() {
   if (!connection.connected) {
     ui.input.placeholder = connection.state.name === 'offline'
       ? 'Offline: messages can be sent once the network is back'
-      : 'Not connected: messages can be sent once the connection is back';
+      : conv && conv.kind === 'room' ? 'Not connected: messages wait and go once the connection is back'
+        : 'Not connected: messages can be sent once the connection is back';
   } else {
     ui.input.placeholder = conv ? `Message ${where}` : 'Join a room to chat';
   }
-  ui.send.disabled = !connection.connected || !conv || ui.input.value.trim() === '';
+  // a room message typed while disconnected waits as pending and goes once the connection is back
+  ui.send.disabled = !(connection.connected || (conv && conv.kind === 'room')) || !conv || ui.input.value.trim() === '';
 }
 
 function renderHeader() {
@@ -333,6 +343,7 @@ function handleServerMessage(m) {
     case 'error': return onError(m);
     case 'rooms': return onRooms(m);
     case 'history': return onHistory(m);
+    case 'ack': return state.convs.has(roomKey(m.room)) ? history.ack(state.convs.get(roomKey(m.room)), m) : undefined;
     default: return undefined; // newer servers may send more; ignore what we don't know
   }
 }
@@ -406,8 +417,11 @@ function onWelcome(m) {
     connection.send({ type: 'leave', room: LOBBY });
   }
   for (const room of rooms) {
-    if (room !== LOBBY) connection.send({ type: 'join', room, ref: `join:${room}` });
+    if (room !== LOBBY) connection.send({ type: 'join', room, ref: `join:${room}`, ...history.resumeFields(room) });
   }
+  // The lobby needs no resume: the server joined it at connect and its history answer is filled by paging.
+  history.reconnected();
+  history.resendAll();
   if (reconnected) notice(activeConv(), 'Reconnected.', new Date().toISOString(), 'info');
 }
 
@@ -431,14 +445,9 @@ function onPresence(m) {
 function onChat(m) {
   const conv = state.convs.get(roomKey(m.room));
   if (!conv || typeof m.message !== 'string') return;
-  if (m.id && conv.ids.has(m.id)) return;
-  if (m.id) conv.ids.add(m.id);
   state.users.set(m.userId, m.username);
   if (conv.members.has(m.userId)) conv.members.set(m.userId, m.username);
-  const own = m.userId === state.me.id;
-  const item = messageItem(m, { own });
-  if (own && confirmPending(conv, m.message, item)) return;
-  append(conv, item, { countUnread: !own, force: own });
+  history.chat(conv, m);
 }
 
 function onDirect(m) {
@@ -460,6 +469,10 @@ function onDirect(m) {
 function onError(m) {
   const text = explain(m);
   if (typeof m.ref === 'string' && m.ref.startsWith('join:')) state.joining.delete(m.ref.slice(5));
+  if (history.refused(m.ref, text)) {
+    announce(text);
+    return;
+  }
   for (const conv of state.convs.values()) {
     const index = conv.pending.findIndex((p) => p.ref === m.ref);
     if (index >= 0) {
@@ -479,18 +492,10 @@ function onRooms(m) {
   notice(activeConv(), m.rooms.length ? `Rooms with people in them: ${list}` : 'No rooms have people in them.');
 }
 
-/** Stored messages of a room (from a server that keeps history), placed in order, each shown once. */
+/** Stored messages of a room, placed in seq order, each shown once (historyview.js). */
 function onHistory(m) {
   const conv = state.convs.get(roomKey(m.room));
-  if (!conv || !Array.isArray(m.messages)) return;
-  for (const c of m.messages) {
-    if (!c || typeof c.message !== 'string' || (c.id && conv.ids.has(c.id))) continue;
-    if (c.id) conv.ids.add(c.id);
-    const item = messageItem(c, { own: c.userId === state.me.id });
-    const later = [...conv.log.children].find((li) => li.dataset.seq !== '' && Number(li.dataset.seq) > c.seq);
-    conv.log.insertBefore(item, later || conv.log.firstElementChild);
-  }
-  if (conv.stick) conv.log.scrollTop = conv.log.scrollHeight;
+  if (conv) history.history(conv, m);
 }
 
 // ------------------------------------------------------------------ pending own messages
@@ -510,6 +515,7 @@ function failPending(reason) {
 }
 
 function sendText(conv, text) {
+  if (conv.kind === 'room') return history.sendText(conv, text);
   const ref = `m${state.nextRef++}`;
   const message = conv.kind === 'room'
     ? { type: 'chat', room: conv.name, content: text, ref }
@@ -537,11 +543,11 @@ function submitInput() {
     showError(command.message);
     return;
   }
-  if (!connection.connected) {
+  const conv = activeConv();
+  if (!connection.connected && !(command.kind === 'chat' && conv && conv.kind === 'room')) {
     announce('Not connected. Your message is kept in the box until the connection is back.');
     return;
   }
-  const conv = activeConv();
   switch (command.kind) {
     case 'chat':
       if (!conv || !sendText(conv, command.text)) return;
