@@ -33,7 +33,7 @@ class JsonCodecEncodeFastPathTest {
     void presenceListsEveryMember() {
         assertThat(codec.encode(new ServerMessage.Presence("lobby", List.of(bob, bob)), Dialect.V2)).isEqualTo(
                 "{\"type\":\"presence\",\"room\":\"lobby\",\"users\":[{\"id\":\"id-2\",\"username\":\"Bob\"},"
-                        + "{\"id\":\"id-2\",\"username\":\"Bob\"}]}");
+                        + "{\"id\":\"id-2\",\"username\":\"Bob\"}],\"total\":2}");
     }
 
     @Test
