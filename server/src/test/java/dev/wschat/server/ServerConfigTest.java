@@ -112,6 +112,18 @@ class ServerConfigTest {
                 value("--max-content-length", ServerConfig::maxContentLength, 100, "--max-content-length", "100"),
                 value("--max-rooms", ServerConfig::maxRoomsPerConnection, 5, "--max-rooms", "5"),
                 value("--announce-limit", ServerConfig::announceLimit, 10, "--announce-limit", "10"),
+                value("--presence-page", ServerConfig::presencePage, 7, "--presence-page", "7"),
+                value("default history", ServerConfig::historyKind, ServerConfig.HistoryKind.SQLITE),
+                value("default data dir", ServerConfig::dataDir, java.nio.file.Path.of("data")),
+                value("--history none", ServerConfig::historyKind, ServerConfig.HistoryKind.NONE, "--history", "none"),
+                value("--data-dir", ServerConfig::dataDir, java.nio.file.Path.of("/srv/chat"), "--data-dir", "/srv/chat"),
+                value("--history-max-messages", ServerConfig::historyMaxMessages, 5, "--history-max-messages", "5"),
+                value("--history-max-age", ServerConfig::historyMaxAge, Duration.ofDays(2), "--history-max-age", "2"),
+                value("--history-queue", ServerConfig::historyQueue, 9, "--history-queue", "9"),
+                value("--history-on-join", ServerConfig::historyOnJoin, 0, "--history-on-join", "0"),
+                value("--recovery-limit", ServerConfig::recoveryLimit, 3, "--recovery-limit", "3"),
+                value("WSCHAT_DATA_DIR", ServerConfig::dataDir, java.nio.file.Path.of("/env/dir"))
+                        .env("WSCHAT_DATA_DIR", "/env/dir"),
                 value("--max-connections", ServerConfig::maxConnections, 7, "--max-connections", "7"),
                 value("--max-connections-per-address", ServerConfig::maxConnectionsPerAddress, 6,
                         "--max-connections-per-address=6"),
@@ -225,6 +237,11 @@ class ServerConfigTest {
                 error("--max-content-length past --max-message-bytes", "--max-content-length (4000 characters) cannot "
                         + "fit in --max-message-bytes (2048 bytes)", "--max-message-bytes", "2048"),
                 error("--max-rooms zero", "--max-rooms must be at least 1: 0", "--max-rooms", "0"),
+                error("--presence-page zero", "--presence-page must be at least 1: 0", "--presence-page", "0"),
+                error("--presence-page too big", "--presence-page must be at most 1000: 1001", "--presence-page", "1001"),
+                error("--history-queue zero", "--history-queue must be at least 1: 0", "--history-queue", "0"),
+                error("--history-on-join too big", "--history-on-join must be at most 200: 201", "--history-on-join", "201"),
+                error("--recovery-limit negative", "--recovery-limit must be at least 0: -1", "--recovery-limit", "-1"),
                 error("WSCHAT_MAX_ROOMS zero", "--max-rooms (from environment WSCHAT_MAX_ROOMS) must be at least 1: 0")
                         .env("WSCHAT_MAX_ROOMS", "0"),
                 error("--announce-limit negative", "--announce-limit must be at least 0: -1", "--announce-limit", "-1"),
@@ -369,6 +386,6 @@ class ServerConfigTest {
             assertThat(help).contains(option.group(1));
             options++;
         }
-        assertThat(options).isEqualTo(44);
+        assertThat(options).isEqualTo(45);
     }
 }
