@@ -94,7 +94,7 @@ function createConv(kind, name, title) {
   const log = h('ol', { class: 'log', role: 'log', 'aria-live': 'polite', 'aria-label': label, tabindex: '0', hidden: true });
   const conv = {
     key, kind, name, title, log, unread: 0, stick: true, ids: new Set(), pending: [],
-    members: new Map(), navItem: null, badge: null, navButton: null,
+    members: new Map(), total: 0, next: null, paging: false, navItem: null, badge: null, navButton: null,
   };
   log.addEventListener('scroll', () => {
     conv.stick = log.scrollHeight - log.scrollTop - log.clientHeight < STICK_PX;
@@ -249,12 +249,16 @@ function renderStatus(s) {
       tick();
       if (s.retryAt) renderStatus.ticker = setInterval(tick, 250);
       break;
+    case 'unauthorized':
+      ui.statusText.textContent = 'Signed out';
+      ui.statusDetail.textContent = 'the server refused your sign-in (it may have expired); not retrying until you press Retry';
+      break;
     default:
       ui.statusText.textContent = 'Offline';
       ui.statusDetail.textContent = 'waiting for the network';
   }
   ui.status.title = reason;
-  ui.retry.hidden = !(s.name === 'reconnecting' && s.retryAt) && s.name !== 'offline';
+  ui.retry.hidden = !(s.name === 'reconnecting' && s.retryAt) && s.name !== 'offline' && s.name !== 'unauthorized';
   if (s.name !== 'connected') failPending('Not sent: the connection was lost.');
   renderComposer();
 }
@@ -283,7 +287,7 @@ function renderHeader() {
     ui.subtitle.textContent = 'Join a room to start chatting';
   } else if (conv.kind === 'room') {
     ui.title.append(h('span', { class: 'conv-sigil', 'aria-hidden': 'true', text: '#' }), conv.name);
-    const n = conv.members.size;
+    const n = Math.max(conv.total, conv.members.size);
     ui.subtitle.textContent = `${n} ${n === 1 ? 'member' : 'members'}`;
     conv.log.setAttribute('aria-label', `Messages in ${conv.name}`);
   } else {
@@ -305,7 +309,8 @@ function renderMembers() {
     ? [...conv.members]
     : [[conv.name, conv.title], [state.me.id, state.me.username]];
   people.sort((a, b) => a[1].localeCompare(b[1], undefined, { sensitivity: 'base' }) || a[0].localeCompare(b[0]));
-  ui.membersHeading.textContent = conv.kind === 'room' ? `Members — ${people.length}` : 'In this conversation';
+  const total = conv.kind === 'room' ? Math.max(conv.total, people.length) : people.length;
+  ui.membersHeading.textContent = conv.kind === 'room' ? `Members — ${total}` : 'In this conversation';
   for (const [id, username] of people) {
     const me = id === state.me.id;
     const label = h('span', { class: 'member-name', text: username });
@@ -320,6 +325,10 @@ function renderMembers() {
       }));
     }
     ui.memberList.append(item);
+  }
+  // presence comes a page at a time: say how many are not listed yet; scrolling to the end asks for more
+  if (total > people.length) {
+    ui.memberList.append(h('li', { class: 'member member-more', text: `and ${total - people.length} more` }));
   }
   if (conv.kind === 'room') renderHeader();
 }
@@ -356,6 +365,7 @@ function onSystem(m) {
     case 'join': {
       const conv = state.convs.get(roomKey(m.room));
       if (!conv || !user) return;
+      if (!conv.members.has(user.id)) conv.total += 1;
       conv.members.set(user.id, user.username);
       notice(conv, `${user.username} joined #${m.room}`, m.timestamp, 'join');
       if (conv === activeConv()) renderMembers();
@@ -371,6 +381,7 @@ function onSystem(m) {
         return;
       }
       conv.members.delete(user.id);
+      conv.total = Math.max(conv.members.size, conv.total - 1);
       notice(conv, `${user.username} left #${m.room}`, m.timestamp, 'leave');
       if (conv === activeConv()) renderMembers();
       return;
@@ -434,12 +445,41 @@ function onPresence(m) {
   let conv = state.convs.get(roomKey(m.room));
   const fresh = !conv;
   if (fresh) conv = createConv('room', m.room, m.room);
-  conv.members = new Map(m.users.map((u) => [u.id, u.username]));
+  const more = typeof m.ref === 'string' && m.ref.startsWith('who:') && conv.paging;
+  if (!more) conv.members = new Map();
+  for (const u of m.users) conv.members.set(u.id, u.username);
+  conv.total = Number.isInteger(m.total) ? m.total : conv.members.size;
+  conv.next = typeof m.next === 'string' ? m.next : null;
+  conv.paging = false;
   for (const u of m.users) state.users.set(u.id, u.username);
+  if (more) {
+    if (conv === activeConv()) renderMembers();
+    return;
+  }
   const asked = state.joining.delete(m.room);
   if (fresh) save();
   if (!state.active || asked) switchTo(conv.key);
   else if (conv === activeConv()) renderMembers();
+}
+
+/** Asks for the next page of the active room's members once the member list is scrolled to its end. */
+function maybeNextPage() {
+  const conv = activeConv();
+  if (!conv || conv.kind !== 'room' || !conv.next || conv.paging) return;
+  const box = ui.members;
+  if (box.scrollTop + box.clientHeight < box.scrollHeight - 8) return;
+  if (connection.send({ type: 'who', room: conv.name, cursor: conv.next, ref: `who:${conv.name}` })) {
+    conv.paging = true;
+  }
+}
+
+/**
+ * Remembers a message id so a repeat (a replayed history, a second echo) is not shown twice; bounded like the
+ * DOM: ids older than twice the messages kept are forgotten, oldest first (a Set iterates in insertion order).
+ */
+function rememberId(conv, id) {
+  conv.ids.add(id);
+  while (conv.ids.size > MAX_ITEMS * 2) conv.ids.delete(conv.ids.values().next().value);
 }
 
 function onChat(m) {
@@ -458,7 +498,7 @@ function onDirect(m) {
   state.users.set(m.from.id, m.from.username);
   const conv = state.convs.get(dmKey(peerId)) || createConv('dm', peerId, peerName);
   if (m.id && conv.ids.has(m.id)) return;
-  if (m.id) conv.ids.add(m.id);
+  if (m.id) rememberId(conv, m.id);
   const item = messageItem({ id: m.id, userId: m.from.id, username: m.from.username, message: m.message,
     timestamp: m.timestamp }, { own, direct: true });
   if (own && confirmPending(conv, m.message, item)) return;
@@ -467,6 +507,10 @@ function onDirect(m) {
 }
 
 function onError(m) {
+  if (typeof m.ref === 'string' && m.ref.startsWith('who:')) {
+    const conv = state.convs.get(roomKey(m.ref.slice(4)));
+    if (conv) { conv.paging = false; conv.next = null; }
+  }
   const text = explain(m);
   if (typeof m.ref === 'string' && m.ref.startsWith('join:')) state.joining.delete(m.ref.slice(5));
   if (history.refused(m.ref, text)) {
@@ -674,6 +718,7 @@ ui.joinForm.addEventListener('submit', (event) => {
   ui.input.focus();
 });
 ui.retry.addEventListener('click', () => connection.retryNow());
+ui.members.addEventListener('scroll', maybeNextPage, { passive: true });
 ui.jump.addEventListener('click', () => {
   const conv = activeConv();
   if (!conv) return;

@@ -28,6 +28,9 @@ export function endpointFor(location) {
  * One logical connection that survives drops. Handlers: onMessage(object), onState(state),
  * where state is {name: 'connecting'|'connected'|'reconnecting'|'offline', retryAt?, closeCode?}.
  */
+/** The close code of a refused or expired token (see docs/protocol.md). */
+const UNAUTHORIZED = 4001;
+
 export class Connection {
   constructor(url, subprotocol, handlers) {
     this.url = url;
@@ -39,10 +42,10 @@ export class Connection {
     this.state = { name: 'connecting' };
     this.openedAt = 0;
     this.everConnected = false;
-    window.addEventListener('online', () => this.retryNow());
+    window.addEventListener('online', () => { if (this.state.name !== 'unauthorized') this.retryNow(); });
     window.addEventListener('offline', () => this.goOffline());
     document.addEventListener('visibilitychange', () => {
-      if (document.visibilityState === 'visible') this.retryNow();
+      if (document.visibilityState === 'visible' && this.state.name !== 'unauthorized') this.retryNow();
     });
   }
 
@@ -125,6 +128,12 @@ export class Connection {
 
   scheduleRetry(closeCode) {
     clearTimeout(this.timer);
+    if (closeCode === UNAUTHORIZED) {
+      // a refused or expired token does not heal by retrying: stop until the person asks (retryNow)
+      this.attempt = 0;
+      this.setState({ name: 'unauthorized', closeCode });
+      return;
+    }
     if (!navigator.onLine) {
       this.setState({ name: 'offline', closeCode });
       return; // the 'online' event brings us back
