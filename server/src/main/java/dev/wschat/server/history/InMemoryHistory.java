@@ -196,18 +196,26 @@ public final class InMemoryHistory implements History {
         }
     }
 
-    @Override
-    public CompletionStage<Page> recent(String room, int limit) {
+    /** A room's messages still kept (age applied), its last seq, and whether its log was dropped (room cap). */
+    private RoomView view(String room) {
         Objects.requireNonNull(room, "room");
-        List<ServerMessage.Chat> all;
-        long lastSeq;
-        boolean lost;
         synchronized (lock) {
             RoomLog log = rooms.get(room);
-            all = log == null ? List.of() : log.snapshot(clock.millis() - maxAgeMs, maxAgeMs > 0);
-            lastSeq = log == null ? 0 : log.seq;
-            lost = log == null && droppedSeq > 0;
+            return log == null ? new RoomView(List.of(), 0, droppedSeq > 0)
+                    : new RoomView(log.snapshot(clock.millis() - maxAgeMs, maxAgeMs > 0), log.seq, false);
         }
+    }
+
+    /** What {@link #view} read under the lock. */
+    private record RoomView(List<ServerMessage.Chat> messages, long lastSeq, boolean lost) {
+    }
+
+    @Override
+    public CompletionStage<Page> recent(String room, int limit) {
+        RoomView view = view(room);
+        List<ServerMessage.Chat> all = view.messages();
+        long lastSeq = view.lastSeq();
+        boolean lost = view.lost();
         int from = Math.max(0, all.size() - Math.max(0, limit));
         List<ServerMessage.Chat> page = all.subList(from, all.size());
         boolean hasMore = from > 0;
@@ -217,16 +225,10 @@ public final class InMemoryHistory implements History {
 
     @Override
     public CompletionStage<Page> after(String room, long seq, int limit) {
-        Objects.requireNonNull(room, "room");
-        List<ServerMessage.Chat> all;
-        long lastSeq;
-        boolean lost;
-        synchronized (lock) {
-            RoomLog log = rooms.get(room);
-            all = log == null ? List.of() : log.snapshot(clock.millis() - maxAgeMs, maxAgeMs > 0);
-            lastSeq = log == null ? 0 : log.seq;
-            lost = log == null && droppedSeq > 0;
-        }
+        RoomView view = view(room);
+        List<ServerMessage.Chat> all = view.messages();
+        long lastSeq = view.lastSeq();
+        boolean lost = view.lost();
         int from = 0;
         while (from < all.size() && all.get(from).seq() <= seq) {
             from++;
@@ -241,16 +243,10 @@ public final class InMemoryHistory implements History {
 
     @Override
     public CompletionStage<Page> before(String room, long seq, int limit) {
-        Objects.requireNonNull(room, "room");
-        List<ServerMessage.Chat> all;
-        long lastSeq;
-        boolean lost;
-        synchronized (lock) {
-            RoomLog log = rooms.get(room);
-            all = log == null ? List.of() : log.snapshot(clock.millis() - maxAgeMs, maxAgeMs > 0);
-            lastSeq = log == null ? 0 : log.seq;
-            lost = log == null && droppedSeq > 0;
-        }
+        RoomView view = view(room);
+        List<ServerMessage.Chat> all = view.messages();
+        long lastSeq = view.lastSeq();
+        boolean lost = view.lost();
         int to = 0;
         while (to < all.size() && all.get(to).seq() < seq) {
             to++;
