@@ -44,6 +44,9 @@ import java.util.function.Consumer;
  * between batches, a few hundred rows at a time. Direct messages are not stored yet.
  */
 public final class SqliteHistory implements History {
+    /** The columns a page reads, in the order {@code select} maps them. */
+    private static final String SELECT_MESSAGES = "SELECT seq, id, sender_id, sender_name, body, sent_at FROM messages";
+
     /** The database file's name in the data directory. */
     public static final String FILE_NAME = "wschat.db";
     private static final Logger LOG = LogManager.getLogger(SqliteHistory.class);
@@ -272,8 +275,8 @@ public final class SqliteHistory implements History {
         int n = Math.min(Integer.MAX_VALUE - 1, Math.max(0, limit));
         return read(() -> {
             RoomState state = roomState(room);
-            List<ServerMessage.Chat> rows = select(room, "SELECT seq, id, sender_id, sender_name, body, sent_at"
-                    + " FROM messages WHERE room = ? ORDER BY seq DESC LIMIT ?", null, n + 1);
+            List<ServerMessage.Chat> rows = select(room, SELECT_MESSAGES
+                    + " WHERE room = ? ORDER BY seq DESC LIMIT ?", null, n + 1);
             boolean hasMore = rows.size() > n;
             List<ServerMessage.Chat> page = newestFirstToPage(rows, n);
             boolean complete = !hasMore && (page.isEmpty() ? state.lastSeq == 0 : page.get(0).seq() == 1);
@@ -287,8 +290,8 @@ public final class SqliteHistory implements History {
         int n = Math.min(Integer.MAX_VALUE - 1, Math.max(0, limit));
         return read(() -> {
             RoomState state = roomState(room);
-            List<ServerMessage.Chat> rows = select(room, "SELECT seq, id, sender_id, sender_name, body, sent_at"
-                    + " FROM messages WHERE room = ? AND seq > ? ORDER BY seq LIMIT ?", seq, n + 1);
+            List<ServerMessage.Chat> rows = select(room, SELECT_MESSAGES
+                    + " WHERE room = ? AND seq > ? ORDER BY seq LIMIT ?", seq, n + 1);
             boolean hasMore = rows.size() > n;
             List<ServerMessage.Chat> page = hasMore ? rows.subList(0, n) : rows;
             boolean complete = !hasMore && (page.isEmpty() ? seq == state.lastSeq : page.get(0).seq() == seq + 1);
@@ -302,8 +305,8 @@ public final class SqliteHistory implements History {
         int n = Math.min(MAX_PAGE, Math.max(0, limit));
         return read(() -> {
             RoomState state = roomState(room);
-            List<ServerMessage.Chat> rows = select(room, "SELECT seq, id, sender_id, sender_name, body, sent_at"
-                    + " FROM messages WHERE room = ? AND seq < ? ORDER BY seq DESC LIMIT ?", seq, n + 1);
+            List<ServerMessage.Chat> rows = select(room, SELECT_MESSAGES
+                    + " WHERE room = ? AND seq < ? ORDER BY seq DESC LIMIT ?", seq, n + 1);
             boolean hasMore = rows.size() > n;
             List<ServerMessage.Chat> page = newestFirstToPage(rows, n);
             boolean complete = !hasMore && (page.isEmpty() ? seq <= 1 || state.lastSeq == 0 : page.get(0).seq() == 1);

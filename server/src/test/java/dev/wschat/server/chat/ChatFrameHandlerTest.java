@@ -1,21 +1,19 @@
 package dev.wschat.server.chat;
 
+import dev.wschat.server.testing.Outbound;
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
 import dev.wschat.protocol.CloseCodes;
 import dev.wschat.protocol.JsonCodec;
 import dev.wschat.server.ServerConfig;
 import dev.wschat.server.broker.LocalBroker;
 import dev.wschat.server.history.InMemoryHistory;
 import dev.wschat.server.metrics.ServerMetrics;
-import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.codec.http.EmptyHttpHeaders;
 import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
-import io.netty.handler.codec.http.websocketx.WebSocket13FrameDecoder;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -43,37 +41,15 @@ class ChatFrameHandlerTest {
         return channel;
     }
 
-    /**
-     * The next outbound text frame as JSON. Broadcasts leave the handler as pre-encoded frame bytes
-     * (encoded once for the whole room), direct replies as frame objects: a client-side decoder reads both.
-     */
-    private static JsonObject readJson(EmbeddedChannel channel) {
-        Object out = channel.readOutbound();
-        assertThat(out).as("an outbound text frame").isNotNull();
-        TextWebSocketFrame frame;
-        if (out instanceof ByteBuf bytes) {
-            EmbeddedChannel client = new EmbeddedChannel(new WebSocket13FrameDecoder(false, false, 1 << 20));
-            client.writeInbound(bytes);
-            frame = client.readInbound();
-            client.finishAndReleaseAll();
-        } else {
-            frame = (TextWebSocketFrame) out;
-        }
-        try {
-            return JsonParser.parseString(frame.text()).getAsJsonObject();
-        } finally {
-            frame.release();
-        }
-    }
 
     @Test
     void handshakeStartsASessionWithWelcomeAndLobbyPresence() {
         EmbeddedChannel channel = connected("wschat.v2");
-        assertThat(readJson(channel).get("event").getAsString()).isEqualTo("welcome");
-        JsonObject presence = readJson(channel);
+        assertThat(Outbound.json(channel).get("event").getAsString()).isEqualTo("welcome");
+        JsonObject presence = Outbound.json(channel);
         assertThat(presence.get("type").getAsString()).isEqualTo("presence");
         assertThat(presence.get("room").getAsString()).isEqualTo("lobby");
-        JsonObject history = readJson(channel);
+        JsonObject history = Outbound.json(channel);
         assertThat(history.get("type").getAsString()).isEqualTo("history");
         assertThat(history.get("messages").getAsJsonArray()).isEmpty();
         assertThat((Object) channel.readOutbound()).isNull();
@@ -84,11 +60,11 @@ class ChatFrameHandlerTest {
     @Test
     void textFrameIsDecodedAndEchoedToTheSenderInV2() {
         EmbeddedChannel channel = connected("wschat.v2");
-        readJson(channel); // welcome
-        readJson(channel); // presence
-        readJson(channel); // history
+        Outbound.json(channel); // welcome
+        Outbound.json(channel); // presence
+        Outbound.json(channel); // history
         channel.writeInbound(new TextWebSocketFrame("{\"type\":\"chat\",\"room\":\"lobby\",\"content\":\"hi\"}"));
-        JsonObject echo = readJson(channel);
+        JsonObject echo = Outbound.json(channel);
         assertThat(echo.get("type").getAsString()).isEqualTo("chat");
         assertThat(echo.get("message").getAsString()).isEqualTo("hi");
         assertThat(echo.get("seq").getAsLong()).isEqualTo(1);
@@ -98,7 +74,7 @@ class ChatFrameHandlerTest {
     @Test
     void tutorialSenderDoesNotGetItsOwnChatBack() {
         EmbeddedChannel channel = connected(null);
-        readJson(channel); // welcome only: no presence in the tutorial dialect
+        Outbound.json(channel); // welcome only: no presence in the tutorial dialect
         assertThat((Object) channel.readOutbound()).isNull();
         channel.writeInbound(new TextWebSocketFrame("hello"));
         assertThat((Object) channel.readOutbound()).isNull();
@@ -108,9 +84,9 @@ class ChatFrameHandlerTest {
     @Test
     void binaryFrameClosesWith1003() {
         EmbeddedChannel channel = connected("wschat.v2");
-        readJson(channel); // welcome
-        readJson(channel); // presence
-        readJson(channel); // history
+        Outbound.json(channel); // welcome
+        Outbound.json(channel); // presence
+        Outbound.json(channel); // history
         channel.writeInbound(new BinaryWebSocketFrame(Unpooled.wrappedBuffer(new byte[] {1, 2, 3})));
         CloseWebSocketFrame close = channel.readOutbound();
         assertThat(close.statusCode()).isEqualTo(CloseCodes.UNSUPPORTED_DATA);
@@ -122,9 +98,9 @@ class ChatFrameHandlerTest {
     @Test
     void closingTheChannelLeavesTheRoomAndRemovesItWhenEmpty() {
         EmbeddedChannel channel = connected("wschat.v2");
-        readJson(channel); // welcome
-        readJson(channel); // presence
-        readJson(channel); // history
+        Outbound.json(channel); // welcome
+        Outbound.json(channel); // presence
+        Outbound.json(channel); // history
         assertThat(rooms.roomCount()).isEqualTo(1);
         channel.close();
         assertThat(rooms.roomCount()).isZero();

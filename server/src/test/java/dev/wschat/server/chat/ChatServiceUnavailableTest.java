@@ -1,7 +1,7 @@
 package dev.wschat.server.chat;
 
+import dev.wschat.server.testing.Outbound;
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
 import dev.wschat.protocol.JsonCodec;
 import dev.wschat.server.ServerConfig;
 import dev.wschat.server.broker.LocalBroker;
@@ -51,7 +51,7 @@ class ChatServiceUnavailableTest {
         sender.runPendingTasks();
         other.runPendingTasks();
 
-        JsonObject error = readJson(sender);
+        JsonObject error = Outbound.json(sender);
         assertThat(error.get("type").getAsString()).isEqualTo("error");
         assertThat(error.get("code").getAsString()).isEqualTo("unavailable");
         assertThat(error.get("ref").getAsString()).isEqualTo("r1");
@@ -81,14 +81,4 @@ class ChatServiceUnavailableTest {
         }
     }
 
-    private static JsonObject readJson(EmbeddedChannel channel) {
-        Object out = channel.readOutbound();
-        assertThat(out).as("a direct reply").isInstanceOf(TextWebSocketFrame.class);
-        TextWebSocketFrame frame = (TextWebSocketFrame) out;
-        try {
-            return JsonParser.parseString(frame.text()).getAsJsonObject();
-        } finally {
-            frame.release();
-        }
-    }
 }

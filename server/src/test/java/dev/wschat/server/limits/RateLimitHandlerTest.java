@@ -1,7 +1,7 @@
 package dev.wschat.server.limits;
 
+import dev.wschat.server.testing.Outbound;
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
 import dev.wschat.protocol.CloseCodes;
 import dev.wschat.protocol.JsonCodec;
 import dev.wschat.server.ServerConfig;
@@ -12,12 +12,10 @@ import dev.wschat.server.chat.Session;
 import dev.wschat.server.chat.RoomRegistry;
 import dev.wschat.server.history.InMemoryHistory;
 import dev.wschat.server.metrics.ServerMetrics;
-import io.netty.buffer.ByteBuf;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.codec.http.EmptyHttpHeaders;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
-import io.netty.handler.codec.http.websocketx.WebSocket13FrameDecoder;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -46,9 +44,9 @@ class RateLimitHandlerTest {
                 new ChatFrameHandler(service, codec, metrics));
         channel.pipeline().fireUserEventTriggered(
                 new WebSocketServerProtocolHandler.HandshakeComplete("/ws", EmptyHttpHeaders.INSTANCE, "wschat.v2"));
-        assertThat(readJson(channel).get("event").getAsString()).isEqualTo("welcome");
-        assertThat(readJson(channel).get("type").getAsString()).isEqualTo("presence");
-        assertThat(readJson(channel).get("type").getAsString()).isEqualTo("history");
+        assertThat(Outbound.json(channel).get("event").getAsString()).isEqualTo("welcome");
+        assertThat(Outbound.json(channel).get("type").getAsString()).isEqualTo("presence");
+        assertThat(Outbound.json(channel).get("type").getAsString()).isEqualTo("history");
         return channel;
     }
 
@@ -56,37 +54,18 @@ class RateLimitHandlerTest {
         return new TextWebSocketFrame("{\"type\":\"chat\",\"room\":\"lobby\",\"content\":\"m" + i + "\"}");
     }
 
-    /** The next outbound text frame as JSON, whether a room's pre-encoded bytes or a direct reply's frame. */
-    private static JsonObject readJson(EmbeddedChannel channel) {
-        Object out = channel.readOutbound();
-        assertThat(out).as("an outbound text frame").isNotNull();
-        TextWebSocketFrame frame;
-        if (out instanceof ByteBuf bytes) {
-            EmbeddedChannel client = new EmbeddedChannel(new WebSocket13FrameDecoder(false, false, 1 << 20));
-            client.writeInbound(bytes);
-            frame = client.readInbound();
-            client.finishAndReleaseAll();
-        } else {
-            frame = (TextWebSocketFrame) out;
-        }
-        try {
-            return JsonParser.parseString(frame.text()).getAsJsonObject();
-        } finally {
-            frame.release();
-        }
-    }
 
     @Test
     void theBurstPassesAndTheNextMessageIsDroppedWithWhenToRetry() {
         EmbeddedChannel channel = channel();
         for (int i = 0; i < 3; i++) {
             channel.writeInbound(chat(i));
-            assertThat(readJson(channel).get("message").getAsString()).isEqualTo("m" + i);
+            assertThat(Outbound.json(channel).get("message").getAsString()).isEqualTo("m" + i);
         }
         TextWebSocketFrame dropped = chat(3);
         channel.writeInbound(dropped);
         assertThat(dropped.refCnt()).as("the dropped frame is released").isZero();
-        JsonObject error = readJson(channel);
+        JsonObject error = Outbound.json(channel);
         assertThat(error.get("type").getAsString()).isEqualTo("error");
         assertThat(error.get("code").getAsString()).isEqualTo("rate_limited");
         assertThat(error.get("retryAfterMs").getAsLong()).isBetween(1L, 1_000L);
@@ -100,12 +79,12 @@ class RateLimitHandlerTest {
         EmbeddedChannel channel = channel();
         for (int i = 0; i < 3; i++) {
             channel.writeInbound(chat(i));
-            readJson(channel);
+            Outbound.json(channel);
         }
         channel.writeInbound(chat(3));
         channel.writeInbound(chat(4));
-        assertThat(readJson(channel).get("code").getAsString()).isEqualTo("rate_limited");
-        assertThat(readJson(channel).get("code").getAsString()).isEqualTo("rate_limited");
+        assertThat(Outbound.json(channel).get("code").getAsString()).isEqualTo("rate_limited");
+        assertThat(Outbound.json(channel).get("code").getAsString()).isEqualTo("rate_limited");
         channel.writeInbound(chat(5));
         CloseWebSocketFrame close = channel.readOutbound();
         assertThat(close.statusCode()).isEqualTo(CloseCodes.POLICY_VIOLATION);
@@ -126,12 +105,12 @@ class RateLimitHandlerTest {
                 new ChatFrameHandler(service, codec, metrics));
         channel.pipeline().fireUserEventTriggered(
                 new WebSocketServerProtocolHandler.HandshakeComplete("/ws", EmptyHttpHeaders.INSTANCE, "wschat.v2"));
-        readJson(channel);
-        readJson(channel);
-        readJson(channel);
+        Outbound.json(channel);
+        Outbound.json(channel);
+        Outbound.json(channel);
         for (int i = 0; i < 50; i++) {
             channel.writeInbound(chat(i));
-            assertThat(readJson(channel).get("message").getAsString()).isEqualTo("m" + i);
+            assertThat(Outbound.json(channel).get("message").getAsString()).isEqualTo("m" + i);
         }
         assertThat(metrics.rejections(ServerMetrics.Reason.RATE_LIMITED)).isZero();
         assertThat(channel.finish()).isFalse();
