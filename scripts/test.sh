@@ -11,11 +11,16 @@ command -v java >/dev/null 2>&1 || need_pkgs+=(openjdk-17-jdk-headless)
 command -v node >/dev/null 2>&1 || need_pkgs+=(nodejs npm)
 command -v openssl >/dev/null 2>&1 || need_pkgs+=(openssl)  # TLS tests generate their certificate with it
 [ -x /usr/bin/chromium ] || need_pkgs+=(chromium) # the browser client's end-to-end tests (e2e/)
+command -v redis-server >/dev/null 2>&1 || need_pkgs+=(redis-server) # the Redis broker/history tests start their own
+[ -x /usr/sbin/nginx ] || need_pkgs+=(nginx) # the cluster tests put nginx (deploy/nginx.conf) in front of the nodes
 if [ ${#need_pkgs[@]} -gt 0 ]; then
   echo "test.sh: installing ${need_pkgs[*]}"
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -q
   apt-get install -y -q "${need_pkgs[@]}"
+  # The packages' own services are not wanted: every test starts its own redis-server and nginx on free ports.
+  pkill -x redis-server 2>/dev/null || true
+  pkill -x nginx 2>/dev/null || true
 fi
 
 # Maven with a retry: the Autobahn fuzzing client (Jython, inside Maven's JVM) has been seen to stop between

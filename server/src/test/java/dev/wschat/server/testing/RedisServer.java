@@ -1,0 +1,123 @@
+package dev.wschat.server.testing;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static org.awaitility.Awaitility.await;
+
+/**
+ * A real {@code redis-server} (the Debian package) on a free loopback port, configured with the project's
+ * {@code deploy/redis.conf} and a fresh directory for its append-only file; {@link #kill()} and {@link #restart()}
+ * keep the port and the directory, so what Redis had acknowledged is there after a {@code kill -9}.
+ */
+public final class RedisServer implements AutoCloseable {
+    private final Path dir;
+    private final int port;
+    private Process process;
+
+    private RedisServer(Path dir, int port) {
+        this.dir = dir;
+        this.port = port;
+    }
+
+    /** Starts Redis on a free port with {@code deploy/redis.conf} and waits until it accepts connections. */
+    public static RedisServer start() throws IOException {
+        RedisServer redis = new RedisServer(Files.createTempDirectory("wschat-redis"), ServerProcess.freePort());
+        redis.launch();
+        return redis;
+    }
+
+    /** {@code deploy/redis.conf}, found from the server module or the repository root. */
+    public static Path config() {
+        for (Path candidate : List.of(Path.of("..", "deploy", "redis.conf"), Path.of("deploy", "redis.conf"))) {
+            if (Files.isRegularFile(candidate)) {
+                return candidate.toAbsolutePath().normalize();
+            }
+        }
+        throw new IllegalStateException("deploy/redis.conf not found from " + Path.of("").toAbsolutePath());
+    }
+
+    private static String binary() {
+        for (String candidate : List.of("/usr/bin/redis-server", "/usr/sbin/redis-server", "/usr/local/bin/redis-server")) {
+            if (Files.isExecutable(Path.of(candidate))) {
+                return candidate;
+            }
+        }
+        throw new IllegalStateException("redis-server is not installed (scripts/test.sh installs the Debian package)");
+    }
+
+    private void launch() throws IOException {
+        List<String> command = new ArrayList<>(List.of(binary(), config().toString(),
+                "--port", Integer.toString(port), "--bind", "127.0.0.1", "--dir", dir.toString(),
+                "--logfile", dir.resolve("redis.log").toString()));
+        process = new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectOutput(dir.resolve("redis.out").toFile()).start();
+        await().atMost(Duration.ofSeconds(20)).alias("redis-server accepting on port " + port)
+                .pollInterval(Duration.ofMillis(20)).until(this::accepting);
+    }
+
+    private boolean accepting() {
+        if (!process.isAlive()) {
+            throw new IllegalStateException("redis-server exited with " + process.exitValue() + "; see " + dir);
+        }
+        try (Socket socket = new Socket()) {
+            socket.connect(new InetSocketAddress("127.0.0.1", port), 200);
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /** The port Redis listens on. */
+    public int port() {
+        return port;
+    }
+
+    /** The URL the server's {@code --redis} option takes. */
+    public String url() {
+        return "redis://127.0.0.1:" + port;
+    }
+
+    /** The directory of the append-only file and the log. */
+    public Path dir() {
+        return dir;
+    }
+
+    /** {@code kill -9}: Redis gets no chance to write anything more. */
+    public void kill() throws InterruptedException {
+        process.destroyForcibly();
+        if (!process.waitFor(10, TimeUnit.SECONDS)) {
+            throw new IllegalStateException("redis-server did not die");
+        }
+    }
+
+    /** Starts Redis again on the same port and directory (after {@link #kill()}), replaying its append-only file. */
+    public void restart() throws IOException {
+        if (process.isAlive()) {
+            throw new IllegalStateException("redis-server is still running");
+        }
+        launch();
+    }
+
+    /** Whether the process is running. */
+    public boolean alive() {
+        return process.isAlive();
+    }
+
+    @Override
+    public void close() {
+        process.destroyForcibly();
+        try {
+            process.waitFor(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
