@@ -41,6 +41,10 @@ public class HistoryAppendBenchmark {
     @Param({"1", "500"})
     public int rooms;
 
+    /** Whether every message carries a client message id (kept for dedup, as the browser client's and the bench's do). */
+    @Param({"false", "true"})
+    public boolean dedup;
+
     private Path dir;
     private SqliteHistory history;
     private String[] roomNames;
@@ -73,7 +77,7 @@ public class HistoryAppendBenchmark {
             long n = next++;
             ServerMessage.Chat draft = new ServerMessage.Chat(roomNames[(int) (n % rooms)], "bench-" + n, 0, SENDER,
                     TEXT, "2026-11-26T00:00:00.000Z");
-            last = history.append(draft, null, SENDER.id()).toCompletableFuture();
+            last = history.append(draft, dedup ? "c-" + n : null, SENDER.id()).toCompletableFuture();
         }
         return last.join();
     }

@@ -124,6 +124,8 @@ public final class SqliteHistory implements History {
                     }
                 }
                 s.execute("PRAGMA synchronous=FULL");
+                s.execute("PRAGMA cache_size=-65536");
+                s.execute("PRAGMA wal_autocheckpoint=8192");
                 createSchema(s);
             }
             w.setAutoCommit(false);
