@@ -24,7 +24,7 @@ for r in $(seq "$reps"); do
     data=()
     case " $sargs " in
       *" --data-dir "*|*" --data-dir="*) ;;
-      *) if java -jar "$jar" --help 2>/dev/null | grep -q -- '--data-dir'; then
+      *) if timeout 20 java -jar "$jar" --help 2>/dev/null </dev/null | grep -q -- '--data-dir'; then
            data=(--data-dir "$(mktemp -d "$out/data.XXXXXX")")
          fi ;;
     esac
