@@ -41,25 +41,38 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The client side of a run: one event-loop group (epoll where available), the connections made on it,
- * their per-loop statistics, and the local source addresses connections are spread over.
+ * their per-loop statistics, the server nodes connections are spread over (round-robin) and the local source
+ * addresses they come from.
  */
 final class Clients implements AutoCloseable {
     /** Microseconds since the run started: the clock of the send timestamps in bench messages. */
     private final long epochNanos = System.nanoTime();
     private final EventLoopGroup group;
     private final Bootstrap bootstrap;
-    private final InetSocketAddress remote;
+    /** One server node: where to connect and what the upgrade request names. */
+    record Node(InetSocketAddress remote, String path, String hostHeader) {
+    }
+
+    private final List<Node> nodes = new ArrayList<>();
     private final List<InetAddress> sources = new ArrayList<>();
     private final Map<EventLoop, LoopStats> stats = new ConcurrentHashMap<>();
-    private final String path;
-    private final String hostHeader;
+    /**
+     * This run's id, in every bench message's marker: a message of another run (replayed to a joiner from a
+     * server's history) is not mistaken for one of this run's.
+     */
+    final int runId = ThreadLocalRandom.current().nextInt(1, 1_000_000_000);
     final Dialect dialect;
     /** Encodes what the clients send: the wire format lives in the protocol module. */
     final JsonCodec codec = new JsonCodec();
     final String transport;
     private int nextSource;
+    private int nextNode;
 
     Clients(URI url, Dialect dialect, int threads, int sourceAddresses, String transport) throws UnknownHostException {
+        this(List.of(url), dialect, threads, sourceAddresses, transport);
+    }
+
+    Clients(List<URI> urls, Dialect dialect, int threads, int sourceAddresses, String transport) throws UnknownHostException {
         this.dialect = dialect;
         this.transport = resolveTransport(transport);
         IoHandlerFactory io = switch (this.transport) {
@@ -69,13 +82,20 @@ final class Clients implements AutoCloseable {
             default -> NioIoHandler.newFactory();
         };
         this.group = new MultiThreadIoEventLoopGroup(threads, io);
-        int port = url.getPort() > 0 ? url.getPort() : 80;
-        this.remote = new InetSocketAddress(InetAddress.getByName(url.getHost()), port);
-        this.path = url.getRawPath() == null || url.getRawPath().isEmpty() ? "/" : url.getRawPath();
-        this.hostHeader = url.getHost() + ":" + port;
+        if (urls.isEmpty()) {
+            throw new IllegalArgumentException("--url: at least one server");
+        }
+        for (URI url : urls) {
+            int port = url.getPort() > 0 ? url.getPort() : 80;
+            nodes.add(new Node(new InetSocketAddress(InetAddress.getByName(url.getHost()), port),
+                    url.getRawPath() == null || url.getRawPath().isEmpty() ? "/" : url.getRawPath(),
+                    url.getHost() + ":" + port));
+        }
         if (sourceAddresses > 1) {
-            if (!remote.getAddress().isLoopbackAddress()) {
-                throw new IllegalArgumentException("--source-addresses needs a loopback server address");
+            for (Node n : nodes) {
+                if (!n.remote().getAddress().isLoopbackAddress()) {
+                    throw new IllegalArgumentException("--source-addresses needs a loopback server address");
+                }
             }
             for (int i = 0; i < sourceAddresses; i++) {
                 sources.add(InetAddress.getByAddress(new byte[] {127, 0, 0, (byte) (2 + i)}));
@@ -139,13 +159,27 @@ final class Clients implements AutoCloseable {
         return stats.values();
     }
 
-    /** The HTTP upgrade request, with a fresh key. */
-    byte[] handshakeRequest() {
+    /** How many server nodes connections are spread over. */
+    int nodes() {
+        return nodes.size();
+    }
+
+    /**
+     * The HTTP upgrade request to a node, with a fresh key, and {@code ?resume=TOKEN} on the path when a resume
+     * token is given.
+     */
+    byte[] handshakeRequest(int node, String resumeToken) {
+        Node n = nodes.get(Math.max(0, node) % nodes.size());
         byte[] key = new byte[16];
         ThreadLocalRandom.current().nextBytes(key);
+        String target = n.path();
+        if (resumeToken != null) {
+            target += (target.contains("?") ? "&" : "?") + "resume="
+                    + java.net.URLEncoder.encode(resumeToken, StandardCharsets.UTF_8);
+        }
         StringBuilder sb = new StringBuilder(256)
-                .append("GET ").append(path).append(" HTTP/1.1\r\n")
-                .append("Host: ").append(hostHeader).append("\r\n")
+                .append("GET ").append(target).append(" HTTP/1.1\r\n")
+                .append("Host: ").append(n.hostHeader()).append("\r\n")
                 .append("Upgrade: websocket\r\nConnection: Upgrade\r\n")
                 .append("Sec-WebSocket-Key: ").append(Base64.getEncoder().encodeToString(key)).append("\r\n")
                 .append("Sec-WebSocket-Version: 13\r\n");
@@ -155,8 +189,18 @@ final class Clients implements AutoCloseable {
         return sb.append("\r\n").toString().getBytes(StandardCharsets.US_ASCII);
     }
 
-    /** Starts one connection; {@code conn} learns the outcome. Callable from any thread. */
+    /**
+     * Starts one connection, to the connection's node or (when it has none) the next node round-robin;
+     * {@code conn} learns the outcome. Callable from any thread.
+     */
     ChannelFuture connect(Conn conn) {
+        InetSocketAddress remote;
+        synchronized (nodes) {
+            if (conn.node < 0) {
+                conn.node = nextNode++ % nodes.size();
+            }
+            remote = nodes.get(conn.node % nodes.size()).remote();
+        }
         Bootstrap b = bootstrap.clone().handler(new ChannelInitializer<SocketChannel>() {
             @Override
             protected void initChannel(SocketChannel ch) {
@@ -180,6 +224,15 @@ final class Clients implements AutoCloseable {
             }
         });
         return f;
+    }
+
+    /** Runs {@code task} on one of the loops after {@code delayNanos}; dropped once the loops shut down. */
+    void schedule(Runnable task, long delayNanos) {
+        try {
+            group.schedule(task, Math.max(0, delayNanos), TimeUnit.NANOSECONDS);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            // the run is over
+        }
     }
 
     /** Runs {@code task} on every loop and waits for each; makes earlier tasks on the loops finish first. */

@@ -5,11 +5,14 @@ import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Option;
 
 import java.net.URI;
+import java.util.ArrayList;
+import java.util.List;
 
 /** The options every scenario takes: where the server is, how to reach it, where the result goes. */
 final class CommonOptions {
-    @Option(names = "--url", defaultValue = "ws://127.0.0.1:8080/", paramLabel = "URL",
-            description = "server to load, loopback only (default: ${DEFAULT-VALUE})")
+    @Option(names = "--url", defaultValue = "ws://127.0.0.1:8080/", paramLabel = "URL[,URL...]",
+            description = "server to load, loopback only; several nodes as a comma list, clients spread over them "
+                    + "round-robin (default: ${DEFAULT-VALUE})")
     String url;
 
     @Option(names = "--dialect", defaultValue = "2", paramLabel = "1|2", converter = DialectConverter.class,
@@ -47,9 +50,27 @@ final class CommonOptions {
             description = "1 = no progress lines (default: ${DEFAULT-VALUE})")
     int quiet;
 
-    /** The server's address, refused unless it is a {@code ws://} loopback URL. */
-    URI uri() {
-        URI u = URI.create(url);
+    /** The servers' addresses ({@code --url}, a comma list), each refused unless it is a {@code ws://} loopback URL. */
+    List<URI> uris() {
+        List<URI> list = new ArrayList<>();
+        for (String part : url.split(",")) {
+            if (!part.isBlank()) {
+                list.add(uri(part.trim()));
+            }
+        }
+        if (list.isEmpty()) {
+            throw new IllegalArgumentException("--url must name at least one server");
+        }
+        return list;
+    }
+
+    private static URI uri(String url) {
+        URI u;
+        try {
+            u = URI.create(url);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--url is not a URL: " + url);
+        }
         if (!"ws".equals(u.getScheme()) || u.getHost() == null) {
             throw new IllegalArgumentException("--url must be ws://HOST:PORT/PATH: " + u);
         }

@@ -13,10 +13,11 @@ import java.nio.charset.StandardCharsets;
 
 /**
  * One bench WebSocket connection: writes the upgrade request, reads the 101, then parses server frames
- * straight from the received buffers. Chat frames carrying a bench marker ({@code #B<sender>:<seq>:<micros>#},
- * at the end of the content) are timed and checked for loss, duplicates and order, read where
- * {@link ServerFrames} says the text ends; everything else is only counted. Messages are written and read
- * through the protocol module. Not sharable: one instance per channel.
+ * straight from the received buffers. Chat frames carrying this run's bench marker
+ * ({@code #B<run>:<sender>:<seq>:<micros>#}, at the end of the content) are timed and checked for loss, duplicates
+ * and order, read where {@link ServerFrames} says the text ends; everything else is only counted (a marker of
+ * another run, replayed from a server's history, too). A resuming client's frames go to its {@link Resumer}
+ * instead. Messages are written and read through the protocol module. Not sharable: one instance per channel.
  */
 final class Conn extends ChannelInboundHandlerAdapter {
     /** What a scenario learns about a connection. */
@@ -47,6 +48,12 @@ final class Conn extends ChannelInboundHandlerAdapter {
     private boolean joinSent;
     private int maskSeed;
     volatile Channel channel;
+    /** The node (index of {@code --url}) this connection goes to; -1 = the next one, round-robin. */
+    int node = -1;
+    /** The resume token to present in the upgrade request, or {@code null}. */
+    String resumeToken;
+    /** The resuming client this connection belongs to, or {@code null}: then frames are counted here. */
+    Resumer resumer;
 
     Conn(Clients clients, Events events, String room, int senderSlots) {
         this.clients = clients;
@@ -61,7 +68,7 @@ final class Conn extends ChannelInboundHandlerAdapter {
         this.channel = ctx.channel();
         this.stats = clients.stats(ctx.channel().eventLoop());
         this.maskSeed = System.identityHashCode(this) | 1;
-        ctx.writeAndFlush(ctx.alloc().buffer(256).writeBytes(clients.handshakeRequest()), ctx.voidPromise());
+        ctx.writeAndFlush(ctx.alloc().buffer(512).writeBytes(clients.handshakeRequest(node, resumeToken)), ctx.voidPromise());
         ctx.fireChannelActive();
     }
 
@@ -174,6 +181,11 @@ final class Conn extends ChannelInboundHandlerAdapter {
     }
 
     private void text(ByteBuf b, int off, int len) {
+        if (resumer != null) {
+            stats.otherFrames.inc();
+            resumer.text(this, b.toString(off, len, StandardCharsets.UTF_8));
+            return;
+        }
         if (ready && lastSeq != null && marked(b, off, len)) {
             return;
         }
@@ -195,7 +207,7 @@ final class Conn extends ChannelInboundHandlerAdapter {
         }
         b.getBytes(off, s, 0, len);
         int end = ServerFrames.chatMessageEnd(s, 0, len);
-        // the text ends with the marker: '#', 'B', sender, ':', seq, ':', micros, '#'
+        // the text ends with the marker: '#', 'B', run, ':', sender, ':', seq, ':', micros, '#'
         if (end < 1 || s[end - 1] != '#') {
             return false;
         }
@@ -229,7 +241,19 @@ final class Conn extends ChannelInboundHandlerAdapter {
             m *= 10;
             j--;
         }
-        if (j < 1 || s[j] != 'B' || s[j - 1] != '#' || m == 1 || sender >= lastSeq.length) {
+        if (j < 0 || s[j] != ':' || m == 1 || sender >= lastSeq.length) {
+            return false;
+        }
+        long run = 0;
+        long runMul = 1;
+        j--;
+        while (j >= 0 && s[j] >= '0' && s[j] <= '9' && runMul <= 1_000_000_000L) {
+            run += (s[j] - '0') * runMul;
+            runMul *= 10;
+            j--;
+        }
+        // another run's message (a server's history replays them to joiners): not this run's delivery
+        if (j < 1 || s[j] != 'B' || s[j - 1] != '#' || runMul == 1 || run != clients.runId) {
             return false;
         }
         LoopStats st = stats;
@@ -284,12 +308,35 @@ final class Conn extends ChannelInboundHandlerAdapter {
         for (int k = 0; k < padding; k++) {
             content.append('x');
         }
-        content.append("#B").append(sender).append(':').append(seq).append(':').append(micros).append('#');
+        content.append("#B").append(clients.runId).append(':').append(sender).append(':').append(seq).append(':').append(micros).append('#');
         Dialect d = clients.dialect;
         sendText(clients.codec.encodeClient(new ClientMessage.Chat(d == Dialect.V2 ? room : null,
                 content.toString(), null), d));
         stats.sent.inc();
         return true;
+    }
+
+    /** Sends one client message; on this connection's event loop only. */
+    void send(ClientMessage message) {
+        sendText(clients.codec.encodeClient(message, clients.dialect));
+    }
+
+    /** Marks the connection set up and tells its events; for a {@link Resumer}, which follows the setup itself. */
+    void markReady() {
+        becomeReady();
+    }
+
+    /**
+     * Drops the connection the way a network failure does: a TCP reset, no close frame ({@code SO_LINGER} 0).
+     * On this connection's event loop only.
+     */
+    void abort() {
+        try {
+            ctx.channel().config().setOption(io.netty.channel.ChannelOption.SO_LINGER, 0);
+        } catch (RuntimeException e) {
+            // a transport without SO_LINGER: a plain close still drops without a close frame
+        }
+        ctx.close();
     }
 
     private void sendText(String text) {

@@ -35,7 +35,7 @@ final class Connections {
         long rss0 = probe.rssBytes();
         long[] jvm0 = probe.jvmMemory();
         long benchRss0 = ownRss();
-        try (Clients clients = new Clients(common.uri(), common.dialect, common.threads, common.sourceAddresses,
+        try (Clients clients = new Clients(common.uris(), common.dialect, common.threads, common.sourceAddresses,
                 common.transport)) {
             Population pop = new Population(clients);
             Sampler sampler = new Sampler(clients, pop::open, common.isQuiet());

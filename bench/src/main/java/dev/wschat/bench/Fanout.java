@@ -15,7 +15,9 @@ import java.util.concurrent.TimeUnit;
 /**
  * The {@code fanout} and {@code ramp} scenarios: N clients in R rooms, S of them sending at a fixed
  * total rate; each step's latency, throughput, loss and CPU per delivery. {@code ramp} steps the rate up
- * until p99 passes the limit or anything is lost, and reports the highest sustainable step.
+ * until p99 passes the limit or anything is lost, and reports the highest sustainable step. With {@code --resume},
+ * a share of the receivers drops and resumes during the measured steps ({@link Resumer}); they are counted apart
+ * (resumes, {@code recovered:false}, resume latency, lost and duplicated across the resumes), not in the steps.
  */
 final class Fanout {
     /** One sender: its connection, its slot in every receiver's sequence table and its schedule. */
@@ -62,6 +64,8 @@ final class Fanout {
     private long churners;
     private long churnFailures;
     private final Histogram churnHandshakes = new Histogram(1, LoopStats.MAX_MICROS, 3);
+    private final Histogram resumeLatency = new org.HdrHistogram.SynchronizedHistogram(1, LoopStats.MAX_MICROS, 3);
+    private final List<Resumer> resumers = new ArrayList<>();
 
     Fanout(CommonOptions common, LoadOptions o, String scenario) {
         this.common = common;
@@ -85,9 +89,18 @@ final class Fanout {
         if (sendersN < 1 || sendersN > clientsN || roomsN < 1 || roomsN > clientsN) {
             throw new IllegalArgumentException("need 1 <= senders <= clients and 1 <= rooms <= clients");
         }
+        if (!(o.resume >= 0 && o.resume <= 1)) {
+            throw new IllegalArgumentException("--resume must be a share from 0 to 1: " + o.resume);
+        }
+        if (o.resume > 0 && dialect == Dialect.TUTORIAL) {
+            throw new IllegalArgumentException("--resume needs dialect 2 (join with since and epoch)");
+        }
+        if (o.resume > 0 && (!(o.resumeEvery > 0) || o.resumeGapMs < 0)) {
+            throw new IllegalArgumentException("--resume-every must be above 0 and --resume-gap-ms at least 0");
+        }
         Bench.checkFdLimit(clientsN, probe);
         Report report = new Report(scenario, options);
-        try (Clients c = new Clients(common.uri(), dialect, common.threads, common.sourceAddresses,
+        try (Clients c = new Clients(common.uris(), dialect, common.threads, common.sourceAddresses,
                 common.transport)) {
             clients = c;
             pop = new Population(c);
@@ -133,11 +146,20 @@ final class Fanout {
                 report.put("churn_handshake_p99_ms", Sampler.ms(hs.getValueAtPercentile(99)));
                 report.put("churn_handshake_max_ms", Sampler.ms(hs.getMaxValue()));
             }
+            if (!resumers.isEmpty()) {
+                resumeReport(report);
+            }
             report.put("bench_threads", clients.loops());
             report.put("transport", clients.transport);
             report.timeline(sampler.timeline());
             sampler.phase("closing");
             List<io.netty.channel.Channel> channels = new ArrayList<>();
+            for (Resumer r : resumers) {
+                Conn conn = r.stop();
+                if (conn != null && conn.channel != null) {
+                    channels.add(conn.channel);
+                }
+            }
             for (Conn conn : pop.conns) {
                 if (conn.channel != null) {
                     channels.add(conn.channel);
@@ -151,8 +173,23 @@ final class Fanout {
     private void setup(Report report) throws InterruptedException {
         sampler.phase("connect");
         int perRoom = (clientsN + roomsN - 1) / roomsN;
-        double took = pop.open(clientsN, o.connectRate, o.maxPending, o.setupTimeout, i -> new Conn(clients,
-                pop, roomsN == 1 ? Limits.DEFAULT_ROOM : "bench-" + (i % roomsN), sendersN), sampler);
+        int nodes = clients.nodes();
+        if (nodes > 1 && roomsN % nodes != 0) {
+            System.out.printf(Locale.ROOT, "NOTE: %d rooms over %d nodes: rooms span nodes, and the counts assume the "
+                    + "nodes share rooms (Redis); with separate nodes use a multiple of %d rooms%n", roomsN, nodes, nodes);
+        }
+        Resumer[] resumerAt = chooseResumers();
+        // a resuming client leaves lobby, where every new session lands: one room alone is a room of its own
+        boolean lobby = roomsN == 1 && resumerAt.length == 0;
+        double took = pop.open(clientsN, o.connectRate, o.maxPending, o.setupTimeout, i -> {
+            String room = lobby ? Limits.DEFAULT_ROOM : "bench-" + (i % roomsN);
+            if (resumerAt.length > 0 && resumerAt[i] != null) {
+                return resumerAt[i].first();
+            }
+            Conn c = new Conn(clients, pop, room, sendersN);
+            c.node = i % nodes;
+            return c;
+        }, sampler);
         int ready = pop.open();
         if (ready < clientsN) {
             throw new IllegalStateException("only " + ready + " of " + clientsN + " clients connected and set up in "
@@ -160,7 +197,10 @@ final class Fanout {
         }
         int[] members = new int[roomsN];
         for (int i = 0; i < clientsN; i++) {
-            members[i % roomsN]++;
+            // resuming clients are counted apart
+            if (resumerAt.length == 0 || resumerAt[i] == null) {
+                members[i % roomsN]++;
+            }
         }
         // the tutorial's protocol does not echo a chat to its sender; wschat.v2 does
         int echo = clients.dialect == Dialect.TUTORIAL ? 1 : 0;
@@ -180,7 +220,134 @@ final class Fanout {
         report.put("recipients_per_message", avgRecipients);
         report.put("dialect", clients.dialect.name());
         report.put("connect_seconds", took);
+        report.put("urls", nodes);
+        if (nodes > 1) {
+            List<Integer> perUrl = new ArrayList<>();
+            for (int n = 0; n < nodes; n++) {
+                perUrl.add(clientsN / nodes + (n < clientsN % nodes ? 1 : 0));
+            }
+            report.put("clients_per_url", perUrl);
+        }
+        report.put("resuming_clients", resumers.size());
         report.put("setup_frames", sampler.totals().other());
+    }
+
+    /**
+     * The resuming clients, by client index ({@code null} for the others; an empty array when none): the
+     * {@code --resume} share of the receivers (never a sender), taken from each room in turn.
+     */
+    private Resumer[] chooseResumers() {
+        int receivers = clientsN - sendersN;
+        int n = (int) Math.round(o.resume * receivers);
+        if (n == 0) {
+            return new Resumer[0];
+        }
+        List<List<Integer>> byRoom = new ArrayList<>();
+        for (int r = 0; r < roomsN; r++) {
+            byRoom.add(new ArrayList<>());
+        }
+        for (int i = sendersN; i < clientsN; i++) {
+            byRoom.get(i % roomsN).add(i);
+        }
+        Resumer[] at = new Resumer[clientsN];
+        long gapNanos = TimeUnit.MILLISECONDS.toNanos(o.resumeGapMs);
+        int[] next = new int[roomsN];
+        int chosen = 0;
+        for (int r = 0; chosen < n; r = (r + 1) % roomsN) {
+            List<Integer> candidates = byRoom.get(r);
+            if (next[r] < candidates.size()) {
+                int i = candidates.get(next[r]++);
+                at[i] = new Resumer(clients, pop, "bench-" + (i % roomsN), i % clients.nodes(), sendersN, gapNanos,
+                        resumeLatency);
+                resumers.add(at[i]);
+                chosen++;
+            }
+        }
+        return at;
+    }
+
+    /** Waits for every resuming client to be back and caught up (at most the drain time), then reports them. */
+    private void resumeReport(Report report) throws InterruptedException {
+        int[] sent = new int[sendersN];
+        for (Sender s : senders) {
+            sent[s.slot] = s.seq;
+        }
+        Map<String, boolean[]> inRoom = new LinkedHashMap<>();
+        for (Resumer r : resumers) {
+            inRoom.computeIfAbsent(r.room, room -> {
+                boolean[] b = new boolean[sendersN];
+                for (int s = 0; s < sendersN; s++) {
+                    b[s] = room.equals("bench-" + (s % roomsN));
+                }
+                return b;
+            });
+        }
+        sampler.phase("resume drain");
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(drainSeconds);
+        while (System.nanoTime() < deadline) {
+            boolean done = true;
+            for (Resumer r : resumers) {
+                if (!r.settled() || r.lost(sent, inRoom.get(r.room)) > 0) {
+                    done = false;
+                    break;
+                }
+            }
+            if (done) {
+                break;
+            }
+            Thread.sleep(20);
+        }
+        long drops = 0, resumes = 0, recoveredFalse = 0, resumedSessions = 0, failures = 0, lost = 0, dups = 0;
+        long ooo = 0, unfinished = 0;
+        Map<String, long[]> rooms = new LinkedHashMap<>();
+        for (Resumer r : resumers) {
+            r.stop();
+            Resumer.Figures f = r.figures();
+            long l = r.lost(sent, inRoom.get(r.room));
+            drops += f.drops();
+            resumes += f.resumes();
+            recoveredFalse += f.recoveredFalse();
+            resumedSessions += f.resumedSessions();
+            failures += f.failures();
+            dups += f.duplicates();
+            ooo += f.outOfOrder();
+            lost += l;
+            unfinished += f.unfinished() ? 1 : 0;
+            long[] perRoom = rooms.computeIfAbsent(r.room, k -> new long[2]);
+            perRoom[0] += l;
+            perRoom[1] += f.duplicates();
+        }
+        Histogram h = resumeLatency;
+        boolean any = h.getTotalCount() > 0;
+        report.put("resume_drops", drops);
+        report.put("resumes", resumes);
+        report.put("resume_recovered_false", recoveredFalse);
+        report.put("resume_sessions_resumed_by_token", resumedSessions);
+        report.put("resume_failed_attempts", failures);
+        report.put("resume_unfinished", unfinished);
+        report.put("resume_latency_p50_ms", any ? Sampler.ms(h.getValueAtPercentile(50)) : 0.0);
+        report.put("resume_latency_p99_ms", any ? Sampler.ms(h.getValueAtPercentile(99)) : 0.0);
+        report.put("resume_latency_max_ms", any ? Sampler.ms(h.getMaxValue()) : 0.0);
+        report.put("resume_lost", lost);
+        report.put("resume_duplicates", dups);
+        report.put("resume_out_of_order", ooo);
+        List<Map<String, Object>> bad = new ArrayList<>();
+        for (Map.Entry<String, long[]> e : rooms.entrySet()) {
+            if (e.getValue()[0] > 0 || e.getValue()[1] > 0) {
+                Map<String, Object> m = new LinkedHashMap<>();
+                m.put("room", e.getKey());
+                m.put("lost", e.getValue()[0]);
+                m.put("duplicates", e.getValue()[1]);
+                bad.add(m);
+            }
+        }
+        report.put("resume_rooms_with_loss_or_duplicates", bad);
+        System.out.printf(Locale.ROOT, "== resume: %d clients, %d drops, %d resumes (%d by token), recovered:false %d, "
+                        + "latency p50 %.2f p99 %.2f max %.2f ms, lost %d, duplicated %d, out-of-order %d, "
+                        + "failed attempts %d, unfinished %d%n", resumers.size(), drops, resumes, resumedSessions,
+                recoveredFalse, (Double) report.get("resume_latency_p50_ms"),
+                (Double) report.get("resume_latency_p99_ms"), (Double) report.get("resume_latency_max_ms"), lost,
+                dups, ooo, failures, unfinished);
     }
 
     /** Waits until setup traffic (welcomes, notices) stops: no frame for half a second, at most 120 s. */
@@ -242,6 +409,12 @@ final class Fanout {
         }
         long end = start + TimeUnit.SECONDS.toNanos(seconds);
         long next = start + 1_000_000_000L;
+        if (!"warmup".equals(name)) {
+            long every = (long) (o.resumeEvery * 1e9);
+            for (int j = 0; j < resumers.size(); j++) {
+                resumers.get(j).dropBetween(start + every * j / resumers.size(), every, end);
+            }
+        }
         boolean churning = "churn".equals(scenario) && "measure".equals(name);
         double churnRate = o.churnRate;
         int holdMs = o.holdMs;

@@ -78,4 +78,19 @@ final class LoadOptions {
     @Option(names = "--hold-ms", defaultValue = "500", paramLabel = "MS",
             description = "churn: each churner's life (default: ${DEFAULT-VALUE})")
     int holdMs;
+
+    @Option(names = "--resume", defaultValue = "0", paramLabel = "SHARE",
+            description = "fanout, ramp, churn: this share of the receiving clients (0 to 1; 0.1 = one in ten) drops its "
+                    + "connection (TCP reset, no close frame) during each measured step and resumes its room with "
+                    + "join since/epoch (and ?resume=TOKEN when the welcome has one); dialect 2 (default: ${DEFAULT-VALUE})")
+    double resume;
+
+    @Option(names = "--resume-every", defaultValue = "2", paramLabel = "S",
+            description = "each resuming client drops once per this many seconds, the clients' drops spread evenly "
+                    + "over it (default: ${DEFAULT-VALUE})")
+    double resumeEvery;
+
+    @Option(names = "--resume-gap-ms", defaultValue = "200", paramLabel = "MS",
+            description = "how long a dropped client stays away before it reconnects (default: ${DEFAULT-VALUE})")
+    int resumeGapMs;
 }

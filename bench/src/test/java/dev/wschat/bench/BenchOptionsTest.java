@@ -7,6 +7,7 @@ import picocli.CommandLine.ParseResult;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -52,6 +53,48 @@ class BenchOptionsTest {
         assertThat(cl.execute("fanout", "--rate", "fast")).isEqualTo(2);
         assertThat(err.toString()).contains("--rate");
         assertThat(cl.execute("connections", "--no-such")).isEqualTo(2);
+    }
+
+    @Test
+    void resumeAndSeveralUrlsParse() {
+        Bench.FanoutCommand f = (Bench.FanoutCommand) command("fanout", "--resume", "0.1", "--resume-every", "3",
+                "--resume-gap-ms", "50", "--url", "ws://127.0.0.1:1/, ws://127.0.0.2:2/chat");
+        assertThat(f.load.resume).isEqualTo(0.1);
+        assertThat(f.load.resumeEvery).isEqualTo(3.0);
+        assertThat(f.load.resumeGapMs).isEqualTo(50);
+        assertThat(f.common.uris()).extracting(java.net.URI::toString)
+                .containsExactly("ws://127.0.0.1:1/", "ws://127.0.0.2:2/chat");
+        Bench.FanoutCommand d = (Bench.FanoutCommand) command("fanout");
+        assertThat(d.load.resume).isZero();
+        assertThat(d.load.resumeEvery).isEqualTo(2.0);
+        assertThat(d.load.resumeGapMs).isEqualTo(200);
+        // a later --url wins, as every option does: scripts put their defaults first
+        Bench.FanoutCommand later = (Bench.FanoutCommand) command("fanout", "--url", "ws://127.0.0.1:1/",
+                "--url", "ws://127.0.0.1:2/");
+        assertThat(later.common.uris()).extracting(java.net.URI::getPort).containsExactly(2);
+    }
+
+    @Test
+    void badResumeAndUrlOptionsExitWithTwoAndSayWhy() {
+        for (String[] args : List.of(new String[] {"fanout", "--resume", "1.5"},
+                new String[] {"fanout", "--resume", "0.1", "--dialect", "1"},
+                new String[] {"fanout", "--resume", "0.1", "--resume-every", "0"},
+                new String[] {"fanout", "--url", "ws://127.0.0.1:1/,ws://example.com:2/"},
+                new String[] {"fanout", "--url", ","})) {
+            CommandLine cl = Bench.commandLine();
+            StringWriter err = new StringWriter();
+            cl.setErr(new PrintWriter(err));
+            assertThat(cl.execute(args)).as(String.join(" ", args)).isEqualTo(2);
+            assertThat(err.toString()).as(String.join(" ", args)).containsAnyOf("--resume", "--url");
+        }
+    }
+
+    @Test
+    void aMarkerOfAnotherRunIsNotThisRuns() {
+        assertThat(Resumer.marker("xx#B42:3:17:123456#", 42)).containsExactly(3, 17);
+        assertThat(Resumer.marker("xx#B41:3:17:123456#", 42)).isNull();
+        assertThat(Resumer.marker("#B3:17:123456#", 42)).isNull();
+        assertThat(Resumer.marker("hello", 42)).isNull();
     }
 
     @Test

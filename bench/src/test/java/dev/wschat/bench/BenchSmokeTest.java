@@ -162,6 +162,73 @@ class BenchSmokeTest {
         }
     }
 
+    /** Regression: on a server whose history held an earlier run's messages, a dialect-1 run counted 10,000 lost. */
+    @Test
+    void anEarlierRunsMessagesReplayedOnJoinAreNotThisRunsDeliveries() throws Exception {
+        ChatServer reused = new ChatServer(loadTestConfig()).start();
+        try {
+            String reusedUrl = "ws://127.0.0.1:" + reused.port() + "/";
+            for (String name : List.of("replay-1", "replay-2")) {
+                // dialect 1: joiners get lobby's last 50 messages as plain chats; dialect 2 as a history frame
+                Map<?, ?> v1 = run(name + "-v1", "fanout", "--dialect", "1", "--clients", "50", "--senders", "2",
+                        "--rate", "2000", "--duration", "1", "--warmup", "0", "--url", reusedUrl);
+                assertNothingLost(lastStep(v1));
+                Map<?, ?> v2 = run(name + "-v2", "fanout", "--clients", "50", "--senders", "2", "--rate", "2000",
+                        "--duration", "1", "--warmup", "0", "--url", reusedUrl);
+                assertNothingLost(lastStep(v2));
+            }
+        } finally {
+            reused.stop();
+        }
+    }
+
+    @Test
+    void resumingClientsEndWithEveryMessageOnce() throws Exception {
+        Map<?, ?> r = run("resume", "fanout", "--clients", "40", "--rooms", "4", "--senders", "4", "--rate", "2000",
+                "--duration", "3", "--warmup", "1", "--resume", "0.25", "--resume-every", "1",
+                "--resume-gap-ms", "100");
+        assertThat(((Number) r.get("resuming_clients")).intValue()).isEqualTo(9);
+        assertNothingLost(lastStep(r));
+        assertThat(((Number) r.get("resumes")).intValue()).isGreaterThanOrEqualTo(9);
+        assertThat(((Number) r.get("resume_lost")).longValue()).isZero();
+        assertThat(((Number) r.get("resume_duplicates")).longValue()).isZero();
+        assertThat(((Number) r.get("resume_out_of_order")).longValue()).isZero();
+        assertThat(((Number) r.get("resume_recovered_false")).longValue()).isZero();
+        assertThat(((Number) r.get("resume_unfinished")).longValue()).isZero();
+        assertThat(((Number) r.get("resume_latency_max_ms")).doubleValue()).isPositive();
+        assertThat((List<?>) r.get("resume_rooms_with_loss_or_duplicates")).isEmpty();
+    }
+
+    @Test
+    void clientsAreSpreadOverEveryUrlAndEachRoomLivesOnOneNode() throws Exception {
+        ChatServer second = new ChatServer(loadTestConfig()).start();
+        try {
+            double before1 = connectionsOpened(server);
+            double before2 = connectionsOpened(second);
+            String both = url + ",ws://127.0.0.1:" + second.port() + "/";
+            // separate nodes (no Redis): 4 rooms over 2 nodes, client i on node i % 2 in room i % 4
+            Map<?, ?> r = run("two-urls", "fanout", "--url", both, "--clients", "40", "--rooms", "4",
+                    "--senders", "4", "--rate", "2000", "--duration", "2", "--warmup", "1", "--resume", "0.2",
+                    "--resume-every", "1", "--resume-gap-ms", "100");
+            assertThat(((Number) r.get("urls")).intValue()).isEqualTo(2);
+            assertThat(r.get("clients_per_url")).isEqualTo(List.of(20.0, 20.0));
+            assertNothingLost(lastStep(r));
+            assertThat(((Number) r.get("resumes")).intValue()).isPositive();
+            assertThat(((Number) r.get("resume_lost")).longValue()).isZero();
+            assertThat(((Number) r.get("resume_duplicates")).longValue()).isZero();
+            // every node served its half, resumed clients coming back to the node they left
+            assertThat(connectionsOpened(server) - before1).isGreaterThanOrEqualTo(20);
+            assertThat(connectionsOpened(second) - before2).isGreaterThanOrEqualTo(20);
+        } finally {
+            second.stop();
+        }
+    }
+
+    private static double connectionsOpened(ChatServer s) {
+        return s.metrics().scrape().lines().filter(l -> l.startsWith("wschat_connections_opened_total"))
+                .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
+    }
+
     @Test
     void rampStopsAtTheFirstStepThatIsNotSustainable() throws Exception {
         Map<?, ?> r = run("ramp", "ramp", "--clients", "200", "--senders", "2", "--start", "5000",

@@ -352,12 +352,21 @@ public final class JsonCodec {
                     w.name("room").value(m.room());
                 }
                 w.name("content").value(m.content());
+                if (dialect == Dialect.V2 && m.clientMsgId() != null) {
+                    w.name("clientMsgId").value(m.clientMsgId());
+                }
             } else if (message instanceof ClientMessage.SetUsername m) {
                 w.name("type").value("setUsername").name("username").value(m.username());
             } else if (dialect == Dialect.TUTORIAL) {
                 throw new IllegalArgumentException("the tutorial dialect has no form of " + message);
             } else if (message instanceof ClientMessage.Join m) {
                 w.name("type").value("join").name("room").value(m.room());
+                if (m.since() != null) {
+                    w.name("since").value(m.since());
+                }
+                if (m.epoch() != null) {
+                    w.name("epoch").value(m.epoch());
+                }
             } else if (message instanceof ClientMessage.Leave m) {
                 w.name("type").value("leave").name("room").value(m.room());
             } else if (message instanceof ClientMessage.Who m) {

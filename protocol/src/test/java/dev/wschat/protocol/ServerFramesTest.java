@@ -59,6 +59,7 @@ class ServerFramesTest {
     @Test
     void encodeClientWritesWhatTheDecoderReadsBack() {
         List<ClientMessage> v2 = List.of(new ClientMessage.Chat("r1", "hi \"x\"", "ref-1"),
+                new ClientMessage.Chat("r1", "hi", "c-17", null), new ClientMessage.Join("r1", 41L, "k3x9", "j1"),
                 new ClientMessage.Join("r1", null), new ClientMessage.Leave(Limits.DEFAULT_ROOM, null),
                 new ClientMessage.Who("r1", null), new ClientMessage.ListRooms("q"),
                 new ClientMessage.SetUsername("Ann", null), new ClientMessage.DirectMessage("c-2", "psst", null));
