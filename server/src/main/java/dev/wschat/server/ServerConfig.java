@@ -1,6 +1,7 @@
 package dev.wschat.server;
 
 import dev.wschat.protocol.Limits;
+import dev.wschat.server.limits.TrustedProxies;
 import picocli.CommandLine;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
@@ -82,6 +83,7 @@ public final class ServerConfig {
     private Operations operations = new Operations();
 
     private List<String> allowedOrigins = List.of();
+    private TrustedProxies trustedProxies = TrustedProxies.NONE;
     /** Where each value not on the command line came from ("environment PORT", "app.properties"), for messages. */
     private Map<String, String> sources = Map.of();
     /** The parsed declarations, read back by {@link #toString()}. */
@@ -101,6 +103,10 @@ public final class ServerConfig {
         private Transport transport;
         @Option(names = "--no-native", defaultValue = "false", description = "the same as --transport nio")
         private boolean noNative;
+        @Option(names = "--trusted-proxies", paramLabel = "LIST",
+                description = "comma-separated addresses or CIDR blocks of proxies (nginx) whose X-Forwarded-For "
+                        + "names the client, for per-address limits and logs; none given trusts none")
+        private String trustedProxies;
     }
 
     private static final class Capacity {
@@ -315,6 +321,13 @@ public final class ServerConfig {
         config.spec = cli.getCommandSpec();
         config.sources = sources.notMatched(result);
         config.allowedOrigins = origins(config.security.allowedOrigins);
+        try {
+            config.trustedProxies = TrustedProxies.parse(config.network.trustedProxies);
+        } catch (IllegalArgumentException e) {
+            String source = sources.sourceOf("--trusted-proxies");
+            throw new IllegalArgumentException("--trusted-proxies: " + e.getMessage()
+                    + (source != null ? " (from " + source + ")" : ""), e);
+        }
         return Optional.of(config.validate());
     }
 
@@ -510,6 +523,11 @@ public final class ServerConfig {
     /** Whether WebSocket handshakes need a valid token: a secret or a public key is configured. */
     public boolean authEnabled() {
         return security.jwtSecret != null || security.jwtPublicKeyFile != null;
+    }
+
+    /** Proxies whose {@code X-Forwarded-For} names the client (none by default). */
+    public TrustedProxies trustedProxies() {
+        return trustedProxies;
     }
 
     /** Origins allowed to open WebSockets ({@code scheme://host[:port]} or {@code null}), lower case; empty allows all. */

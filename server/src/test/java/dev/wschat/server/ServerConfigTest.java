@@ -155,6 +155,11 @@ class ServerConfigTest {
                 value("--allowed-origins are trimmed and lower-cased", ServerConfig::allowedOrigins,
                         List.of("https://a.test", "http://b.test:8080", "null"),
                         "--allowed-origins", "https://a.test, http://B.test:8080,null"),
+                value("--trusted-proxies none by default", c -> c.trustedProxies().isEmpty(), true),
+                value("--trusted-proxies addresses and blocks, trimmed", c -> c.trustedProxies().toString(),
+                        "127.0.0.1,10.0.0.0/8,::1", "--trusted-proxies", " 127.0.0.1, 10.0.0.0/8,::1"),
+                value("WSCHAT_TRUSTED_PROXIES", c -> c.trustedProxies().toString(), "192.168.0.0/16")
+                        .env("WSCHAT_TRUSTED_PROXIES", "192.168.0.0/16"),
                 value("--tls-cert and --tls-key", ServerConfig::tlsEnabled, true,
                         "--tls-cert", "{dir}/c.pem", "--tls-key", "{dir}/key.pem"),
                 value("--drain-timeout", ServerConfig::drainTimeout, Duration.ofMillis(1500), "--drain-timeout", "1500"),
@@ -260,6 +265,10 @@ class ServerConfigTest {
                         "--rate-limit-strikes", "0"),
                 error("--max-queued-bytes too small", "--max-queued-bytes must be at least 65536: 1000",
                         "--max-queued-bytes", "1000"),
+                error("--trusted-proxies with a name", "--trusted-proxies: 'nginx' is not an IP address or CIDR block",
+                        "--trusted-proxies", "127.0.0.1,nginx"),
+                error("--trusted-proxies with a long prefix",
+                        "--trusted-proxies: '10.0.0.0/33' has a prefix length outside 0..32", "--trusted-proxies", "10.0.0.0/33"),
                 error("--ping-interval negative", "--ping-interval must be at least 0: -1", "--ping-interval", "-1"),
                 error("--history-rooms negative", "--history-rooms must be at least 0: -1", "--history-rooms", "-1"),
                 error("--jwt-secret short", "--jwt-secret must be at least 32 bytes for HS256", "--jwt-secret", "short"),
@@ -386,6 +395,6 @@ class ServerConfigTest {
             assertThat(help).contains(option.group(1));
             options++;
         }
-        assertThat(options).isEqualTo(45);
+        assertThat(options).isEqualTo(46);
     }
 }

@@ -13,6 +13,7 @@ import dev.wschat.server.broker.Broker;
 import dev.wschat.server.broker.RoomEvent;
 import dev.wschat.server.history.History;
 import dev.wschat.server.limits.CloseGuard;
+import dev.wschat.server.limits.ConnectionLimitHandler;
 import dev.wschat.server.metrics.ServerMetrics;
 import dev.wschat.server.presence.LocalPresence;
 import dev.wschat.server.presence.Presence;
@@ -133,7 +134,9 @@ public final class ChatService {
         channel.attr(Session.KEY).set(session);
         sessions.put(id, session);
         metrics.connectionOpened();
-        LOG.debug("[{}] connected as {} ({}) from {}", channel.id(), id, dialect, channel.remoteAddress());
+        LOG.debug("[{}] connected as {} ({}) from {}", channel.id(), id, dialect,
+                channel.hasAttr(ConnectionLimitHandler.CLIENT_ADDRESS)
+                        ? channel.attr(ConnectionLimitHandler.CLIENT_ADDRESS).get() : channel.remoteAddress());
         // The welcome is flushed only once the lobby join is announced: a client that connects after this one saw
         // its welcome is then never told of this join (it was a member before, as with the tutorial's server).
         write(session, new ServerMessage.Welcome(id, session.username(), Timestamps.now()));

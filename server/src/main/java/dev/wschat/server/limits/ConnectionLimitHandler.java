@@ -20,8 +20,7 @@ import io.netty.util.AttributeKey;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 
-import java.net.InetSocketAddress;
-import java.net.SocketAddress;
+import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.Objects;
@@ -32,13 +31,16 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Admits WebSocket upgrade requests within the connection limits (in total, per IP address, and new
- * connections per second per IP address) and answers the rest with HTTP 503 and {@code Retry-After}.
+ * connections per second per IP address: the client's, from {@code X-Forwarded-For} behind a trusted proxy,
+ * see {@link TrustedProxies}) and answers the rest with HTTP 503 and {@code Retry-After}.
  * Plain HTTP requests (the client's files, health checks, metrics) pass unlimited. Shared by every
  * connection; sits after the HTTP aggregator, before the HTTP handler.
  */
 @ChannelHandler.Sharable
 public final class ConnectionLimitHandler extends ChannelInboundHandlerAdapter {
     private static final Logger LOG = LogManager.getLogger(ConnectionLimitHandler.class);
+    /** The client's address as the limits saw it: behind a trusted proxy, from its X-Forwarded-For. */
+    public static final AttributeKey<InetAddress> CLIENT_ADDRESS = AttributeKey.valueOf("wschat.clientAddress");
     private static final AttributeKey<Object> ADMITTED = AttributeKey.valueOf("wschat.admittedAddress");
     /** How often address entries with no connections and a full bucket are forgotten. */
     private static final long SWEEP_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(10);
@@ -70,7 +72,7 @@ public final class ConnectionLimitHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         if (msg instanceof FullHttpRequest request && isUpgrade(request) && !ctx.channel().hasAttr(ADMITTED)) {
-            ServerMetrics.Reason refused = admit(ctx.channel(), System.nanoTime());
+            ServerMetrics.Reason refused = admit(ctx.channel(), request, System.nanoTime());
             if (refused != null) {
                 metrics.rejected(refused);
                 LOG.debug("[{}] refused with 503: {} from {}", ctx.channel().id(), refused.tag(),
@@ -92,14 +94,18 @@ public final class ConnectionLimitHandler extends ChannelInboundHandlerAdapter {
         super.channelInactive(ctx);
     }
 
-    private ServerMetrics.Reason admit(Channel ch, long now) {
+    private ServerMetrics.Reason admit(Channel ch, FullHttpRequest request, long now) {
         int max = config.maxConnections();
         int n = connections.incrementAndGet();
         if (max > 0 && n > max) {
             connections.decrementAndGet();
             return ServerMetrics.Reason.CONNECTION_LIMIT;
         }
-        Object key = addressKey(ch.remoteAddress());
+        InetAddress client = config.trustedProxies().client(ch.remoteAddress(), request.headers());
+        Object key = client != null ? client : String.valueOf(ch.remoteAddress());
+        if (client != null) {
+            ch.attr(CLIENT_ADDRESS).set(client);
+        }
         ServerMetrics.Reason[] refused = new ServerMetrics.Reason[1];
         addresses.compute(key, (k, state) -> {
             AddressState s = state != null ? state : new AddressState(config, now);
@@ -137,13 +143,6 @@ public final class ConnectionLimitHandler extends ChannelInboundHandlerAdapter {
         for (Object key : addresses.keySet()) {
             addresses.computeIfPresent(key, (k, s) -> s.isIdle(now) ? null : s);
         }
-    }
-
-    private static Object addressKey(SocketAddress remote) {
-        if (remote instanceof InetSocketAddress inet && inet.getAddress() != null) {
-            return inet.getAddress();
-        }
-        return String.valueOf(remote);
     }
 
     private static boolean isUpgrade(FullHttpRequest request) {

@@ -57,4 +57,38 @@ class NginxProxyTest {
             first.close();
         }
     }
+
+    @Test
+    void perAddressLimitsCountTheClientsBehindNginxNotNginx() throws Exception {
+        // Clients reach nginx from 127.0.0.1; each says where it came from as a further proxy would, and nginx
+        // appends 127.0.0.1. Trusting 127.0.0.1 makes the node count 198.51.100.x, not nginx.
+        try (RunningServer node = RunningServer.start("--trusted-proxies", "127.0.0.1",
+                "--max-connections-per-address", "2");
+             Nginx nginx = Nginx.start(List.of(node.port()))) {
+            List<TestClient> clients = new ArrayList<>();
+            try {
+                clients.add(from(nginx, "198.51.100.1").connect());
+                clients.add(from(nginx, "198.51.100.1").connect());
+                assertThat(from(nginx, "198.51.100.1").handshakeStatus()).as("a third from the same client")
+                        .isEqualTo(503);
+                for (int i = 2; i <= 4; i++) {
+                    clients.add(from(nginx, "198.51.100." + i).connect());
+                }
+                assertThat(node.metric("wschat_connections_opened_total")).isEqualTo(5.0);
+            } finally {
+                clients.forEach(TestClient::close);
+            }
+        }
+        try (RunningServer node = RunningServer.start("--max-connections-per-address", "2");
+             Nginx nginx = Nginx.start(List.of(node.port()));
+             TestClient a = from(nginx, "198.51.100.1").connect();
+             TestClient b = from(nginx, "198.51.100.2").connect()) {
+            assertThat(from(nginx, "198.51.100.3").handshakeStatus())
+                    .as("without --trusted-proxies every client is nginx's address").isEqualTo(503);
+        }
+    }
+
+    private static TestClient.Connect from(Nginx nginx, String address) {
+        return TestClient.to(nginx.uri("/ws")).subprotocol(TestClient.V2).header("X-Forwarded-For", address);
+    }
 }
