@@ -50,7 +50,7 @@ public final class SqliteHistory implements History {
     /** The database file's name in the data directory. */
     public static final String FILE_NAME = "wschat.db";
     private static final Logger LOG = LogManager.getLogger(SqliteHistory.class);
-    private static final int SCHEMA_VERSION = 1;
+    private static final int SCHEMA_VERSION = 2;
     /** The most appends in one transaction: bounds one batch's latency and memory. */
     private static final int MAX_BATCH = 4_096;
     /** Rows retention deletes per step, so a step never holds the writer for long. */
@@ -126,9 +126,20 @@ public final class SqliteHistory implements History {
                 s.execute("PRAGMA synchronous=FULL");
                 s.execute("PRAGMA cache_size=-65536");
                 s.execute("PRAGMA wal_autocheckpoint=8192");
-                createSchema(s);
+                s.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID");
             }
             w.setAutoCommit(false);
+            try (Statement s = w.createStatement()) {
+                int version = schemaVersion(w);
+                if (version > SCHEMA_VERSION) {
+                    throw new SQLException("schema version " + version + " is newer than this server's "
+                            + SCHEMA_VERSION);
+                }
+                if (version == 1) {
+                    migrateFromVersion1(s);
+                }
+                createSchema(s);
+            }
             this.databaseEpoch = loadEpoch(w);
             w.commit();
             r = DriverManager.getConnection("jdbc:sqlite:" + file);
@@ -174,29 +185,56 @@ public final class SqliteHistory implements History {
         LOG.info("history: {} open (epoch {}, {} rooms)", file, databaseEpoch, overCount.size());
     }
 
+    /**
+     * Version 2. Messages and client message ids are rowid tables, so an append goes to the end of the table
+     * (in time order) and only a small index entry lands at its room's place; version 1 kept whole rows in
+     * (room, seq) order, and a batch over many rooms rewrote a page per room. Retention by age walks the
+     * rowid order, which is the time order, so no age index is kept.
+     */
     private static void createSchema(Statement s) throws SQLException {
-        s.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID");
         s.execute("CREATE TABLE IF NOT EXISTS rooms (name TEXT PRIMARY KEY, epoch TEXT NOT NULL,"
                 + " last_seq INTEGER NOT NULL, created_ms INTEGER NOT NULL) WITHOUT ROWID");
         s.execute("CREATE TABLE IF NOT EXISTS messages (room TEXT NOT NULL, seq INTEGER NOT NULL,"
                 + " id TEXT NOT NULL, sender_id TEXT NOT NULL, sender_name TEXT NOT NULL, body TEXT NOT NULL,"
-                + " sent_at TEXT NOT NULL, stored_ms INTEGER NOT NULL, PRIMARY KEY (room, seq)) WITHOUT ROWID");
-        s.execute("CREATE INDEX IF NOT EXISTS messages_by_age ON messages(stored_ms)");
+                + " sent_at TEXT NOT NULL, stored_ms INTEGER NOT NULL)");
+        s.execute("CREATE UNIQUE INDEX IF NOT EXISTS messages_by_room ON messages(room, seq)");
         s.execute("CREATE TABLE IF NOT EXISTS dedup (sender TEXT NOT NULL, client_msg_id TEXT NOT NULL,"
-                + " room TEXT NOT NULL, seq INTEGER NOT NULL, id TEXT NOT NULL, stored_ms INTEGER NOT NULL,"
-                + " PRIMARY KEY (sender, client_msg_id)) WITHOUT ROWID");
-        s.execute("CREATE INDEX IF NOT EXISTS dedup_by_age ON dedup(stored_ms)");
+                + " room TEXT NOT NULL, seq INTEGER NOT NULL, id TEXT NOT NULL, stored_ms INTEGER NOT NULL)");
+        s.execute("CREATE UNIQUE INDEX IF NOT EXISTS dedup_by_key ON dedup(sender, client_msg_id)");
+    }
+
+    /** The file's schema version: 0 for a new file. */
+    private static int schemaVersion(Connection w) throws SQLException {
+        try (PreparedStatement get = w.prepareStatement("SELECT value FROM meta WHERE key = 'schema_version'");
+             ResultSet rs = get.executeQuery()) {
+            return rs.next() ? Integer.parseInt(rs.getString(1)) : 0;
+        } catch (NumberFormatException e) {
+            throw new SQLException("the schema version in table meta is not a number: " + e.getMessage(), e);
+        }
+    }
+
+    /** Rewrites a version-1 file's messages and client message ids into version 2's tables, in one transaction. */
+    private void migrateFromVersion1(Statement s) throws SQLException {
+        long started = System.nanoTime();
+        s.execute("DROP INDEX IF EXISTS messages_by_age");
+        s.execute("DROP INDEX IF EXISTS dedup_by_age");
+        s.execute("ALTER TABLE messages RENAME TO messages_v1");
+        s.execute("ALTER TABLE dedup RENAME TO dedup_v1");
+        createSchema(s);
+        int messages = s.executeUpdate("INSERT INTO messages(room, seq, id, sender_id, sender_name, body, sent_at,"
+                + " stored_ms) SELECT room, seq, id, sender_id, sender_name, body, sent_at, stored_ms FROM messages_v1"
+                + " ORDER BY stored_ms, room, seq");
+        s.executeUpdate("INSERT INTO dedup(sender, client_msg_id, room, seq, id, stored_ms) SELECT sender,"
+                + " client_msg_id, room, seq, id, stored_ms FROM dedup_v1 ORDER BY stored_ms");
+        s.execute("DROP TABLE messages_v1");
+        s.execute("DROP TABLE dedup_v1");
+        s.executeUpdate("UPDATE meta SET value = '" + SCHEMA_VERSION + "' WHERE key = 'schema_version'");
+        LOG.info("history: {} moved from schema 1 to {} ({} messages, {} ms)", file, SCHEMA_VERSION, messages,
+                TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
     }
 
     private String loadEpoch(Connection w) throws SQLException {
         try (PreparedStatement get = w.prepareStatement("SELECT value FROM meta WHERE key = ?")) {
-            get.setString(1, "schema_version");
-            try (ResultSet rs = get.executeQuery()) {
-                if (rs.next() && Integer.parseInt(rs.getString(1)) > SCHEMA_VERSION) {
-                    throw new SQLException("schema version " + rs.getString(1) + " is newer than this server's "
-                            + SCHEMA_VERSION);
-                }
-            }
             get.setString(1, "epoch");
             try (ResultSet rs = get.executeQuery()) {
                 if (rs.next()) {
@@ -634,8 +672,8 @@ public final class SqliteHistory implements History {
         long now = clock.millis();
         try {
             if (!settings.maxAge().isZero()) {
-                try (PreparedStatement ps = writeConnection.prepareStatement("DELETE FROM messages WHERE (room, seq)"
-                        + " IN (SELECT room, seq FROM messages WHERE stored_ms < ? LIMIT ?)")) {
+                try (PreparedStatement ps = writeConnection.prepareStatement("DELETE FROM messages WHERE rowid IN"
+                        + " (SELECT rowid FROM messages ORDER BY rowid LIMIT ?2) AND stored_ms < ?1")) {
                     ps.setLong(1, now - settings.maxAge().toMillis());
                     ps.setInt(2, budget);
                     deleted += ps.executeUpdate();
@@ -643,8 +681,8 @@ public final class SqliteHistory implements History {
             }
             int max = settings.maxMessagesPerRoom();
             if (max > 0) {
-                try (PreparedStatement ps = writeConnection.prepareStatement("DELETE FROM messages WHERE room = ?1"
-                        + " AND seq IN (SELECT seq FROM messages WHERE room = ?1 AND seq <= ?2 ORDER BY seq LIMIT ?3)");
+                try (PreparedStatement ps = writeConnection.prepareStatement("DELETE FROM messages WHERE rowid IN"
+                        + " (SELECT rowid FROM messages WHERE room = ?1 AND seq <= ?2 ORDER BY seq LIMIT ?3)");
                      PreparedStatement last = writeConnection.prepareStatement(
                              "SELECT last_seq FROM rooms WHERE name = ?")) {
                     var it = overCount.iterator();
@@ -668,8 +706,8 @@ public final class SqliteHistory implements History {
                     }
                 }
             }
-            try (PreparedStatement ps = writeConnection.prepareStatement("DELETE FROM dedup WHERE (sender,"
-                    + " client_msg_id) IN (SELECT sender, client_msg_id FROM dedup WHERE stored_ms < ? LIMIT ?)")) {
+            try (PreparedStatement ps = writeConnection.prepareStatement("DELETE FROM dedup WHERE rowid IN"
+                    + " (SELECT rowid FROM dedup ORDER BY rowid LIMIT ?2) AND stored_ms < ?1")) {
                 ps.setLong(1, now - settings.dedupWindow().toMillis());
                 ps.setInt(2, budget);
                 deleted += ps.executeUpdate();
