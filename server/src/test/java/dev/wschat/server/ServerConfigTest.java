@@ -408,6 +408,6 @@ class ServerConfigTest {
             assertThat(help).contains(option.group(1));
             options++;
         }
-        assertThat(options).isEqualTo(45);
+        assertThat(options).isEqualTo(48);
     }
 }
