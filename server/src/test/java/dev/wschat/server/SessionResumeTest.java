@@ -350,4 +350,17 @@ class SessionResumeTest {
         assertThat(back.welcome().get("resumed").getAsBoolean()).isTrue();
         assertThat(server.server().service().detachedCount()).isZero();
     }
+
+    @Test
+    void aConnectedSessionGetsAFreshTokenBeforeItsOneIsHalfAWindowOld() {
+        start("--resume-window", "2");
+        Peer alice = fresh();
+        String first = str(alice.welcome(), "resumeToken");
+        String refreshed = str(alice.client().nextOfType("token"), "resumeToken");
+        assertThat(refreshed).isNotEqualTo(first);
+        alice.client().abort();
+        Peer back = resume(refreshed);
+        assertThat(back.welcome().get("resumed").getAsBoolean()).isTrue();
+        assertThat(back.id()).isEqualTo(alice.id());
+    }
 }
