@@ -109,6 +109,7 @@ public final class ChatServer {
         ChatService chat = service;
         metrics.gauge("wschat.connections", "Open WebSocket connections", chat::sessionCount);
         metrics.gauge("wschat.rooms", "Rooms with members on this node", rooms::roomCount);
+        metrics.gauge("wschat.sessions.detached", "Dropped sessions kept for a resume", chat::detachedCount);
         metrics.gauge("wschat.eventloop.pending.tasks", "Tasks queued on the worker event loops",
                 () -> EventLoops.pendingTasks(workerGroup));
         metrics.gauge("wschat.ready", "1 while ready for new connections, 0 while starting or draining",
@@ -241,6 +242,7 @@ public final class ChatServer {
         history.close();
         metrics.close();
         shutdownGroups();
+        service.close();
         LOG.info("wschat stopped");
         terminated.countDown();
     }

@@ -48,6 +48,12 @@ import java.util.regex.Pattern;
 public final class ServerConfig {
     /** The environment variable that may hold the HS256 secret, so it stays off the command line. */
     public static final String JWT_SECRET_ENV = "WSCHAT_JWT_SECRET";
+    /** The environment variable that may hold the resume-token key. */
+    public static final String SESSION_SECRET_ENV = "WSCHAT_SESSION_SECRET";
+    /** Longest {@code --resume-window}, in seconds. */
+    public static final int MAX_RESUME_WINDOW_SECONDS = 3_600;
+    /** Most {@code --max-detached-sessions}. */
+    public static final int MAX_DETACHED_SESSIONS = 1_000_000;
     /** Fewest bytes of an HS256 secret: the hash size, as RFC 7518 section 3.2 requires. */
     public static final int MIN_JWT_SECRET_BYTES = 32;
     /** Default most rooms whose recent messages are kept in memory; past it the least recently used is dropped. */
@@ -229,6 +235,19 @@ public final class ServerConfig {
         @Option(names = "--auth-queue", paramLabel = "N", defaultValue = "4096",
                 description = "token verifications waiting for a thread; past it HTTP 503")
         private int authQueue;
+        @Secret
+        @Option(names = "--session-secret", paramLabel = "SECRET",
+                description = "key (at least " + MIN_JWT_SECRET_BYTES + " bytes) signing resume tokens; nodes behind "
+                        + "one load balancer must share it; random per process when unset; prefer the "
+                        + SESSION_SECRET_ENV + " environment variable")
+        private String sessionSecret;
+        @Option(names = "--resume-window", paramLabel = "SECONDS", defaultValue = "120",
+                description = "how long a dropped session is kept for its resume token (at most "
+                        + MAX_RESUME_WINDOW_SECONDS + "), 0 = resume off")
+        private int resumeWindowSeconds;
+        @Option(names = "--max-detached-sessions", paramLabel = "N", defaultValue = "50000",
+                description = "dropped sessions kept for a resume at once; past it a dropped session ends at once")
+        private int maxDetachedSessions;
         @Option(names = "--allowed-origins", paramLabel = "LIST",
                 description = "comma-separated origins allowed to open WebSockets, e.g. "
                         + "https://chat.example.com,null; others get 403; none given allows all")
@@ -480,6 +499,21 @@ public final class ServerConfig {
         return history.recoveryLimit;
     }
 
+    /** The key signing resume tokens, or {@code null} for a random one per process; never logged. */
+    public String sessionSecret() {
+        return security.sessionSecret;
+    }
+
+    /** How long a dropped session is kept for a resume; {@link Duration#ZERO} = resume off. */
+    public Duration resumeWindow() {
+        return Duration.ofSeconds(security.resumeWindowSeconds);
+    }
+
+    /** Dropped sessions kept for a resume at once. */
+    public int maxDetachedSessions() {
+        return security.maxDetachedSessions;
+    }
+
     /** The HS256 shared secret for tokens, or {@code null}; never logged. */
     public String jwtSecret() {
         return security.jwtSecret;
@@ -655,6 +689,15 @@ public final class ServerConfig {
         requireNotBlank("--jwt-name-claim", jwtNameClaim());
         requireAtLeast("--jwt-clock-skew", security.jwtClockSkewSeconds, 0);
         requireAtLeast("--auth-queue", authQueue(), 1);
+        String sessionSecret = sessionSecret();
+        if (sessionSecret != null && sessionSecret.getBytes(StandardCharsets.UTF_8).length < MIN_JWT_SECRET_BYTES) {
+            throw new IllegalArgumentException(opt("--session-secret") + " must be at least " + MIN_JWT_SECRET_BYTES
+                    + " bytes");
+        }
+        requireAtLeast("--resume-window", security.resumeWindowSeconds, 0);
+        requireAtMost("--resume-window", security.resumeWindowSeconds, MAX_RESUME_WINDOW_SECONDS);
+        requireAtLeast("--max-detached-sessions", maxDetachedSessions(), 0);
+        requireAtMost("--max-detached-sessions", maxDetachedSessions(), MAX_DETACHED_SESSIONS);
         for (String origin : allowedOrigins) {
             if (!"null".equals(origin) && !ORIGIN.matcher(origin).matches()) {
                 throw new IllegalArgumentException(opt("--allowed-origins") + " entries must be scheme://host[:port] "

@@ -122,6 +122,19 @@ class ServerConfigTest {
                 value("--history-queue", ServerConfig::historyQueue, 9, "--history-queue", "9"),
                 value("--history-on-join", ServerConfig::historyOnJoin, 0, "--history-on-join", "0"),
                 value("--recovery-limit", ServerConfig::recoveryLimit, 3, "--recovery-limit", "3"),
+                value("default session secret", ServerConfig::sessionSecret, null),
+                value("default resume window", ServerConfig::resumeWindow, Duration.ofSeconds(120)),
+                value("default max detached sessions", ServerConfig::maxDetachedSessions, 50_000),
+                value("--session-secret", ServerConfig::sessionSecret, SECRET, "--session-secret", SECRET),
+                value("WSCHAT_SESSION_SECRET", ServerConfig::sessionSecret, SECRET)
+                        .env(ServerConfig.SESSION_SECRET_ENV, SECRET),
+                value("--resume-window", ServerConfig::resumeWindow, Duration.ofSeconds(5), "--resume-window", "5"),
+                value("--resume-window 0 turns resume off", ServerConfig::resumeWindow, Duration.ZERO,
+                        "--resume-window", "0"),
+                value("--resume-window at its most", ServerConfig::resumeWindow, Duration.ofHours(1),
+                        "--resume-window", "3600"),
+                value("--max-detached-sessions", ServerConfig::maxDetachedSessions, 7, "--max-detached-sessions", "7"),
+                value("--max-detached-sessions 0", ServerConfig::maxDetachedSessions, 0, "--max-detached-sessions", "0"),
                 value("WSCHAT_DATA_DIR", ServerConfig::dataDir, java.nio.file.Path.of("/env/dir"))
                         .env("WSCHAT_DATA_DIR", "/env/dir"),
                 value("--max-connections", ServerConfig::maxConnections, 7, "--max-connections", "7"),
@@ -247,6 +260,15 @@ class ServerConfigTest {
                 error("--history-queue zero", "--history-queue must be at least 1: 0", "--history-queue", "0"),
                 error("--history-on-join too big", "--history-on-join must be at most 200: 201", "--history-on-join", "201"),
                 error("--recovery-limit negative", "--recovery-limit must be at least 0: -1", "--recovery-limit", "-1"),
+                error("--session-secret short", "--session-secret must be at least 32 bytes", "--session-secret", "short"),
+                error("WSCHAT_SESSION_SECRET short", "--session-secret (from environment WSCHAT_SESSION_SECRET) must be "
+                        + "at least 32 bytes").env(ServerConfig.SESSION_SECRET_ENV, "short"),
+                error("--resume-window negative", "--resume-window must be at least 0: -1", "--resume-window", "-1"),
+                error("--resume-window too long", "--resume-window must be at most 3600: 3601", "--resume-window", "3601"),
+                error("--max-detached-sessions negative", "--max-detached-sessions must be at least 0: -1",
+                        "--max-detached-sessions", "-1"),
+                error("--max-detached-sessions too many", "--max-detached-sessions must be at most 1000000: 1000001",
+                        "--max-detached-sessions", "1000001"),
                 error("WSCHAT_MAX_ROOMS zero", "--max-rooms (from environment WSCHAT_MAX_ROOMS) must be at least 1: 0")
                         .env("WSCHAT_MAX_ROOMS", "0"),
                 error("--announce-limit negative", "--announce-limit must be at least 0: -1", "--announce-limit", "-1"),
@@ -395,6 +417,6 @@ class ServerConfigTest {
             assertThat(help).contains(option.group(1));
             options++;
         }
-        assertThat(options).isEqualTo(46);
+        assertThat(options).isEqualTo(49);
     }
 }
