@@ -36,9 +36,10 @@ import java.util.function.Consumer;
 
 /**
  * History in one SQLite file, {@code <dataDir>/wschat.db} (WAL, {@code synchronous=FULL}): the schema is in
- * docs/history.md. One writer thread, {@code wschat-history-writer}, takes everything queued, stores it in one
- * transaction (one fsync) and then completes the appends in queue order, so a room's appends complete in
- * seq order on that thread. The queue in front of it is bounded: past it an append fails at once with
+ * docs/history.md. One writer thread, {@code wschat-history-writer}, takes everything queued and stores it in one
+ * transaction (one fsync); one completer thread, {@code wschat-history-completer}, then completes the batch's
+ * appends in queue order (publish, acks) while the writer stores the next batch, so a room's appends complete
+ * in seq order on that thread. The queue in front of it is bounded: past it an append fails at once with
  * {@link HistoryUnavailableException}. Reads run on their own thread and connection (WAL lets them read
  * while the writer writes). Retention (count and age per room) and dedup expiry run on the writer thread
  * between batches, a few hundred rows at a time. Direct messages are not stored yet.
@@ -57,6 +58,8 @@ public final class SqliteHistory implements History {
     private static final int RETENTION_BATCH = 500;
     private static final long RETENTION_INTERVAL_MS = 1_000;
     private static final int READ_QUEUE = 10_000;
+    /** Committed batches waiting for their completions before the writer waits. */
+    private static final int COMPLETER_BATCHES = 4;
     private static final long CLOSE_TIMEOUT_MS = 30_000;
 
     private final Path file;
@@ -65,6 +68,11 @@ public final class SqliteHistory implements History {
     private final BlockingQueue<Op> queue;
     private final AtomicLong refused = new AtomicLong();
     private final Thread writer;
+    /**
+     * Runs the committed batches' completions (publish, acks) in commit order, so the writer starts the next
+     * transaction while the last one's messages go out; bounded: the writer waits when it is this far ahead.
+     */
+    private final ThreadPoolExecutor completer;
     private final ThreadPoolExecutor reader;
     private final Connection writeConnection;
     private final Connection readConnection;
@@ -178,6 +186,20 @@ public final class SqliteHistory implements History {
                     Thread t = new Thread(task, "wschat-history-reader");
                     t.setDaemon(true);
                     return t;
+                });
+        this.completer = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS,
+                new ArrayBlockingQueue<>(COMPLETER_BATCHES), task -> {
+                    Thread t = new Thread(task, "wschat-history-completer");
+                    t.setDaemon(true);
+                    return t;
+                }, (task, pool) -> {
+                    // Full: the writer waits for room, on its own thread (never an event loop's).
+                    try {
+                        pool.getQueue().put(task);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        task.run();
+                    }
                 });
         this.writer = new Thread(this::runWriter, "wschat-history-writer");
         writer.setDaemon(true);
@@ -513,7 +535,7 @@ public final class SqliteHistory implements History {
             } else if (op instanceof Task t) {
                 commitAndComplete(appends);
                 appends.clear();
-                t.run();
+                t.run(completer);
             } else if (op == STOP) {
                 stop = true;
             }
@@ -554,13 +576,22 @@ public final class SqliteHistory implements History {
                 }
             }
             LOG.error("history: storing {} messages in {} failed: {}", appends.size(), file, describe(e));
-            for (Append a : appends) {
-                refused.incrementAndGet();
-                a.fail(new HistoryUnavailableException("history write failed: " + file, e));
-            }
+            List<Append> failed = List.copyOf(appends);
+            refused.addAndGet(failed.size());
+            completer.execute(() -> {
+                for (Append a : failed) {
+                    a.fail(new HistoryUnavailableException("history write failed: " + file, e));
+                }
+            });
             return;
         }
         overCount.addAll(before.keySet());
+        List<Append> stored = List.copyOf(appends);
+        completer.execute(() -> complete(stored));
+    }
+
+    /** Publishes (onStored) and completes a committed batch, in its order; on the completer thread. */
+    private static void complete(List<Append> appends) {
         for (Append a : appends) {
             try {
                 a.onStored.accept(a.result);
@@ -738,6 +769,15 @@ public final class SqliteHistory implements History {
         if (writer.isAlive()) {
             LOG.warn("history: writer of {} still busy after {} ms; closing anyway", file, CLOSE_TIMEOUT_MS);
         }
+        // Every committed batch is published and acknowledged before close returns.
+        completer.shutdown();
+        try {
+            if (!completer.awaitTermination(CLOSE_TIMEOUT_MS, TimeUnit.MILLISECONDS)) {
+                LOG.warn("history: completions of {} still running after {} ms", file, CLOSE_TIMEOUT_MS);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         reader.shutdown();
         try {
             if (!reader.awaitTermination(5, TimeUnit.SECONDS)) {
@@ -810,13 +850,22 @@ public final class SqliteHistory implements History {
             this.body = body;
         }
 
-        void run() {
+        /** Runs the body here (the writer) and completes the task after the batches before it (on the completer). */
+        void run(java.util.concurrent.Executor completions) {
+            RuntimeException failure = null;
             try {
                 body.run();
-                future.complete(null);
             } catch (RuntimeException e) {
-                future.completeExceptionally(e);
+                failure = e;
             }
+            RuntimeException f = failure;
+            completions.execute(() -> {
+                if (f == null) {
+                    future.complete(null);
+                } else {
+                    future.completeExceptionally(f);
+                }
+            });
         }
 
         @Override

@@ -42,7 +42,7 @@ class SqliteHistoryTest extends HistoryContractTest {
 
     @Override
     String completionThread() {
-        return "wschat-history-writer";
+        return "wschat-history-completer";
     }
 
     @Override
