@@ -42,7 +42,7 @@ import java.util.function.BiConsumer;
  * This node's link to Redis: one Lettuce client with a command connection (scripts and reads, replies in the order
  * sent) and a dedicated pub/sub connection. Both are opened in the background and retried until Redis answers, so
  * a node starts while Redis is down; Lettuce reconnects them after a drop. Lettuce's request queue is bounded
- * ({@code --history-queue}), commands time out after {@link #COMMAND_TIMEOUT}, and while disconnected commands are
+ * ({@code --history-queue} plus {@link #QUEUE_HEADROOM}), commands time out after {@link #COMMAND_TIMEOUT}, and while disconnected commands are
  * refused at once ({@code REJECT_COMMANDS}) rather than queued: a chat then fails fast with {@code unavailable}.
  */
 public final class RedisConnections implements AutoCloseable {
@@ -50,6 +50,8 @@ public final class RedisConnections implements AutoCloseable {
     public static final Duration COMMAND_TIMEOUT = Duration.ofSeconds(3);
     /** How often a connection Redis refused at start is tried again. */
     static final Duration CONNECT_RETRY = Duration.ofMillis(500);
+    /** Commands Lettuce queues beyond the appends' bound: reads, repairs, notices. */
+    static final int QUEUE_HEADROOM = 4_096;
     private static final Logger LOG = LogManager.getLogger(RedisConnections.class);
 
     private final RedisURI uri;
@@ -69,7 +71,7 @@ public final class RedisConnections implements AutoCloseable {
      * Creates the client; {@link #start()} opens the connections.
      *
      * @param url          {@code --redis}
-     * @param requestQueue commands Lettuce queues per connection before refusing more ({@code --history-queue})
+     * @param requestQueue appends waiting at once ({@code --history-queue}); Lettuce's queue is this plus headroom
      * @param metrics      where {@code wschat_redis_up} and {@code wschat_redis_reconnects_total} go
      */
     public RedisConnections(String url, int requestQueue, ServerMetrics metrics) {
@@ -88,7 +90,8 @@ public final class RedisConnections implements AutoCloseable {
         this.client = RedisClient.create(resources);
         client.setOptions(ClientOptions.builder()
                 .autoReconnect(true)
-                .requestQueueSize(requestQueue)
+                // room above the appends' own bound (RedisHistory) for reads, repairs and notices
+                .requestQueueSize(requestQueue + QUEUE_HEADROOM)
                 .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
                 .timeoutOptions(TimeoutOptions.enabled(COMMAND_TIMEOUT))
                 .build());

@@ -36,6 +36,9 @@ import java.util.function.Consumer;
  * {@code onStored} is attached before its command is written and runs when its reply is read, on the connection's
  * thread: a room's completions on this node run in seq order (the {@link History} contract). Nothing blocks there.
  *
+ * <p>At most {@link HistorySettings#queueCapacity()} ({@code --history-queue}) appends wait for their reply; past it
+ * an append fails at once with {@link HistoryUnavailableException}, as while Redis is unreachable.
+ *
  * <p>Dedup is per room and sender (the key carries the room's hash tag so the script touches one Cluster slot),
  * for {@link HistorySettings#dedupWindow()}. An append without a client message id is deduplicated by the
  * message's own id for {@link #REPLAY_WINDOW_MS}: Lettuce resends a command that was in flight when its connection
@@ -185,6 +188,13 @@ public final class RedisHistory implements History {
             future.completeExceptionally(new HistoryUnavailableException("history is closed: " + redis.where()));
             return future;
         }
+        if (inFlight.incrementAndGet() > settings.queueCapacity()) {
+            inFlight.decrementAndGet();
+            refused.incrementAndGet();
+            future.completeExceptionally(new HistoryUnavailableException("history queue full ("
+                    + settings.queueCapacity() + " appends waiting for " + redis.where() + ")"));
+            return future;
+        }
         String room = draft.room();
         long now = clock.millis();
         String dedupKey;
@@ -201,7 +211,6 @@ public final class RedisHistory implements History {
         String[] args = {encode(draft), newEpoch(), Integer.toString(settings.maxMessagesPerRoom()),
             Long.toString(now), Long.toString(maxAgeMs > 0 ? now - maxAgeMs : 0), Long.toString(dedupMs),
             channel(room), Long.toString(Math.max(1, maxAgeMs))};
-        inFlight.incrementAndGet();
         redis.eval(APPEND, keys, args, (reply, failure) -> {
             try {
                 if (failure != null) {
