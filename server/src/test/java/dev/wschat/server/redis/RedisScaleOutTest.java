@@ -110,6 +110,34 @@ class RedisScaleOutTest {
         }
     }
 
+    @Test
+    void aMessageWhosePublishWasLostIsReadFromTheStreamAndDeliveredBeforeTheNextOne() {
+        TestClient onA = a.v2();
+        TestClient onB = b.v2();
+        join(onA, ROOM);
+        join(onB, ROOM);
+        chat(onA, ROOM, "first");
+        await().atMost(LONG).until(() -> seqs(onB, ROOM).size() == 1);
+        RedisClient admin = RedisClient.create(redis.url());
+        try (StatefulRedisConnection<String, String> c = admin.connect()) {
+            // What a script does when its PUBLISH never reaches a subscriber: seq 2 is stored, nobody hears of it.
+            assertThat(c.sync().hincrby("{dev}:meta", "seq", 1)).isEqualTo(2);
+            c.sync().xadd("{dev}:stream", new io.lettuce.core.XAddArgs().id("2-0"), java.util.Map.of("m",
+                    "{\"i\":\"lost-2\",\"u\":\"ghost\",\"n\":\"ghost\",\"ts\":\"2026-12-01T00:00:00.000Z\","
+                            + "\"b\":\"unheard\"}", "t", Long.toString(System.currentTimeMillis())));
+        } finally {
+            admin.shutdown();
+        }
+        chat(onA, ROOM, "third");
+        for (TestClient c : List.of(onA, onB)) {
+            await().atMost(LONG).until(() -> seqs(c, ROOM).size() == 3);
+            assertThat(seqs(c, ROOM)).containsExactly(1L, 2L, 3L);
+            assertThat(Chats.bodies(c, ROOM)).containsExactly("first", "unheard", "third");
+        }
+        assertThat(a.metric("wschat_redis_gaps_repaired_total")).isEqualTo(1.0);
+        assertThat(b.metric("wschat_redis_repair_fetched_total")).isEqualTo(1.0);
+    }
+
     private double repaired() {
         return a.metric("wschat_redis_gaps_repaired_total") + b.metric("wschat_redis_gaps_repaired_total");
     }
