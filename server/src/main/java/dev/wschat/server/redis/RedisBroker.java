@@ -5,6 +5,7 @@ import com.google.gson.JsonParser;
 import dev.wschat.protocol.ServerMessage;
 import dev.wschat.server.broker.Broker;
 import dev.wschat.server.broker.RoomEvent;
+import dev.wschat.server.history.HistoryUnavailableException;
 import dev.wschat.server.history.Page;
 import dev.wschat.server.metrics.ServerMetrics;
 import io.lettuce.core.api.StatefulRedisConnection;
@@ -60,8 +61,11 @@ public final class RedisBroker implements Broker {
     static final int REPAIR_BATCH = 500;
     /** Messages held per room while a gap is repaired; past it the newest are dropped (the repair reads them again). */
     static final int MAX_PENDING = 10_000;
-    /** The longest a joiner waits for its room's subscription before its history is read anyway. */
-    static final long READY_TIMEOUT_MS = 5_000;
+    /**
+     * The longest a joiner waits for its room's subscription; past it the joiner gets {@code unavailable} (its
+     * history read then could miss what was published before the subscription became active).
+     */
+    static final long READY_TIMEOUT_MS = 10_000;
     static final long RETRY_MS = 1_000;
     private static final Logger LOG = LogManager.getLogger(RedisBroker.class);
 
@@ -147,7 +151,12 @@ public final class RedisBroker implements Broker {
         if (state == null || !redis.up()) {
             return CompletableFuture.completedFuture(null); // the history read that follows fails fast instead
         }
-        return state.ready.copy().completeOnTimeout(null, READY_TIMEOUT_MS, TimeUnit.MILLISECONDS);
+        return state.ready.copy().orTimeout(READY_TIMEOUT_MS, TimeUnit.MILLISECONDS).exceptionallyCompose(failure -> {
+            LOG.warn("[{}] the room's subscription is not active after {} ms; its joiner gets unavailable", room,
+                    READY_TIMEOUT_MS);
+            return CompletableFuture.failedFuture(new HistoryUnavailableException("redis: the subscription to "
+                    + room + " is not active yet", failure));
+        });
     }
 
     private void scheduleFlush(long delayMs) {

@@ -47,7 +47,7 @@ import java.util.function.BiConsumer;
  */
 public final class RedisConnections implements AutoCloseable {
     /** How long a command may wait for its reply before it fails (the sender then gets {@code unavailable}). */
-    public static final Duration COMMAND_TIMEOUT = Duration.ofSeconds(3);
+    public static final Duration COMMAND_TIMEOUT = Duration.ofSeconds(5);
     /** How often a connection Redis refused at start is tried again. */
     static final Duration CONNECT_RETRY = Duration.ofMillis(500);
     /** Commands Lettuce queues beyond the appends' bound: reads, repairs, notices. */
@@ -64,6 +64,7 @@ public final class RedisConnections implements AutoCloseable {
     private volatile StatefulRedisPubSubConnection<String, String> pubsub;
     private volatile RedisPubSubListener<String, String> pubsubListener;
     private volatile Runnable onPubSubConnected = () -> { };
+    private final List<Script> scripts = new java.util.concurrent.CopyOnWriteArrayList<>();
     private volatile boolean closed;
     private volatile boolean warnedDown;
 
@@ -113,6 +114,8 @@ public final class RedisConnections implements AutoCloseable {
                     LOG.info("redis: reconnected to {} ({})", where, connection == pubsub ? "pub/sub" : "commands");
                     if (connection == pubsub) {
                         pubSubConnected();
+                    } else {
+                        execute(() -> loadScripts(commands)); // a restarted Redis has forgotten them
                     }
                 }
             }
@@ -160,6 +163,7 @@ public final class RedisConnections implements AutoCloseable {
             } else {
                 commands = connection;
                 LOG.info("redis: connected to {} (commands)", where);
+                execute(() -> loadScripts(connection));
             }
         });
     }
@@ -202,6 +206,28 @@ public final class RedisConnections implements AutoCloseable {
     private void retry(Runnable connect) {
         if (!closed) {
             timer.schedule(connect, CONNECT_RETRY.toMillis(), TimeUnit.MILLISECONDS);
+        }
+    }
+
+    /**
+     * Loads a script whenever the command connection opens, so appends after a start or a Redis restart do not all
+     * meet {@code NOSCRIPT} first (they would still succeed, by {@code EVAL}); call before {@link #start()}.
+     */
+    void preload(Script script) {
+        scripts.add(Objects.requireNonNull(script, "script"));
+    }
+
+    private void loadScripts(StatefulRedisConnection<String, String> connection) {
+        for (Script script : scripts) {
+            try {
+                connection.async().scriptLoad(script.body()).whenComplete((sha, failure) -> {
+                    if (failure != null) {
+                        LOG.debug("redis: loading script {} failed: {}", script.name(), failure.toString());
+                    }
+                });
+            } catch (RuntimeException e) {
+                LOG.debug("redis: loading script {} failed: {}", script.name(), e.toString());
+            }
         }
     }
 

@@ -114,9 +114,14 @@ public final class RedisHistory implements History {
             end
             local out = {epoch, last}
             for i = 1, #entries do
+              local f = entries[i][2]
+              local m, t = '', '0'
+              for j = 1, #f, 2 do
+                if f[j] == 'm' then m = f[j + 1] elseif f[j] == 't' then t = f[j + 1] end
+              end
               out[#out + 1] = entries[i][1]
-              out[#out + 1] = entries[i][2][2]
-              out[#out + 1] = entries[i][2][4]
+              out[#out + 1] = m
+              out[#out + 1] = t
             end
             return out
             """);
@@ -149,6 +154,8 @@ public final class RedisHistory implements History {
         this.redis = Objects.requireNonNull(redis, "redis");
         this.settings = Objects.requireNonNull(settings, "settings");
         this.clock = Objects.requireNonNull(clock, "clock");
+        redis.preload(APPEND);
+        redis.preload(READ);
     }
 
     static String meta(String room) {

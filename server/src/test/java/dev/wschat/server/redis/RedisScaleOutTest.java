@@ -11,6 +11,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -117,25 +118,46 @@ class RedisScaleOutTest {
         join(onA, ROOM);
         join(onB, ROOM);
         chat(onA, ROOM, "first");
-        await().atMost(LONG).until(() -> seqs(onB, ROOM).size() == 1);
+        await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> assertThat(seqs(onB, ROOM))
+                .as("b got %s; a got %s; b pubsub %s", onB.received(), onA.received(),
+                        b.metric("wschat_redis_pubsub_received_total")).hasSize(1));
         RedisClient admin = RedisClient.create(redis.url());
         try (StatefulRedisConnection<String, String> c = admin.connect()) {
             // What a script does when its PUBLISH never reaches a subscriber: seq 2 is stored, nobody hears of it.
             assertThat(c.sync().hincrby("{dev}:meta", "seq", 1)).isEqualTo(2);
-            c.sync().xadd("{dev}:stream", new io.lettuce.core.XAddArgs().id("2-0"), java.util.Map.of("m",
-                    "{\"i\":\"lost-2\",\"u\":\"ghost\",\"n\":\"ghost\",\"ts\":\"2026-12-01T00:00:00.000Z\","
-                            + "\"b\":\"unheard\"}", "t", Long.toString(System.currentTimeMillis())));
+            java.util.Map<String, String> entry = new java.util.LinkedHashMap<>();
+            entry.put("m", "{\"i\":\"lost-2\",\"u\":\"ghost\",\"n\":\"ghost\",\"ts\":\"2026-12-01T00:00:00.000Z\","
+                    + "\"b\":\"unheard\"}");
+            entry.put("t", Long.toString(System.currentTimeMillis()));
+            c.sync().xadd("{dev}:stream", new io.lettuce.core.XAddArgs().id("2-0"), entry);
         } finally {
             admin.shutdown();
         }
         chat(onA, ROOM, "third");
         for (TestClient c : List.of(onA, onB)) {
-            await().atMost(LONG).until(() -> seqs(c, ROOM).size() == 3);
+            await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> assertThat(seqs(c, ROOM))
+                    .as("got %s; gaps a %s b %s", c.received(), a.metric("wschat_redis_gaps_repaired_total"),
+                            b.metric("wschat_redis_gaps_repaired_total")).hasSize(3));
             assertThat(seqs(c, ROOM)).containsExactly(1L, 2L, 3L);
             assertThat(Chats.bodies(c, ROOM)).containsExactly("first", "unheard", "third");
         }
         assertThat(a.metric("wschat_redis_gaps_repaired_total")).isEqualTo(1.0);
         assertThat(b.metric("wschat_redis_repair_fetched_total")).isEqualTo(1.0);
+    }
+
+    @Test
+    void tutorialClientsOnTwoNodesChatInTheLobbyAndTheSenderGetsNoEcho() {
+        TestClient t1 = a.tutorial();
+        t1.next(); // welcome
+        TestClient t2 = b.tutorial();
+        t2.next();
+        TestClient v2 = b.v2();
+        t1.send("hello from a");
+        assertThat(str(t2.next(m -> "chat".equals(str(m, "type"))), "message")).isEqualTo("hello from a");
+        await().atMost(LONG).until(() -> Chats.bodies(v2, "lobby").contains("hello from a"));
+        t2.send("reply from b");
+        assertThat(str(t1.next(m -> "chat".equals(str(m, "type"))), "message"))
+                .as("the tutorial sender's own message is not echoed").isEqualTo("reply from b");
     }
 
     private double repaired() {
