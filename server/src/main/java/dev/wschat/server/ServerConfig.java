@@ -43,7 +43,8 @@ import java.util.regex.Pattern;
         footerHeading = "%nEnvironment and config file%n",
         footer = {
             "Every option can also be set by the environment variable WSCHAT_<NAME> (--max-rooms: WSCHAT_MAX_ROOMS)",
-            "or by a line of the --config properties file (max-rooms=3); PORT sets --port, as in the tutorial.",
+            "or by a line of the --config properties file (max-rooms=3); PORT sets --port, as in the tutorial;",
+            "REDIS_URL sets --redis.",
             "Precedence: command line, environment (WSCHAT_PORT before PORT), config file, default."})
 public final class ServerConfig {
     /** The environment variable that may hold the HS256 secret, so it stays off the command line. */
@@ -189,6 +190,11 @@ public final class ServerConfig {
         @Option(names = "--recovery-limit", paramLabel = "N", defaultValue = "1000",
                 description = "most missed messages a resuming client recovers; past it recovered:false")
         private int recoveryLimit;
+        @Secret
+        @Option(names = "--redis", paramLabel = "URL",
+                description = "share rooms and history with other nodes through Redis: redis://[:password@]host:port"
+                        + "[/db], rediss:// for TLS; also REDIS_URL; replaces --history and --data-dir")
+        private String redis;
     }
 
     /** Where chat messages are kept. */
@@ -469,6 +475,11 @@ public final class ServerConfig {
         return history.kind;
     }
 
+    /** {@code --redis}: the Redis URL when the node shares its rooms and history through Redis. */
+    public Optional<String> redis() {
+        return Optional.ofNullable(history.redis).filter(url -> !url.isBlank());
+    }
+
     /** The directory of the SQLite history. */
     public Path dataDir() {
         return history.dataDir;
@@ -646,6 +657,7 @@ public final class ServerConfig {
         requireAtLeast("--history-on-join", historyOnJoin(), 0);
         requireAtMost("--history-on-join", historyOnJoin(), dev.wschat.protocol.Limits.MAX_HISTORY_PAGE);
         requireAtLeast("--recovery-limit", recoveryLimit(), 0);
+        validateRedis();
         validateSecurity();
         requireAtLeast("--drain-timeout", operations.drainTimeoutMillis, 1);
         requireAtLeast("--unready-delay", operations.unreadyDelayMillis, 0);
@@ -658,6 +670,27 @@ public final class ServerConfig {
             }
         }
         return this;
+    }
+
+    private void validateRedis() {
+        String url = redis().orElse(null);
+        if (url == null) {
+            return;
+        }
+        String bad = opt("--redis") + " must be a redis://[:password@]host:port[/db] or rediss:// URL";
+        if (!url.startsWith("redis://") && !url.startsWith("rediss://")) {
+            throw new IllegalArgumentException(bad + ", not " + redacted(url));
+        }
+        try {
+            io.lettuce.core.RedisURI.create(url);
+        } catch (RuntimeException e) {
+            throw new IllegalArgumentException(bad + ": " + redacted(url) + " (" + e.getMessage() + ")", e);
+        }
+    }
+
+    /** A URL with any password in it replaced, for messages. */
+    private static String redacted(String url) {
+        return url.replaceFirst("//[^@/]*@", "//***@");
     }
 
     private void validateSecurity() {

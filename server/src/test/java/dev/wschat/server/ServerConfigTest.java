@@ -135,6 +135,26 @@ class ServerConfigTest {
                         "--resume-window", "3600"),
                 value("--max-detached-sessions", ServerConfig::maxDetachedSessions, 7, "--max-detached-sessions", "7"),
                 value("--max-detached-sessions 0", ServerConfig::maxDetachedSessions, 0, "--max-detached-sessions", "0"),
+                value("default redis: none, SQLite history", ServerConfig::redis, Optional.empty()),
+                value("--redis", ServerConfig::redis, Optional.of("redis://10.0.0.5:6380/2"),
+                        "--redis", "redis://10.0.0.5:6380/2"),
+                value("--redis rediss with a password", ServerConfig::redis,
+                        Optional.of("rediss://:pw@cache.test:6380"), "--redis=rediss://:pw@cache.test:6380"),
+                value("REDIS_URL", ServerConfig::redis, Optional.of("redis://r.test:6379")).env("REDIS_URL",
+                        "redis://r.test:6379"),
+                value("WSCHAT_REDIS before REDIS_URL", ServerConfig::redis, Optional.of("redis://a.test"))
+                        .env("REDIS_URL", "redis://b.test").env("WSCHAT_REDIS", "redis://a.test"),
+                value("--redis before REDIS_URL", ServerConfig::redis, Optional.of("redis://c.test"),
+                        "--redis", "redis://c.test").env("REDIS_URL", "redis://b.test"),
+                error("--redis not a redis URL", "--redis must be a redis://[:password@]host:port[/db] or rediss:// "
+                        + "URL, not http://r.test", "--redis", "http://r.test"),
+                error("REDIS_URL not a redis URL, password hidden", "--redis (from environment REDIS_URL) must be a "
+                        + "redis://[:password@]host:port[/db] or rediss:// URL, not tcp://***@r.test")
+                        .env("REDIS_URL", "tcp://:secret@r.test"),
+                error("--redis with a bad port", "--redis must be a redis://[:password@]host:port[/db] or rediss:// "
+                        + "URL: redis://r.test:99999 (Port out of range: 99999)", "--redis", "redis://r.test:99999"),
+                error("--redis with a bad database", "--redis must be a redis://[:password@]host:port[/db] or "
+                        + "rediss:// URL: redis://r.test/x (For input string: \"x\")", "--redis", "redis://r.test/x"),
                 value("WSCHAT_DATA_DIR", ServerConfig::dataDir, java.nio.file.Path.of("/env/dir"))
                         .env("WSCHAT_DATA_DIR", "/env/dir"),
                 value("--max-connections", ServerConfig::maxConnections, 7, "--max-connections", "7"),
@@ -384,8 +404,9 @@ class ServerConfigTest {
 
     @Test
     void toStringNamesEveryOptionAndNeverShowsTheSecret() {
-        String text = ServerConfig.parse("--jwt-secret", SECRET, "--max-rooms", "3").toString();
-        assertThat(text).doesNotContain(SECRET).contains("--jwt-secret=(set)", "--max-rooms=3", "--port=8080",
+        String text = ServerConfig.parse("--jwt-secret", SECRET, "--max-rooms", "3", "--redis",
+                "redis://:hunter2@r.test").toString();
+        assertThat(text).doesNotContain(SECRET).doesNotContain("hunter2").contains("--redis=(set)").contains("--jwt-secret=(set)", "--max-rooms=3", "--port=8080",
                 "--admin-port=null");
         assertThat(DEFAULTS.toString()).contains("--jwt-secret=null");
     }
@@ -417,6 +438,6 @@ class ServerConfigTest {
             assertThat(help).contains(option.group(1));
             options++;
         }
-        assertThat(options).isEqualTo(49);
+        assertThat(options).isEqualTo(50);
     }
 }

@@ -538,7 +538,9 @@ public final class ChatService {
         String room = m.room();
         CompletionStage<Shown> shown;
         if (m.since() != null && m.epoch() != null) {
-            shown = history.after(room, m.since(), config.recoveryLimit()).thenCompose(page -> {
+            // broker.ready: with Redis, the room's live messages reach this node before its history is read.
+            shown = broker.ready(room).thenCompose(ready -> history.after(room, m.since(), config.recoveryLimit()))
+                    .thenCompose(page -> {
                 if (page.complete() && page.epoch().equals(m.epoch())) {
                     return CompletableFuture.completedFuture(new Shown(new ServerMessage.History(room, page.epoch(),
                             page.messages(), false, true, m.ref()), page.lastSeq()));
@@ -546,7 +548,8 @@ public final class ChatService {
                 return recent(room, Boolean.FALSE, m.ref());
             });
         } else {
-            shown = recent(room, m.since() != null ? Boolean.FALSE : null, m.ref());
+            shown = broker.ready(room).thenCompose(ready -> recent(room, m.since() != null ? Boolean.FALSE : null,
+                    m.ref()));
         }
         shown.whenComplete((answer, failure) ->
                 rooms.catchUp(room, session.channel(), answer == null ? 0 : answer.upToSeq(), () -> {
