@@ -32,7 +32,9 @@ import static org.awaitility.Awaitility.await;
 class HistoryDurabilityIT {
     private static final String ROOM = "dev";
     /** Chats each sender sends at most; the signal comes long before they are all sent. */
-    private static final int PER_SENDER = 1_000;
+    private static final int PER_SENDER = 3_000;
+    /** Between two sends of one sender: traffic lasts seconds, so the signal lands in it however fast the store is. */
+    private static final long SEND_INTERVAL_NANOS = 1_000_000;
     /** Acks the senders must have between them before the signal, so traffic is in flight when it comes. */
     private static final int ACKS_BEFORE_SIGNAL = 200;
 
@@ -126,6 +128,7 @@ class HistoryDurabilityIT {
                         try {
                             sender.send("{\"type\":\"chat\",\"room\":\"dev\",\"content\":\"" + prefix + i
                                     + "\",\"clientMsgId\":\"" + prefix + i + "\"}");
+                            java.util.concurrent.locks.LockSupport.parkNanos(SEND_INTERVAL_NANOS);
                         } catch (RuntimeException e) {
                             return; // the server went away mid-send
                         }
