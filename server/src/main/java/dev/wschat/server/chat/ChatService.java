@@ -88,6 +88,19 @@ public final class ChatService {
         this.broker = Objects.requireNonNull(broker, "broker");
         this.history = Objects.requireNonNull(history, "history");
         this.metrics = Objects.requireNonNull(metrics, "metrics");
+        presence.onDeparture(this::departed);
+    }
+
+    /**
+     * Announces a member whose node vanished (a shared presence found it expired): nobody else will. Called once per
+     * member across all nodes, by the node whose sweep removed it; the leave goes through the broker to every node,
+     * as a leave announced by the member's own node would have.
+     */
+    private void departed(String room, ServerMessage.User user) {
+        if (presence.page(room, null, 1).total() < config.announceLimit()) {
+            publish(room, new ServerMessage.Notice(ServerMessage.NoticeKind.LEAVE, room, user, null, Timestamps.now()),
+                    null, RoomEvent.Exclusion.NONE);
+        }
     }
 
     /** The number of connected sessions. */
