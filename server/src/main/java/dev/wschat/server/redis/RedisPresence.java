@@ -105,7 +105,10 @@ public final class RedisPresence implements Presence, AutoCloseable {
      *
      * @param client  the Lettuce client (its options bound the request queue and refuse commands while disconnected)
      * @param uri     where Redis is
-     * @param nodeId  this node's id, unique among the nodes sharing the Redis ({@code [A-Za-z0-9._-]{1,64}})
+     * @param nodeId  this node's id, unique among the nodes sharing the Redis and new on every start (a random
+     *                UUID): a node never sweeps or announces members under its own id, so a restarted node that
+     *                reused its id would leave its former members listed until they expire, unannounced
+     *                ({@code [A-Za-z0-9._-]{1,64}})
      * @param timings refresh, TTL and sweep intervals
      */
     public RedisPresence(RedisClient client, RedisURI uri, String nodeId, PresenceTimings timings) {
