@@ -172,7 +172,8 @@ public final class ChatService {
         // Out of every room first, then the notices: whoever reads "left" no longer finds the user anywhere.
         List<String> announce = new ArrayList<>();
         for (String room : session.rooms()) {
-            int left = rooms.leave(room, session.channel());
+            rooms.leave(room, session.channel());
+            int left = membersLeft(room);
             presence.remove(room, memberKey(session));
             if (left > 0 && left < config.announceLimit()) {
                 announce.add(room);
@@ -360,6 +361,15 @@ public final class ChatService {
         send(session, new ServerMessage.Presence(m.room(), page.users(), page.total(), page.next(), m.ref()));
     }
 
+    /**
+     * Who stays in a room, on every node, once a member about to be removed from presence is gone: with shared
+     * presence the last member on this node leaving a room others are in is announced too (this node's own count
+     * would say nobody is left to tell, and a shared presence forgets a room this node has no members in).
+     */
+    private int membersLeft(String room) {
+        return Math.max(0, presence.page(room, null, 1).total() - 1);
+    }
+
     /** A connection's key in presence: unique on this node, one per connection of a user. */
     private static String memberKey(Session session) {
         return session.channel().id().asLongText();
@@ -394,7 +404,8 @@ public final class ChatService {
             return;
         }
         session.rooms().remove(m.room());
-        int left = rooms.leave(m.room(), session.channel());
+        rooms.leave(m.room(), session.channel());
+        int left = membersLeft(m.room());
         presence.remove(m.room(), memberKey(session));
         ServerMessage.Notice notice = new ServerMessage.Notice(ServerMessage.NoticeKind.LEAVE, m.room(),
                 session.user(), null, Timestamps.now());
