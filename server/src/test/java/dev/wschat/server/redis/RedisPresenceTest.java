@@ -184,4 +184,23 @@ class RedisPresenceTest {
         await().during(Duration.ofSeconds(7)).atMost(Duration.ofSeconds(10)).until(() -> left.isEmpty()
                 && ids(a, "dev").equals(expected) && ids(b, "dev").equals(expected));
     }
+
+    @Test
+    void aRoomLargerThanARefreshBatchStaysListedWholePastItsTtl() {
+        Queue<String> left = new ConcurrentLinkedQueue<>();
+        RedisPresence a = node("node-a", left);
+        RedisPresence b = node("node-b", left);
+        int members = 3 * RedisPresence.REFRESH_BATCH + 7;
+        for (int i = 0; i < members; i++) {
+            a.add("lobby", "c" + i, user(i));
+        }
+        b.add("lobby", "b", new ServerMessage.User("zz", "last"));
+        await().atMost(WAIT).until(() -> b.page("lobby", null, 1).total() == members + 1);
+        // past the TTL: only the refresh (in batches) keeps a's members listed
+        await().during(PresenceTimings.DEFAULTS.ttl().plusSeconds(2)).atMost(Duration.ofSeconds(20))
+                .until(() -> b.page("lobby", null, 1).total() == members + 1);
+        assertThat(all(b, "lobby", 100)).hasSize(members + 1).doesNotHaveDuplicates()
+                .isEqualTo(all(a, "lobby", 1_000));
+        assertThat(left).isEmpty();
+    }
 }
