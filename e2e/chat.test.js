@@ -260,13 +260,16 @@ describe('browser client', () => {
     assert.match(await ada.page.locator('#status').textContent(), /Offline\s*waiting for the network/);
     await ada.page.locator('#input').fill('sent once back online');
     assert.equal(await ada.page.locator('#send').isDisabled(), false, 'a room message can wait as pending');
-    await eventually(async () => equal(await bob.members(), ['Bob']));
+    // Going offline is a dropped connection, not a leave: the server keeps Ada's session for the resume window.
+    assert.deepEqual(await bob.members(), ['Ada', 'Bob'], 'a briefly offline user stays listed');
 
     // While offline no retry timer runs, so only the browser's 'online' event can bring it back.
     await ada.page.context().setOffline(false);
     await ada.waitConnected();
     await ada.page.locator('#send').click();
     assert.equal((await bob.waitMessage('sent once back online')).author, 'Ada');
+    const seen = await bob.page.locator('.log .notice').allTextContents();
+    assert.deepEqual(seen.filter((n) => /Ada (left|joined)/.test(n)), [], 'Bob saw no left/joined of Ada');
   });
 
   test("the tutorial's own client.html and ours chat with each other in lobby", async () => {

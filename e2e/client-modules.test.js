@@ -1,7 +1,7 @@
 // The browser client's pure modules (no DOM), run directly in Node: backoff, commands, error wording.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { BASE_DELAY_MS, MAX_DELAY_MS, backoffDelay, endpointFor } from '../client-web/src/main/resources/webroot/js/connection.js';
+import { BASE_DELAY_MS, MAX_DELAY_MS, backoffDelay, endpointFor, withResume } from '../client-web/src/main/resources/webroot/js/connection.js';
 import { parseInput, resolveRecipient } from '../client-web/src/main/resources/webroot/js/commands.js';
 import { explain } from '../client-web/src/main/resources/webroot/js/errors.js';
 
@@ -20,6 +20,13 @@ test('backoff doubles from 1 s, jitters within the upper half of each step, and 
 test('the endpoint is the page origin with ws: or wss: and path /ws', () => {
   assert.equal(endpointFor({ protocol: 'http:', host: 'chat.example:8080' }), 'ws://chat.example:8080/ws');
   assert.equal(endpointFor({ protocol: 'https:', host: 'chat.example' }), 'wss://chat.example/ws');
+});
+
+test('a reconnect carries the resume token as the resume query parameter, URL-encoded', () => {
+  assert.equal(withResume('ws://h/ws', null), 'ws://h/ws');
+  assert.equal(withResume('ws://h/ws', ''), 'ws://h/ws');
+  assert.equal(withResume('ws://h/ws', 'ab.c_d-e'), 'ws://h/ws?resume=ab.c_d-e');
+  assert.equal(withResume('ws://h/ws?token=t', 'a+b/c'), 'ws://h/ws?token=t&resume=a%2Bb%2Fc');
 });
 
 test('input lines become chat messages or commands', () => {

@@ -1,5 +1,5 @@
 // The chat page: wires the connection, the conversations (rooms and direct messages) and the DOM.
-import { Connection, endpointFor } from './connection.js';
+import { Connection, endpointFor, withResume } from './connection.js';
 import { HELP, ROOM_PATTERN, parseInput, resolveRecipient } from './commands.js';
 import { closeReason, explain } from './errors.js';
 import { avatar, errorItem, h, helpItem, markFailed, messageItem, noticeItem } from './view.js';
@@ -13,6 +13,10 @@ const MAX_ITEMS = 1000;
 /** Within this many pixels of the bottom counts as "at the bottom": the view keeps following. */
 const STICK_PX = 48;
 const STORE_KEY = 'wschat.client';
+/** The latest resume token of this tab's session (sessionStorage: per tab, gone with it). */
+const TOKEN_KEY = 'wschat.resumeToken';
+/** The close code telling that this session was resumed by another connection (another tab with a copied token). */
+const SESSION_RESUMED = 4009;
 
 const $ = (id) => document.getElementById(id);
 const ui = {
@@ -43,9 +47,13 @@ const state = {
   nextRef: 1,
 };
 
-const connection = new Connection(endpointFor(location), SUBPROTOCOL, {
+const connection = new Connection(() => withResume(endpointFor(location), loadToken()), SUBPROTOCOL, {
   onMessage: handleServerMessage,
-  onState: renderStatus,
+  onState: (s) => {
+    // Another tab took this session over with the same token: start a session of our own instead of fighting it.
+    if (s.closeCode === SESSION_RESUMED) saveToken(null);
+    renderStatus(s);
+  },
 });
 /** Rooms' stored history, resume and own messages until acked (roomstore.js / historyview.js). */
 const history = createHistoryView({
@@ -71,6 +79,23 @@ function save() {
     sessionStorage.setItem(STORE_KEY, JSON.stringify({ name: saved.name, rooms: roomNames() }));
   } catch (e) {
     // storage can be full or disabled; the session just won't survive a reload
+  }
+}
+
+function loadToken() {
+  try {
+    return sessionStorage.getItem(TOKEN_KEY);
+  } catch (e) {
+    return null;
+  }
+}
+
+function saveToken(token) {
+  try {
+    if (typeof token === 'string' && token) sessionStorage.setItem(TOKEN_KEY, token);
+    else sessionStorage.removeItem(TOKEN_KEY);
+  } catch (e) {
+    // without storage a reconnect starts a new session, as before resume existed
   }
 }
 
@@ -352,6 +377,7 @@ function handleServerMessage(m) {
     case 'error': return onError(m);
     case 'rooms': return onRooms(m);
     case 'history': return onHistory(m);
+    case 'token': return saveToken(m.resumeToken);
     case 'ack': return state.convs.has(roomKey(m.room)) ? history.ack(state.convs.get(roomKey(m.room)), m) : undefined;
     default: return undefined; // newer servers may send more; ignore what we don't know
   }
@@ -416,7 +442,18 @@ function onWelcome(m) {
   const reconnected = state.convs.size > 0;
   state.me.id = m.clientId;
   state.me.username = m.username;
+  if (typeof m.resumeToken === 'string') saveToken(m.resumeToken);
   renderMe();
+  if (m.resumed === true) {
+    // The same session: its id, name, presence (and, within the window, its rooms) were kept. One message catches
+    // every room up, each from its last seq; rooms the server did not keep are joined so.
+    const rooms = reconnected ? roomNames() : saved.rooms || [LOBBY];
+    connection.send({ type: 'resume', rooms: rooms.map((room) => ({ room, ...history.resumeFields(room) })) });
+    history.reconnected();
+    history.resendAll();
+    if (reconnected) notice(activeConv(), 'Reconnected.', new Date().toISOString(), 'info');
+    return;
+  }
   // Put the session back as the user left it: their name, then their rooms (the server puts
   // every new connection in the lobby, so a user who had left it leaves it again).
   if (saved.name && saved.name !== m.username) {

@@ -24,13 +24,21 @@ export function endpointFor(location) {
   return `${scheme}//${location.host}/ws`;
 }
 
+/** The close code of a refused or expired token (see docs/protocol.md). */
+const UNAUTHORIZED = 4001;
+/** The close code the client sends when the browser went offline: the server keeps the session for a resume. */
+const BROWSER_OFFLINE = 4000;
+
+/** The endpoint with the session's resume token, when there is one: `?resume=<token>` (see docs/protocol.md). */
+export function withResume(url, token) {
+  return token ? `${url}${url.includes('?') ? '&' : '?'}resume=${encodeURIComponent(token)}` : url;
+}
+
 /**
  * One logical connection that survives drops. Handlers: onMessage(object), onState(state),
  * where state is {name: 'connecting'|'connected'|'reconnecting'|'offline', retryAt?, closeCode?}.
+ * `url` is a string or a function giving the URL of each attempt (so a reconnect carries the latest resume token).
  */
-/** The close code of a refused or expired token (see docs/protocol.md). */
-const UNAUTHORIZED = 4001;
-
 export class Connection {
   constructor(url, subprotocol, handlers) {
     this.url = url;
@@ -82,7 +90,8 @@ export class Connection {
     const socket = this.socket;
     this.socket = null;
     this.openedAt = 0;
-    if (socket) socket.close(1000, 'browser offline');
+    // Not 1000: a normal close ends the session at once, while this one should be resumed when the network returns.
+    if (socket) socket.close(BROWSER_OFFLINE, 'browser offline');
     this.setState({ name: 'offline' });
   }
 
@@ -90,7 +99,7 @@ export class Connection {
     this.setState({ name: this.attempt === 0 && !this.everConnected ? 'connecting' : 'reconnecting' });
     let socket;
     try {
-      socket = new WebSocket(this.url, this.subprotocol);
+      socket = new WebSocket(typeof this.url === 'function' ? this.url() : this.url, this.subprotocol);
     } catch (e) {
       this.scheduleRetry(undefined);
       return;

@@ -29,6 +29,7 @@ export function closeReason(code) {
     case 1009: return 'The server closed the connection: a message was too big.';
     case 4001: return 'The server refused the credentials.';
     case 4008: return 'The connection was too slow to keep up.';
+    case 4009: return 'This chat was opened again elsewhere (another tab with the same session).';
     default: return '';
   }
 }

@@ -61,6 +61,8 @@ final class Clients implements AutoCloseable {
      * server's history) is not mistaken for one of this run's.
      */
     final int runId = ThreadLocalRandom.current().nextInt(1, 1_000_000_000);
+    /** Whether senders ask for acks ({@code --ack}); set before the first chat is sent. */
+    volatile boolean acks;
     final Dialect dialect;
     /** Encodes what the clients send: the wire format lives in the protocol module. */
     final JsonCodec codec = new JsonCodec();

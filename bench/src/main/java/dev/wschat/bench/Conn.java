@@ -192,7 +192,46 @@ final class Conn extends ChannelInboundHandlerAdapter {
         stats.otherFrames.inc();
         if (!ready) {
             setup(b, off, len);
+        } else if (clients.acks) {
+            ackOrRefusal(b, off, len);
         }
+    }
+
+    private static final byte[] ACK = "{\"type\":\"ack\"".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] ERROR = "{\"type\":\"error\"".getBytes(StandardCharsets.US_ASCII);
+    private static final String ACK_ID = "\"clientMsgId\":\"k";
+
+    /** With {@code --ack}: the time from a chat's send to its ack (its clientMsgId is {@code k<run>-<micros>}). */
+    private void ackOrRefusal(ByteBuf b, int off, int len) {
+        if (startsWith(b, off, len, ACK)) {
+            String s = b.toString(off, len, StandardCharsets.UTF_8);
+            int at = s.indexOf(ACK_ID);
+            int dash = at < 0 ? -1 : s.indexOf('-', at);
+            int end = dash < 0 ? -1 : s.indexOf('"', dash);
+            if (end > dash + 1 && s.substring(at + ACK_ID.length(), dash).equals(Long.toString(clients.runId))) {
+                try {
+                    stats.recordAck(clients.nowMicros() - Long.parseLong(s.substring(dash + 1, end)));
+                    stats.acks.inc();
+                } catch (NumberFormatException e) {
+                    // not one of this run's ids
+                }
+            }
+        } else if (startsWith(b, off, len, ERROR)
+                && b.toString(off, len, StandardCharsets.UTF_8).contains("\"code\":\"unavailable\"")) {
+            stats.refused.inc();
+        }
+    }
+
+    private static boolean startsWith(ByteBuf b, int off, int len, byte[] prefix) {
+        if (len < prefix.length) {
+            return false;
+        }
+        for (int i = 0; i < prefix.length; i++) {
+            if (b.getByte(off + i) != prefix[i]) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /**
@@ -310,8 +349,9 @@ final class Conn extends ChannelInboundHandlerAdapter {
         }
         content.append("#B").append(clients.runId).append(':').append(sender).append(':').append(seq).append(':').append(micros).append('#');
         Dialect d = clients.dialect;
+        String clientMsgId = clients.acks && d == Dialect.V2 ? "k" + clients.runId + "-" + micros : null;
         sendText(clients.codec.encodeClient(new ClientMessage.Chat(d == Dialect.V2 ? room : null,
-                content.toString(), null), d));
+                content.toString(), clientMsgId, null), d));
         stats.sent.inc();
         return true;
     }

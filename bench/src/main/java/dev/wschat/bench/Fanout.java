@@ -42,7 +42,7 @@ final class Fanout {
                 long expected, long received, long lost, long duplicates, long outOfOrder,
                 double deliveriesPerSec, double p50, double p90, double p99, double p999, double max,
                 double serverCpuUsPerDelivery, double benchCpuUsPerDelivery, long serverRssBytes,
-                boolean sustainable) {
+                boolean sustainable, long acks, long refused, double ackP50, double ackP99, double ackMax) {
     }
 
     private final CommonOptions common;
@@ -95,6 +95,9 @@ final class Fanout {
         if (o.resume > 0 && dialect == Dialect.TUTORIAL) {
             throw new IllegalArgumentException("--resume needs dialect 2 (join with since and epoch)");
         }
+        if (o.ack && dialect != Dialect.V2) {
+            throw new IllegalArgumentException("--ack needs --dialect 2 (the tutorial's protocol has no acks)");
+        }
         if (o.resume > 0 && (!(o.resumeEvery > 0) || o.resumeGapMs < 0)) {
             throw new IllegalArgumentException("--resume-every must be above 0 and --resume-gap-ms at least 0");
         }
@@ -103,6 +106,7 @@ final class Fanout {
         try (Clients c = new Clients(common.uris(), dialect, common.threads, common.sourceAddresses,
                 common.transport)) {
             clients = c;
+            c.acks = o.ack;
             pop = new Population(c);
             sampler = new Sampler(c, pop::open, common.isQuiet());
             setup(report);
@@ -385,6 +389,7 @@ final class Fanout {
         double msgRate = deliveriesPerSec / avgRecipients;
         long periodNanos = Math.max(1_000, (long) (1e9 * sendersN / msgRate));
         Sampler.Totals t0 = sampler.totals();
+        long[] acks0 = sampler.ackTotals();
         long[] sent0 = new long[sendersN];
         for (Sender s : senders) {
             sent0[s.slot] = s.sent.get();
@@ -479,6 +484,9 @@ final class Fanout {
         long lost = Math.max(0, expected - received);
         long dups = t1.duplicates() - t0.duplicates();
         long ooo = t1.outOfOrder() - t0.outOfOrder();
+        long[] acks1 = sampler.ackTotals();
+        Histogram ah = sampler.phaseAck();
+        boolean anyAck = ah.getTotalCount() > 0;
         Histogram h = sampler.phaseLatency();
         boolean any = h.getTotalCount() > 0;
         double p99 = any ? Sampler.ms(h.getValueAtPercentile(99)) : 0;
@@ -486,18 +494,25 @@ final class Fanout {
         double achieved = receivedInWindow / window;
         long deliveries = t1.deliveries() - t0.deliveries();
         boolean sustainable = lost == 0 && dups == 0 && any && p99 <= p99LimitMs
-                && achieved >= 0.9 * deliveriesPerSec;
+                && achieved >= 0.9 * deliveriesPerSec && acks1[1] == acks0[1];
         Step s = new Step(name, deliveriesPerSec, sent / window, window, sent, expected, received, lost, dups, ooo,
                 achieved, any ? Sampler.ms(h.getValueAtPercentile(50)) : 0,
                 any ? Sampler.ms(h.getValueAtPercentile(90)) : 0, p99,
                 any ? Sampler.ms(h.getValueAtPercentile(99.9)) : 0, any ? Sampler.ms(h.getMaxValue()) : 0,
                 serverCpu0 >= 0 && deliveries > 0 ? (serverCpu1 - serverCpu0) * 1e6 / deliveries : -1,
                 benchCpu0 >= 0 && deliveries > 0 ? (benchCpu1 - benchCpu0) * 1e6 / deliveries : -1,
-                probe.rssBytes(), sustainable);
+                probe.rssBytes(), sustainable, acks1[0] - acks0[0], acks1[1] - acks0[1],
+                anyAck ? Sampler.ms(ah.getValueAtPercentile(50)) : 0, anyAck ? Sampler.ms(ah.getValueAtPercentile(99)) : 0,
+                anyAck ? Sampler.ms(ah.getMaxValue()) : 0);
         System.out.printf(Locale.ROOT, "== %s: offered %,.0f deliveries/s, got %,.0f/s, p50 %.2f p99 %.2f p99.9 %.2f "
                         + "max %.2f ms, lost %d, dup %d, out-of-order %d, server %.2f us/delivery, bench %.2f us/delivery"
                         + " -> %s%n", name, deliveriesPerSec, achieved, s.p50(), s.p99(), s.p999(), s.max(), lost, dups,
                 ooo, s.serverCpuUsPerDelivery(), s.benchCpuUsPerDelivery(), sustainable ? "ok" : "NOT sustainable");
+        if (clients.acks) {
+            System.out.printf(Locale.ROOT, "== %s: %,d acks (%,.0f stored messages/s), %,d refused (unavailable), "
+                            + "send to ack p50 %.2f p99 %.2f max %.2f ms%n", name, s.acks(), s.acks() / window,
+                    s.refused(), s.ackP50(), s.ackP99(), s.ackMax());
+        }
         return s;
     }
 
@@ -518,6 +533,14 @@ final class Fanout {
         m.put("p90_ms", s.p90());
         m.put("p99_ms", s.p99());
         m.put("p999_ms", s.p999());
+        if (s.acks() > 0 || s.refused() > 0) {
+            m.put("acks", s.acks());
+            m.put("acks_per_sec", Math.round(s.acks() / s.seconds()));
+            m.put("refused_unavailable", s.refused());
+            m.put("ack_p50_ms", s.ackP50());
+            m.put("ack_p99_ms", s.ackP99());
+            m.put("ack_max_ms", s.ackMax());
+        }
         m.put("max_ms", s.max());
         m.put("server_cpu_us_per_delivery", s.serverCpuUsPerDelivery());
         m.put("bench_cpu_us_per_delivery", s.benchCpuUsPerDelivery());

@@ -93,4 +93,9 @@ final class LoadOptions {
     @Option(names = "--resume-gap-ms", defaultValue = "200", paramLabel = "MS",
             description = "how long a dropped client stays away before it reconnects (default: ${DEFAULT-VALUE})")
     int resumeGapMs;
+
+    @Option(names = "--ack", defaultValue = "false",
+            description = "dialect 2: senders give every chat a clientMsgId; the step reports acks, refusals "
+                    + "(error unavailable) and the latency from send to ack")
+    boolean ack;
 }

@@ -13,6 +13,11 @@ final class LoopStats {
 
     final SingleWriterRecorder latency = new SingleWriterRecorder(1, MAX_MICROS, 3);
     final SingleWriterRecorder handshake = new SingleWriterRecorder(1, MAX_MICROS, 3);
+    final SingleWriterRecorder ack = new SingleWriterRecorder(1, MAX_MICROS, 3);
+    /** Acks received for this run's messages ({@code --ack}). */
+    final Counter acks = new Counter();
+    /** Chats the server refused with {@code error unavailable} (its store could not take them). */
+    final Counter refused = new Counter();
     final Counter deliveries = new Counter();
     final Counter unique = new Counter();
     final Counter duplicates = new Counter();
@@ -26,6 +31,7 @@ final class LoopStats {
     byte[] scratch = new byte[512];
     private Histogram latencyInterval;
     private Histogram handshakeInterval;
+    private Histogram ackInterval;
 
     void recordLatency(long micros) {
         latency.recordValue(Math.min(Math.max(micros, 0), MAX_MICROS));
@@ -33,6 +39,16 @@ final class LoopStats {
 
     void recordHandshake(long micros) {
         handshake.recordValue(Math.min(Math.max(micros, 0), MAX_MICROS));
+    }
+
+    void recordAck(long micros) {
+        ack.recordValue(Math.min(Math.max(micros, 0), MAX_MICROS));
+    }
+
+    /** The send-to-ack times recorded since the last call; collector thread only. */
+    Histogram takeAck() {
+        ackInterval = ack.getIntervalHistogram(ackInterval);
+        return ackInterval;
     }
 
     /** The latencies recorded since the last call; collector thread only. */

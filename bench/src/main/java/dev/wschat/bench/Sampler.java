@@ -30,6 +30,7 @@ final class Sampler {
     /** Latencies since the last {@link #resetPhase()}, microseconds. */
     private final Histogram phaseLatency = new Histogram(1, LoopStats.MAX_MICROS, 3);
     private final Histogram phaseHandshake = new Histogram(1, LoopStats.MAX_MICROS, 3);
+    private final Histogram phaseAck = new Histogram(1, LoopStats.MAX_MICROS, 3);
     private long lastSampleNanos = startNanos;
     private Totals last = new Totals(0, 0, 0, 0, 0, 0, 0, 0, 0);
     private String phase = "setup";
@@ -51,6 +52,7 @@ final class Sampler {
         drainHistograms(null, null);
         phaseLatency.reset();
         phaseHandshake.reset();
+        phaseAck.reset();
     }
 
     Histogram phaseLatency() {
@@ -59,6 +61,21 @@ final class Sampler {
 
     Histogram phaseHandshake() {
         return phaseHandshake;
+    }
+
+    /** Send-to-ack times of this phase ({@code --ack}). */
+    Histogram phaseAck() {
+        return phaseAck;
+    }
+
+    /** Acks and refusals summed over every loop: {acks, refused}. */
+    long[] ackTotals() {
+        long a = 0, r = 0;
+        for (LoopStats st : clients.allStats()) {
+            a += st.acks.get();
+            r += st.refused.get();
+        }
+        return new long[] {a, r};
     }
 
     /** The most connections opened per second over any sampling interval of at least half a second. */
@@ -98,6 +115,7 @@ final class Sampler {
             if (intervalLatency != null) {
                 intervalLatency.add(h);
             }
+            phaseAck.add(st.takeAck());
             Histogram hs = st.takeHandshake();
             phaseHandshake.add(hs);
             if (intervalHandshake != null) {

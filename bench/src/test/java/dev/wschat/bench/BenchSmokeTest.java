@@ -108,6 +108,19 @@ class BenchSmokeTest {
     }
 
     @Test
+    void withAckEveryStoredMessageIsAcknowledgedAndTimed() throws Exception {
+        Map<?, ?> r = run("fanout-ack", "fanout", "--clients", "40", "--rooms", "10", "--senders", "40",
+                "--rate", "2000", "--duration", "2", "--warmup", "1", "--ack");
+        Map<?, ?> step = lastStep(r);
+        assertNothingLost(step);
+        assertThat(((Number) step.get("acks")).doubleValue()).as("one ack per message sent")
+                .isEqualTo(((Number) step.get("sent")).doubleValue());
+        assertThat(((Number) step.get("refused_unavailable")).doubleValue()).isZero();
+        assertThat(((Number) step.get("ack_p99_ms")).doubleValue()).isPositive()
+                .isLessThanOrEqualTo(((Number) step.get("ack_max_ms")).doubleValue());
+    }
+
+    @Test
     void fanoutInTheTutorialDialectLosesNothingAndSkipsTheSender() throws Exception {
         Map<?, ?> r = run("fanout-v1", "fanout", "--dialect", "1", "--clients", "200", "--senders", "2",
                 "--rate", "8000", "--duration", "3", "--warmup", "1");

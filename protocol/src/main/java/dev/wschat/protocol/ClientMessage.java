@@ -26,6 +26,17 @@ public sealed interface ClientMessage {
         }
     }
 
+    /**
+     * {@code resume {rooms:[{room, since?, epoch?}, …]}}: catch up every listed room in one exchange (dialect 2). A
+     * room the session kept across its reconnect is caught up as a {@code join} with {@code since} would be; one it
+     * is not in is joined so.
+     */
+    record Resume(java.util.List<Join> rooms, String ref) implements ClientMessage {
+        public Resume {
+            rooms = java.util.List.copyOf(rooms);
+        }
+    }
+
     /** {@code leave {room}}: leave a room (dialect 2). */
     record Leave(String room, String ref) implements ClientMessage {
         public Leave {

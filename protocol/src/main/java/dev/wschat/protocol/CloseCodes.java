@@ -20,6 +20,8 @@ public final class CloseCodes {
     public static final int UNAUTHORIZED = 4001;
     /** The client read too slowly and its queued bytes passed the per-connection cap. */
     public static final int SLOW_CONSUMER = 4008;
+    /** The session was resumed on another connection with its resume token (dialect 2). */
+    public static final int SESSION_RESUMED = 4009;
 
     private CloseCodes() {
     }

@@ -14,6 +14,8 @@ import java.io.StringReader;
 import java.io.StringWriter;
 import java.io.Writer;
 import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -196,6 +198,8 @@ public final class JsonCodec {
             }
             case "rooms":
                 return new ClientMessage.ListRooms(ref);
+            case "resume":
+                return decodeResume(obj, ref);
             case "dm": {
                 String to = requiredString(obj, "to");
                 if (to == null) {
@@ -229,6 +233,36 @@ public final class JsonCodec {
                     + Limits.MAX_PRESENCE_PAGE, ref);
         }
         return new ClientMessage.Who(room, cursor, limit == null ? 0 : limit.intValue(), ref);
+    }
+
+    private static ClientMessage decodeResume(JsonObject obj, String ref) {
+        JsonElement roomsElement = obj.get("rooms");
+        if (roomsElement == null || !roomsElement.isJsonArray()
+                || roomsElement.getAsJsonArray().size() > Limits.MAX_RESUME_ROOMS) {
+            return invalid(ErrorCode.BAD_REQUEST, "Field 'rooms' must be an array of at most "
+                    + Limits.MAX_RESUME_ROOMS + " objects {room, since?, epoch?}", ref);
+        }
+        List<ClientMessage.Join> rooms = new ArrayList<>();
+        for (JsonElement e : roomsElement.getAsJsonArray()) {
+            if (!e.isJsonObject()) {
+                return invalid(ErrorCode.BAD_REQUEST, "Every entry of 'rooms' must be an object {room, since?, epoch?}",
+                        ref);
+            }
+            JsonObject entry = e.getAsJsonObject();
+            String room = requiredString(entry, "room");
+            if (room == null) {
+                return missing("room", ref);
+            }
+            if (!Names.isValidRoom(room)) {
+                return invalidRoom(ref);
+            }
+            ClientMessage join = decodeJoin(entry, room, ref);
+            if (join instanceof ClientMessage.Invalid bad) {
+                return bad;
+            }
+            rooms.add((ClientMessage.Join) join);
+        }
+        return new ClientMessage.Resume(rooms, ref);
     }
 
     private static ClientMessage decodeJoin(JsonObject obj, String room, String ref) {
@@ -373,6 +407,19 @@ public final class JsonCodec {
                 w.name("type").value("who").name("room").value(m.room());
             } else if (message instanceof ClientMessage.ListRooms) {
                 w.name("type").value("rooms");
+            } else if (message instanceof ClientMessage.Resume m) {
+                w.name("type").value("resume").name("rooms").beginArray();
+                for (ClientMessage.Join j : m.rooms()) {
+                    w.beginObject().name("room").value(j.room());
+                    if (j.since() != null) {
+                        w.name("since").value(j.since());
+                    }
+                    if (j.epoch() != null) {
+                        w.name("epoch").value(j.epoch());
+                    }
+                    w.endObject();
+                }
+                w.endArray();
             } else if (message instanceof ClientMessage.DirectMessage m) {
                 w.name("type").value("dm").name("to").value(m.to()).name("content").value(m.content());
             } else {
@@ -423,7 +470,8 @@ public final class JsonCodec {
     /** Whether the tutorial dialect has a form of this message: presence and room lists have none. */
     private static boolean hasTutorialForm(ServerMessage message) {
         return !(message instanceof ServerMessage.Presence) && !(message instanceof ServerMessage.RoomList)
-                && !(message instanceof ServerMessage.Ack) && !(message instanceof ServerMessage.History);
+                && !(message instanceof ServerMessage.Ack) && !(message instanceof ServerMessage.History)
+                && !(message instanceof ServerMessage.Token);
     }
 
     /**
@@ -528,6 +576,11 @@ public final class JsonCodec {
             if (m.resumeToken() != null) {
                 w.name("resumeToken").value(m.resumeToken());
             }
+            if (m.resumed() != null) {
+                w.name("resumed").value(m.resumed());
+            }
+        } else if (message instanceof ServerMessage.Token m) {
+            w.name("type").value("token").name("resumeToken").value(m.resumeToken());
         } else if (message instanceof ServerMessage.Notice m) {
             w.name("type").value("system").name("event").value(m.kind().wireName())
                     .name("room").value(m.room());

@@ -28,6 +28,8 @@ public final class Limits {
     public static final int MAX_CURSOR_LENGTH = 256;
     /** The room every connection starts in. */
     public static final String DEFAULT_ROOM = "lobby";
+    /** Most rooms one {@code resume} message may list. */
+    public static final int MAX_RESUME_ROOMS = 1_000;
 
     private Limits() {
     }

@@ -39,12 +39,26 @@ public sealed interface ServerMessage {
 
     /**
      * The first message on every connection: the client's id and name, and (dialect 2) the signed token that resumes
-     * this session on a later connection, or {@code null}.
+     * this session on a later connection, or {@code null}; {@code resumed} says whether the connection resumed an
+     * earlier session ({@code null}: not told, resume is off).
      */
-    record Welcome(String clientId, String username, String timestamp, String resumeToken) implements ServerMessage {
+    record Welcome(String clientId, String username, String timestamp, String resumeToken, Boolean resumed)
+            implements ServerMessage {
         /** A welcome without a resume token. */
         public Welcome(String clientId, String username, String timestamp) {
-            this(clientId, username, timestamp, null);
+            this(clientId, username, timestamp, null, null);
+        }
+
+        /** A welcome with a resume token, not saying whether it resumed. */
+        public Welcome(String clientId, String username, String timestamp, String resumeToken) {
+            this(clientId, username, timestamp, resumeToken, null);
+        }
+    }
+
+    /** A fresh resume token for the session (dialect 2): after a rename, and before the current one expires. */
+    record Token(String resumeToken) implements ServerMessage {
+        public Token {
+            Objects.requireNonNull(resumeToken, "resumeToken");
         }
     }
 

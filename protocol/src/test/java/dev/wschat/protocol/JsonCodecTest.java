@@ -214,7 +214,12 @@ class JsonCodecTest {
                 Arguments.of("{\"type\":\"history\",\"room\":\"dev\"}",
                         new ClientMessage.HistoryRequest("dev", Long.MAX_VALUE, JsonCodec.DEFAULT_HISTORY_PAGE, null)),
                 Arguments.of("{\"type\":\"history\",\"room\":\"dev\",\"limit\":200.0}",
-                        new ClientMessage.HistoryRequest("dev", Long.MAX_VALUE, 200, null)));
+                        new ClientMessage.HistoryRequest("dev", Long.MAX_VALUE, 200, null)),
+                Arguments.of("{\"type\":\"resume\",\"rooms\":[{\"room\":\"dev\",\"since\":41,\"epoch\":\"e1\"},"
+                                + "{\"room\":\"lobby\"}],\"ref\":\"r\"}",
+                        new ClientMessage.Resume(List.of(new ClientMessage.Join("dev", 41L, "e1", "r"),
+                                new ClientMessage.Join("lobby", "r")), "r")),
+                Arguments.of("{\"type\":\"resume\",\"rooms\":[]}", new ClientMessage.Resume(List.of(), null)));
     }
 
     @ParameterizedTest
@@ -232,6 +237,11 @@ class JsonCodecTest {
             "{\"type\":\"join\",\"room\":\"dev\",\"since\":\"41\"}",
             "{\"type\":\"join\",\"room\":\"dev\",\"since\":1e30}",
             "{\"type\":\"join\",\"room\":\"dev\",\"since\":4,\"epoch\":7}",
+            "{\"type\":\"resume\"}",
+            "{\"type\":\"resume\",\"rooms\":{}}",
+            "{\"type\":\"resume\",\"rooms\":[\"dev\"]}",
+            "{\"type\":\"resume\",\"rooms\":[{\"since\":4}]}",
+            "{\"type\":\"resume\",\"rooms\":[{\"room\":\"dev\",\"since\":-4}]}",
             "{\"type\":\"history\"}",
             "{\"type\":\"who\",\"room\":\"dev\",\"limit\":1001}",
             "{\"type\":\"who\",\"room\":\"dev\",\"limit\":0}",
@@ -267,6 +277,15 @@ class JsonCodecTest {
                         + "\"hasMore\":false,\"recovered\":true,\"ref\":\"p1\"}");
         assertThat(codec.encode(new ServerMessage.Welcome("a1", "alice", TS, "tok"), Dialect.V2))
                 .endsWith(",\"timestamp\":\"" + TS + "\",\"resumeToken\":\"tok\"}");
+        assertThat(codec.encode(new ServerMessage.Welcome("a1", "alice", TS, "tok", true), Dialect.V2))
+                .endsWith(",\"timestamp\":\"" + TS + "\",\"resumeToken\":\"tok\",\"resumed\":true}");
+        assertThat(codec.encode(new ServerMessage.Welcome("a1", "alice", TS, "tok", false), Dialect.V2))
+                .endsWith(",\"resumeToken\":\"tok\",\"resumed\":false}");
+        assertThat(codec.encode(new ServerMessage.Welcome("a1", "alice", TS, "tok", true), Dialect.TUTORIAL))
+                .doesNotContain("tok").doesNotContain("resumed");
+        assertThat(codec.encode(new ServerMessage.Token("tok2"), Dialect.V2))
+                .isEqualTo("{\"type\":\"token\",\"resumeToken\":\"tok2\"}");
+        assertThat(codec.encode(new ServerMessage.Token("tok2"), Dialect.TUTORIAL)).isNull();
         // The tutorial has no acks, pages or resume tokens: the server replays history there as plain chats.
         assertThat(codec.encode(new ServerMessage.Ack("dev", "c", "m1", 1, false), Dialect.TUTORIAL)).isNull();
         assertThat(codec.encode(new ServerMessage.History("dev", "e1", List.of(c), false, null, null),
@@ -275,5 +294,19 @@ class JsonCodecTest {
                 .doesNotContain("tok");
         assertThat(codec.encode(new ServerMessage.Error(ErrorCode.UNAVAILABLE, "later", "r"), Dialect.V2))
                 .contains("\"code\":\"unavailable\"");
+    }
+
+    @Test
+    void aResumeListingMoreRoomsThanTheLimitIsABadRequest() {
+        StringBuilder rooms = new StringBuilder();
+        for (int i = 0; i <= Limits.MAX_RESUME_ROOMS; i++) {
+            rooms.append(i == 0 ? "" : ",").append("{\"room\":\"r").append(i).append("\"}");
+        }
+        ClientMessage decoded = codec.decode("{\"type\":\"resume\",\"rooms\":[" + rooms + "]}", Dialect.V2);
+        assertThat(decoded).isInstanceOfSatisfying(ClientMessage.Invalid.class,
+                bad -> assertThat(bad.code()).isEqualTo(ErrorCode.BAD_REQUEST));
+        ClientMessage.Resume resume = new ClientMessage.Resume(List.of(new ClientMessage.Join("dev", 41L, "e1", null)),
+                null);
+        assertThat(codec.decode(codec.encodeClient(resume, Dialect.V2), Dialect.V2)).isEqualTo(resume);
     }
 }

@@ -19,6 +19,9 @@ import dev.wschat.server.http.Readiness;
 import dev.wschat.server.http.StaticFiles;
 import dev.wschat.server.metrics.ServerMetrics;
 import dev.wschat.server.presence.LocalPresence;
+import dev.wschat.server.redis.RedisBroker;
+import dev.wschat.server.redis.RedisConnections;
+import dev.wschat.server.redis.RedisHistory;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
@@ -66,6 +69,7 @@ public final class ChatServer {
     private ChatService service;
     private Broker broker;
     private History history;
+    private RedisConnections redis;
     private ServerMetrics metrics;
     private String transport;
 
@@ -96,19 +100,26 @@ public final class ChatServer {
         IoHandlerFactory ioFactory = resolved.ioHandlerFactory();
         Class<? extends ServerChannel> channelType = resolved.serverChannelClass();
         transport = resolved.label();
-        history = openHistory(config);
+        history = config.redis().isPresent() ? null : openHistory(config);
         int workers = config.workerThreads() > 0 ? config.workerThreads() : Runtime.getRuntime().availableProcessors();
         bossGroup = new MultiThreadIoEventLoopGroup(1, ioFactory);
         workerGroup = new MultiThreadIoEventLoopGroup(workers, ioFactory);
 
         JsonCodec codec = new JsonCodec(config.maxContentLength());
         metrics = new ServerMetrics();
-        RoomRegistry rooms = new RoomRegistry(codec, metrics);
-        broker = new LocalBroker(rooms);
+        // The broker hears of each room's first and last member here (a Redis broker subscribes meanwhile).
+        RoomRegistry rooms = new RoomRegistry(codec, metrics, (room, hasMembers) -> broker.membersChanged(room,
+                hasMembers));
+        if (config.redis().isPresent()) {
+            openRedis(rooms);
+        } else {
+            broker = new LocalBroker(rooms);
+        }
         service = new ChatService(config, codec, rooms, broker, history, new LocalPresence(), metrics);
         ChatService chat = service;
         metrics.gauge("wschat.connections", "Open WebSocket connections", chat::sessionCount);
         metrics.gauge("wschat.rooms", "Rooms with members on this node", rooms::roomCount);
+        metrics.gauge("wschat.sessions.detached", "Dropped sessions kept for a resume", chat::detachedCount);
         metrics.gauge("wschat.eventloop.pending.tasks", "Tasks queued on the worker event loops",
                 () -> EventLoops.pendingTasks(workerGroup));
         metrics.gauge("wschat.ready", "1 while ready for new connections, 0 while starting or draining",
@@ -142,6 +153,9 @@ public final class ChatServer {
                 serverChannel = null;
             }
             shutdownGroups();
+            if (redis != null) {
+                redis.close();
+            }
             throw e;
         }
         LOG.info("wschat listening on {}://{}:{}/ (transport {}, {} worker threads)", tls != null ? "wss" : "ws",
@@ -239,8 +253,12 @@ public final class ChatServer {
         }
         broker.close();
         history.close();
+        if (redis != null) {
+            redis.close();
+        }
         metrics.close();
         shutdownGroups();
+        service.close();
         LOG.info("wschat stopped");
         terminated.countDown();
     }
@@ -297,6 +315,21 @@ public final class ChatServer {
                 config.historyMaxAge(), config.historyQueue(), HistorySettings.DEFAULT_DEDUP_WINDOW));
         LOG.info("wschat history in {}", config.dataDir().toAbsolutePath().resolve("wschat.db"));
         return opened;
+    }
+
+    /**
+     * History and broker on Redis ({@code --redis}); the connections open in the background, so a node starts while
+     * Redis is down and {@code /ready} answers 503 until both connections are up.
+     */
+    private void openRedis(RoomRegistry rooms) {
+        redis = new RedisConnections(config.redis().orElseThrow(), config.historyQueue(), metrics);
+        RedisHistory shared = new RedisHistory(redis, new HistorySettings(config.dataDir(), config.historyMaxMessages(),
+                config.historyMaxAge(), config.historyQueue(), HistorySettings.DEFAULT_DEDUP_WINDOW));
+        history = shared;
+        broker = new RedisBroker(redis, shared, rooms, metrics);
+        readiness.requires(redis::up);
+        LOG.info("wschat history and rooms shared through Redis at {}", redis.where());
+        redis.start();
     }
 
     static void run(ServerConfig config) {

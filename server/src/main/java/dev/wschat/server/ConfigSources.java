@@ -20,7 +20,8 @@ import java.util.TreeSet;
 
 /**
  * The values of options not given on the command line: the environment ({@code WSCHAT_<NAME>}, then {@code PORT}
- * for {@code --port}), then the {@code --config} properties file (keys are option names without dashes); picocli
+ * for {@code --port} and {@code REDIS_URL} for {@code --redis}), then the {@code --config} properties file (keys are
+ * option names without dashes); picocli
  * falls back to the declared default when this answers {@code null}.
  */
 final class ConfigSources implements CommandLine.IDefaultValueProvider {
@@ -104,6 +105,10 @@ final class ConfigSources implements CommandLine.IDefaultValueProvider {
         String value = env.get(envName);
         if (value == null && "--port".equals(name)) {
             envName = "PORT";
+            value = env.get(envName);
+        }
+        if (value == null && "--redis".equals(name)) {
+            envName = "REDIS_URL"; // what hosting platforms set for an attached Redis
             value = env.get(envName);
         }
         if (value != null && !value.isEmpty()) {

@@ -43,11 +43,18 @@ import java.util.regex.Pattern;
         footerHeading = "%nEnvironment and config file%n",
         footer = {
             "Every option can also be set by the environment variable WSCHAT_<NAME> (--max-rooms: WSCHAT_MAX_ROOMS)",
-            "or by a line of the --config properties file (max-rooms=3); PORT sets --port, as in the tutorial.",
+            "or by a line of the --config properties file (max-rooms=3); PORT sets --port, as in the tutorial;",
+            "REDIS_URL sets --redis.",
             "Precedence: command line, environment (WSCHAT_PORT before PORT), config file, default."})
 public final class ServerConfig {
     /** The environment variable that may hold the HS256 secret, so it stays off the command line. */
     public static final String JWT_SECRET_ENV = "WSCHAT_JWT_SECRET";
+    /** The environment variable that may hold the resume-token key. */
+    public static final String SESSION_SECRET_ENV = "WSCHAT_SESSION_SECRET";
+    /** Longest {@code --resume-window}, in seconds. */
+    public static final int MAX_RESUME_WINDOW_SECONDS = 3_600;
+    /** Most {@code --max-detached-sessions}. */
+    public static final int MAX_DETACHED_SESSIONS = 1_000_000;
     /** Fewest bytes of an HS256 secret: the hash size, as RFC 7518 section 3.2 requires. */
     public static final int MIN_JWT_SECRET_BYTES = 32;
     /** Default most rooms whose recent messages are kept in memory; past it the least recently used is dropped. */
@@ -183,6 +190,11 @@ public final class ServerConfig {
         @Option(names = "--recovery-limit", paramLabel = "N", defaultValue = "1000",
                 description = "most missed messages a resuming client recovers; past it recovered:false")
         private int recoveryLimit;
+        @Secret
+        @Option(names = "--redis", paramLabel = "URL",
+                description = "share rooms and history with other nodes through Redis: redis://[:password@]host:port"
+                        + "[/db], rediss:// for TLS; also REDIS_URL; replaces --history and --data-dir")
+        private String redis;
     }
 
     /** Where chat messages are kept. */
@@ -229,6 +241,19 @@ public final class ServerConfig {
         @Option(names = "--auth-queue", paramLabel = "N", defaultValue = "4096",
                 description = "token verifications waiting for a thread; past it HTTP 503")
         private int authQueue;
+        @Secret
+        @Option(names = "--session-secret", paramLabel = "SECRET",
+                description = "key (at least " + MIN_JWT_SECRET_BYTES + " bytes) signing resume tokens; nodes behind "
+                        + "one load balancer must share it; random per process when unset; prefer the "
+                        + SESSION_SECRET_ENV + " environment variable")
+        private String sessionSecret;
+        @Option(names = "--resume-window", paramLabel = "SECONDS", defaultValue = "120",
+                description = "how long a dropped session is kept for its resume token (at most "
+                        + MAX_RESUME_WINDOW_SECONDS + "), 0 = resume off")
+        private int resumeWindowSeconds;
+        @Option(names = "--max-detached-sessions", paramLabel = "N", defaultValue = "50000",
+                description = "dropped sessions kept for a resume at once; past it a dropped session ends at once")
+        private int maxDetachedSessions;
         @Option(names = "--allowed-origins", paramLabel = "LIST",
                 description = "comma-separated origins allowed to open WebSockets, e.g. "
                         + "https://chat.example.com,null; others get 403; none given allows all")
@@ -450,6 +475,11 @@ public final class ServerConfig {
         return history.kind;
     }
 
+    /** {@code --redis}: the Redis URL when the node shares its rooms and history through Redis. */
+    public Optional<String> redis() {
+        return Optional.ofNullable(history.redis).filter(url -> !url.isBlank());
+    }
+
     /** The directory of the SQLite history. */
     public Path dataDir() {
         return history.dataDir;
@@ -478,6 +508,21 @@ public final class ServerConfig {
     /** Most missed messages a resume recovers. */
     public int recoveryLimit() {
         return history.recoveryLimit;
+    }
+
+    /** The key signing resume tokens, or {@code null} for a random one per process; never logged. */
+    public String sessionSecret() {
+        return security.sessionSecret;
+    }
+
+    /** How long a dropped session is kept for a resume; {@link Duration#ZERO} = resume off. */
+    public Duration resumeWindow() {
+        return Duration.ofSeconds(security.resumeWindowSeconds);
+    }
+
+    /** Dropped sessions kept for a resume at once. */
+    public int maxDetachedSessions() {
+        return security.maxDetachedSessions;
     }
 
     /** The HS256 shared secret for tokens, or {@code null}; never logged. */
@@ -612,6 +657,7 @@ public final class ServerConfig {
         requireAtLeast("--history-on-join", historyOnJoin(), 0);
         requireAtMost("--history-on-join", historyOnJoin(), dev.wschat.protocol.Limits.MAX_HISTORY_PAGE);
         requireAtLeast("--recovery-limit", recoveryLimit(), 0);
+        validateRedis();
         validateSecurity();
         requireAtLeast("--drain-timeout", operations.drainTimeoutMillis, 1);
         requireAtLeast("--unready-delay", operations.unreadyDelayMillis, 0);
@@ -624,6 +670,27 @@ public final class ServerConfig {
             }
         }
         return this;
+    }
+
+    private void validateRedis() {
+        String url = redis().orElse(null);
+        if (url == null) {
+            return;
+        }
+        String bad = opt("--redis") + " must be a redis://[:password@]host:port[/db] or rediss:// URL";
+        if (!url.startsWith("redis://") && !url.startsWith("rediss://")) {
+            throw new IllegalArgumentException(bad + ", not " + redacted(url));
+        }
+        try {
+            io.lettuce.core.RedisURI.create(url);
+        } catch (RuntimeException e) {
+            throw new IllegalArgumentException(bad + ": " + redacted(url) + " (" + e.getMessage() + ")", e);
+        }
+    }
+
+    /** A URL with any password in it replaced, for messages. */
+    private static String redacted(String url) {
+        return url.replaceFirst("//[^@/]*@", "//***@");
     }
 
     private void validateSecurity() {
@@ -655,6 +722,15 @@ public final class ServerConfig {
         requireNotBlank("--jwt-name-claim", jwtNameClaim());
         requireAtLeast("--jwt-clock-skew", security.jwtClockSkewSeconds, 0);
         requireAtLeast("--auth-queue", authQueue(), 1);
+        String sessionSecret = sessionSecret();
+        if (sessionSecret != null && sessionSecret.getBytes(StandardCharsets.UTF_8).length < MIN_JWT_SECRET_BYTES) {
+            throw new IllegalArgumentException(opt("--session-secret") + " must be at least " + MIN_JWT_SECRET_BYTES
+                    + " bytes");
+        }
+        requireAtLeast("--resume-window", security.resumeWindowSeconds, 0);
+        requireAtMost("--resume-window", security.resumeWindowSeconds, MAX_RESUME_WINDOW_SECONDS);
+        requireAtLeast("--max-detached-sessions", maxDetachedSessions(), 0);
+        requireAtMost("--max-detached-sessions", maxDetachedSessions(), MAX_DETACHED_SESSIONS);
         for (String origin : allowedOrigins) {
             if (!"null".equals(origin) && !ORIGIN.matcher(origin).matches()) {
                 throw new IllegalArgumentException(opt("--allowed-origins") + " entries must be scheme://host[:port] "

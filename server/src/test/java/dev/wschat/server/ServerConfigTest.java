@@ -122,6 +122,39 @@ class ServerConfigTest {
                 value("--history-queue", ServerConfig::historyQueue, 9, "--history-queue", "9"),
                 value("--history-on-join", ServerConfig::historyOnJoin, 0, "--history-on-join", "0"),
                 value("--recovery-limit", ServerConfig::recoveryLimit, 3, "--recovery-limit", "3"),
+                value("default session secret", ServerConfig::sessionSecret, null),
+                value("default resume window", ServerConfig::resumeWindow, Duration.ofSeconds(120)),
+                value("default max detached sessions", ServerConfig::maxDetachedSessions, 50_000),
+                value("--session-secret", ServerConfig::sessionSecret, SECRET, "--session-secret", SECRET),
+                value("WSCHAT_SESSION_SECRET", ServerConfig::sessionSecret, SECRET)
+                        .env(ServerConfig.SESSION_SECRET_ENV, SECRET),
+                value("--resume-window", ServerConfig::resumeWindow, Duration.ofSeconds(5), "--resume-window", "5"),
+                value("--resume-window 0 turns resume off", ServerConfig::resumeWindow, Duration.ZERO,
+                        "--resume-window", "0"),
+                value("--resume-window at its most", ServerConfig::resumeWindow, Duration.ofHours(1),
+                        "--resume-window", "3600"),
+                value("--max-detached-sessions", ServerConfig::maxDetachedSessions, 7, "--max-detached-sessions", "7"),
+                value("--max-detached-sessions 0", ServerConfig::maxDetachedSessions, 0, "--max-detached-sessions", "0"),
+                value("default redis: none, SQLite history", ServerConfig::redis, Optional.empty()),
+                value("--redis", ServerConfig::redis, Optional.of("redis://10.0.0.5:6380/2"),
+                        "--redis", "redis://10.0.0.5:6380/2"),
+                value("--redis rediss with a password", ServerConfig::redis,
+                        Optional.of("rediss://:pw@cache.test:6380"), "--redis=rediss://:pw@cache.test:6380"),
+                value("REDIS_URL", ServerConfig::redis, Optional.of("redis://r.test:6379")).env("REDIS_URL",
+                        "redis://r.test:6379"),
+                value("WSCHAT_REDIS before REDIS_URL", ServerConfig::redis, Optional.of("redis://a.test"))
+                        .env("REDIS_URL", "redis://b.test").env("WSCHAT_REDIS", "redis://a.test"),
+                value("--redis before REDIS_URL", ServerConfig::redis, Optional.of("redis://c.test"),
+                        "--redis", "redis://c.test").env("REDIS_URL", "redis://b.test"),
+                error("--redis not a redis URL", "--redis must be a redis://[:password@]host:port[/db] or rediss:// "
+                        + "URL, not http://r.test", "--redis", "http://r.test"),
+                error("REDIS_URL not a redis URL, password hidden", "--redis (from environment REDIS_URL) must be a "
+                        + "redis://[:password@]host:port[/db] or rediss:// URL, not tcp://***@r.test")
+                        .env("REDIS_URL", "tcp://:secret@r.test"),
+                error("--redis with a bad port", "--redis must be a redis://[:password@]host:port[/db] or rediss:// "
+                        + "URL: redis://r.test:99999 (Port out of range: 99999)", "--redis", "redis://r.test:99999"),
+                error("--redis with a bad database", "--redis must be a redis://[:password@]host:port[/db] or "
+                        + "rediss:// URL: redis://r.test/x (For input string: \"x\")", "--redis", "redis://r.test/x"),
                 value("WSCHAT_DATA_DIR", ServerConfig::dataDir, java.nio.file.Path.of("/env/dir"))
                         .env("WSCHAT_DATA_DIR", "/env/dir"),
                 value("--max-connections", ServerConfig::maxConnections, 7, "--max-connections", "7"),
@@ -247,6 +280,15 @@ class ServerConfigTest {
                 error("--history-queue zero", "--history-queue must be at least 1: 0", "--history-queue", "0"),
                 error("--history-on-join too big", "--history-on-join must be at most 200: 201", "--history-on-join", "201"),
                 error("--recovery-limit negative", "--recovery-limit must be at least 0: -1", "--recovery-limit", "-1"),
+                error("--session-secret short", "--session-secret must be at least 32 bytes", "--session-secret", "short"),
+                error("WSCHAT_SESSION_SECRET short", "--session-secret (from environment WSCHAT_SESSION_SECRET) must be "
+                        + "at least 32 bytes").env(ServerConfig.SESSION_SECRET_ENV, "short"),
+                error("--resume-window negative", "--resume-window must be at least 0: -1", "--resume-window", "-1"),
+                error("--resume-window too long", "--resume-window must be at most 3600: 3601", "--resume-window", "3601"),
+                error("--max-detached-sessions negative", "--max-detached-sessions must be at least 0: -1",
+                        "--max-detached-sessions", "-1"),
+                error("--max-detached-sessions too many", "--max-detached-sessions must be at most 1000000: 1000001",
+                        "--max-detached-sessions", "1000001"),
                 error("WSCHAT_MAX_ROOMS zero", "--max-rooms (from environment WSCHAT_MAX_ROOMS) must be at least 1: 0")
                         .env("WSCHAT_MAX_ROOMS", "0"),
                 error("--announce-limit negative", "--announce-limit must be at least 0: -1", "--announce-limit", "-1"),
@@ -362,8 +404,9 @@ class ServerConfigTest {
 
     @Test
     void toStringNamesEveryOptionAndNeverShowsTheSecret() {
-        String text = ServerConfig.parse("--jwt-secret", SECRET, "--max-rooms", "3").toString();
-        assertThat(text).doesNotContain(SECRET).contains("--jwt-secret=(set)", "--max-rooms=3", "--port=8080",
+        String text = ServerConfig.parse("--jwt-secret", SECRET, "--max-rooms", "3", "--redis",
+                "redis://:hunter2@r.test").toString();
+        assertThat(text).doesNotContain(SECRET).doesNotContain("hunter2").contains("--redis=(set)").contains("--jwt-secret=(set)", "--max-rooms=3", "--port=8080",
                 "--admin-port=null");
         assertThat(DEFAULTS.toString()).contains("--jwt-secret=null");
     }
@@ -395,6 +438,6 @@ class ServerConfigTest {
             assertThat(help).contains(option.group(1));
             options++;
         }
-        assertThat(options).isEqualTo(46);
+        assertThat(options).isEqualTo(50);
     }
 }

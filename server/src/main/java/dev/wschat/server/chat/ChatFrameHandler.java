@@ -7,6 +7,7 @@ import dev.wschat.server.metrics.ServerMetrics;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.handler.codec.http.QueryStringDecoder;
 import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
@@ -45,9 +46,19 @@ public final class ChatFrameHandler extends SimpleChannelInboundHandler<WebSocke
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
         if (evt instanceof WebSocketServerProtocolHandler.HandshakeComplete handshake) {
-            service.connect(ctx.channel(), Dialect.forSubprotocol(handshake.selectedSubprotocol()));
+            service.connect(ctx.channel(), Dialect.forSubprotocol(handshake.selectedSubprotocol()),
+                    dev.wschat.server.auth.Identity.of(ctx.channel()), resumeToken(handshake.requestUri()));
         }
         super.userEventTriggered(ctx, evt);
+    }
+
+    /** The {@code resume} query parameter of the handshake's URI, or {@code null}. */
+    static String resumeToken(String uri) {
+        if (uri == null || uri.indexOf('?') < 0) {
+            return null;
+        }
+        java.util.List<String> values = new QueryStringDecoder(uri).parameters().get("resume");
+        return values == null || values.isEmpty() || values.get(0).isEmpty() ? null : values.get(0);
     }
 
     @Override

@@ -22,6 +22,8 @@ import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 
+import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
@@ -51,6 +53,10 @@ public final class ChatService {
     private final Map<String, Session> sessions = new ConcurrentHashMap<>();
     private final String nodePrefix = Long.toString(System.currentTimeMillis(), 36) + "-";
     private final AtomicLong messageIds = new AtomicLong();
+    /** Signs resume tokens; {@code null} when resume is off ({@code --resume-window 0}). */
+    private final ResumeTokens tokens;
+    /** Dropped sessions kept for a resume; {@code null} when resume is off. */
+    private final DetachedSessions detached;
     private volatile boolean draining;
 
     /**
@@ -88,6 +94,15 @@ public final class ChatService {
         this.broker = Objects.requireNonNull(broker, "broker");
         this.history = Objects.requireNonNull(history, "history");
         this.metrics = Objects.requireNonNull(metrics, "metrics");
+        Duration window = config.resumeWindow();
+        if (window.isZero()) {
+            this.tokens = null;
+            this.detached = null;
+        } else {
+            this.tokens = ResumeTokens.create(config.sessionSecret(), Clock.systemUTC());
+            this.detached = new DetachedSessions(config.maxDetachedSessions(), window);
+            detached.schedule(this::refreshTokens, refreshPeriod());
+        }
         presence.onDeparture(this::departed);
     }
 
@@ -118,6 +133,18 @@ public final class ChatService {
         return rooms;
     }
 
+    /** The number of dropped sessions kept for a resume. */
+    public int detachedCount() {
+        return detached == null ? 0 : detached.size();
+    }
+
+    /** Stops the resume timer; kept sessions are forgotten. Called once the connections are closed. */
+    public void close() {
+        if (detached != null) {
+            detached.close();
+        }
+    }
+
     /**
      * Starts a session on a channel whose handshake completed: welcome, then the lobby. The id and name
      * come from the channel's verified {@link Identity} when authentication is on.
@@ -140,52 +167,234 @@ public final class ChatService {
      * @return the new session
      */
     public Session connect(Channel channel, Dialect dialect, Identity identity) {
-        String random = UUID.randomUUID().toString();
-        String id = identity != null ? identity.subject() : random;
-        String name = identity != null && identity.name() != null ? identity.name() : "User-" + random.substring(0, 4);
-        Session session = new Session(id, name, dialect, channel);
+        return connect(channel, dialect, identity, null);
+    }
+
+    /**
+     * Starts a session on a channel whose handshake completed. With a valid {@code resumeToken} (dialect 2, resume
+     * on, and with authentication for the same {@code sub}) it keeps the token's client id and username and, when
+     * the session was kept since its connection dropped, gets its rooms back without a join or leave notice; any
+     * other token is ignored: a new session, as without one.
+     *
+     * @param channel     the connection
+     * @param dialect     its negotiated dialect
+     * @param identity    who the client's token says it is, or {@code null}
+     * @param resumeToken the {@code resume} query parameter of the handshake, or {@code null}
+     * @return the session, or {@code null} when it starts a moment later (it takes over a live connection's session)
+     */
+    public Session connect(Channel channel, Dialect dialect, Identity identity, String resumeToken) {
+        ResumeTokens.Claims claims = null;
+        if (tokens != null && dialect == Dialect.V2 && resumeToken != null) {
+            claims = tokens.verify(resumeToken).orElse(null);
+            if (claims != null && identity != null && !identity.subject().equals(claims.clientId())) {
+                LOG.debug("[{}] ignored a resume token of another user", channel.id());
+                claims = null; // a token never lets one signed-in user take another's id
+            }
+        }
+        if (claims != null) {
+            Session live = sessions.get(claims.clientId());
+            if (live != null && live.channel() != channel && live.resumeKey().equals(claims.resumeKey())) {
+                takeOver(live, channel, dialect, identity, claims);
+                return null;
+            }
+            return start(channel, dialect, identity, claims, detached.claim(claims.resumeKey()));
+        }
+        return start(channel, dialect, identity, null, null);
+    }
+
+    /**
+     * The session a token names is still attached to a connection (one the client gave up on before the server saw it
+     * drop, or another tab given the same token): that connection is closed 4009 and its session moves here.
+     */
+    private void takeOver(Session live, Channel channel, Dialect dialect, Identity identity,
+                          ResumeTokens.Claims claims) {
+        live.channel().eventLoop().execute(() -> {
+            if (live.end()) {
+                if (!detach(live)) {
+                    leaveAll(live.channel(), memberKey(live), List.copyOf(live.rooms()), live.user());
+                }
+                live.rooms().clear();
+            }
+            live.channel().writeAndFlush(new io.netty.handler.codec.http.websocketx.CloseWebSocketFrame(
+                    dev.wschat.protocol.CloseCodes.SESSION_RESUMED, "Session resumed elsewhere"))
+                    .addListener(io.netty.channel.ChannelFutureListener.CLOSE);
+            channel.eventLoop().execute(() -> {
+                if (channel.isActive()) {
+                    start(channel, dialect, identity, claims, detached.claim(claims.resumeKey()));
+                }
+            });
+        });
+    }
+
+    private Session start(Channel channel, Dialect dialect, Identity identity, ResumeTokens.Claims claims,
+                          DetachedSessions.Detached kept) {
+        String id;
+        String name;
+        String resumeKey;
+        if (claims != null) {
+            id = claims.clientId();
+            name = kept != null ? kept.username() : claims.username();
+            resumeKey = claims.resumeKey();
+        } else {
+            String random = UUID.randomUUID().toString();
+            id = identity != null ? identity.subject() : random;
+            name = identity != null && identity.name() != null ? identity.name() : "User-" + random.substring(0, 4);
+            // Without authentication the id is random already; a signed-in user's tabs share an id, not a key.
+            resumeKey = identity != null ? id + "/" + UUID.randomUUID() : id;
+        }
+        Session session = new Session(id, name, dialect, channel, resumeKey);
         channel.attr(Session.KEY).set(session);
         sessions.put(id, session);
         metrics.connectionOpened();
-        LOG.debug("[{}] connected as {} ({}) from {}", channel.id(), id, dialect,
+        LOG.debug("[{}] connected as {} ({}, {}) from {}", channel.id(), id, dialect,
+                claims == null ? "new" : kept == null ? "resumed, no rooms kept" : "resumed",
                 channel.hasAttr(ConnectionLimitHandler.CLIENT_ADDRESS)
                         ? channel.attr(ConnectionLimitHandler.CLIENT_ADDRESS).get() : channel.remoteAddress());
+        String token = newToken(session);
         // The welcome is flushed only once the lobby join is announced: a client that connects after this one saw
         // its welcome is then never told of this join (it was a member before, as with the tutorial's server).
-        write(session, new ServerMessage.Welcome(id, session.username(), Timestamps.now()));
-        join(session, Limits.DEFAULT_ROOM);
+        write(session, new ServerMessage.Welcome(id, session.username(), Timestamps.now(), token,
+                token == null ? null : claims != null));
+        if (kept != null) {
+            reattach(session, kept);
+        } else if (claims == null) {
+            join(session, Limits.DEFAULT_ROOM);
+        }
         channel.flush();
         return session;
     }
 
     /**
-     * Ends a session: leaves its rooms, announcing it, and forgets it.
+     * Moves a kept session's rooms to its new connection: the new one becomes the member (held: the room's live
+     * messages are kept for it until it catches the room up), then the dropped one stops being one. The rooms see
+     * neither a join nor a leave.
+     */
+    private void reattach(Session session, DetachedSessions.Detached kept) {
+        for (String room : kept.rooms()) {
+            session.rooms().add(room);
+            session.held().add(room);
+            rooms.join(room, session.channel(), true);
+            presence.add(room, memberKey(session), session.user());
+            rooms.leave(room, kept.channel());
+            presence.remove(room, kept.memberKey());
+        }
+    }
+
+    /** A fresh resume token for the session, or {@code null} when it has none (resume off, or dialect 1). */
+    private String newToken(Session session) {
+        if (tokens == null || session.dialect() != Dialect.V2) {
+            return null;
+        }
+        session.tokenIssuedAt(System.currentTimeMillis());
+        return tokens.issue(session.id(), session.username(), session.resumeKey(), tokenLifetime());
+    }
+
+    /**
+     * A token lives twice the window and is replaced once half the window old (checked every quarter window): so the
+     * one a client holds when its connection drops is valid for at least the window after that.
+     */
+    private Duration tokenLifetime() {
+        return config.resumeWindow().multipliedBy(2);
+    }
+
+    private Duration refreshPeriod() {
+        long quarter = config.resumeWindow().toMillis() / 4;
+        return Duration.ofMillis(Math.max(250, Math.min(60_000, quarter)));
+    }
+
+    /** Sends a fresh token to every session whose token is half a window old; runs on the resume timer. */
+    private void refreshTokens() {
+        try {
+            long due = System.currentTimeMillis() - config.resumeWindow().toMillis() / 2;
+            for (Session session : sessions.values()) {
+                if (session.dialect() == Dialect.V2 && session.tokenIssuedAt() != 0 && session.tokenIssuedAt() <= due) {
+                    session.channel().eventLoop().execute(() -> sendToken(session));
+                }
+            }
+        } catch (RuntimeException e) {
+            LOG.warn("resume token refresh failed", e);
+        } finally {
+            detached.schedule(this::refreshTokens, refreshPeriod());
+        }
+    }
+
+    private void sendToken(Session session) {
+        String token = newToken(session);
+        if (token != null) {
+            send(session, new ServerMessage.Token(token));
+        }
+    }
+
+    /**
+     * Ends a session whose channel closed: leaves its rooms, announcing it, and forgets it. A dialect-2 session whose
+     * connection dropped (no Close frame, a client's Close other than 1000, or the server's 1001) is kept instead for
+     * the resume window, rooms and presence untouched, unless {@code --max-detached-sessions} are kept already.
      *
      * @param session the session of a closed channel
      */
     public void disconnect(Session session) {
+        if (!session.end()) {
+            return; // taken over by a resume: its rooms moved on
+        }
+        CloseGuard guard = CloseGuard.of(session.channel());
+        boolean forGood = guard != null && guard.endedForGood();
+        if (!forGood && detach(session)) {
+            return;
+        }
         // remove(id, session): a user signed in twice shares one id; the other connection stays mapped.
         if (!sessions.remove(session.id(), session) && session.rooms().isEmpty()) {
             return;
         }
-        ServerMessage.User user = session.user();
-        // Out of every room first, then the notices: whoever reads "left" no longer finds the user anywhere.
+        leaveAll(session.channel(), memberKey(session), List.copyOf(session.rooms()), session.user());
+        session.rooms().clear();
+        LOG.debug("[{}] disconnected {}", session.channel().id(), session.id());
+    }
+
+    /** Keeps a dropped session for a resume; {@code false} when it cannot be kept (resume off, dialect 1, full). */
+    private boolean detach(Session session) {
+        if (detached == null || session.dialect() != Dialect.V2) {
+            return false;
+        }
+        DetachedSessions.Detached d = new DetachedSessions.Detached(session.resumeKey(), session.id(),
+                session.username(), session.channel(), memberKey(session), session.rooms());
+        if (!detached.keep(d, this::expire)) {
+            LOG.debug("[{}] {} sessions kept for a resume already (--max-detached-sessions); {} ends now",
+                    session.channel().id(), config.maxDetachedSessions(), session.id());
+            return false;
+        }
+        sessions.remove(session.id(), session);
+        LOG.debug("[{}] dropped; {} kept for a resume", session.channel().id(), session.id());
+        return true;
+    }
+
+    /** A kept session's window passed without a resume: its rooms get the usual leave notices now. */
+    private void expire(DetachedSessions.Detached d) {
+        try {
+            d.channel().eventLoop().execute(() -> {
+                leaveAll(d.channel(), d.memberKey(), d.rooms(), new ServerMessage.User(d.id(), d.username()));
+                LOG.debug("[{}] resume window of {} passed", d.channel().id(), d.id());
+            });
+        } catch (java.util.concurrent.RejectedExecutionException stopping) {
+            LOG.debug("[{}] event loop stopped before the resume window of {} passed", d.channel().id(), d.id());
+        }
+    }
+
+    /** Takes a connection out of rooms, then announces it: whoever reads "left" no longer finds the user anywhere. */
+    private void leaveAll(Channel channel, String memberKey, Collection<String> left, ServerMessage.User user) {
         List<String> announce = new ArrayList<>();
-        for (String room : session.rooms()) {
-            rooms.leave(room, session.channel());
-            int left = membersLeft(room);
-            presence.remove(room, memberKey(session));
-            if (left > 0 && left < config.announceLimit()) {
+        for (String room : left) {
+            rooms.leave(room, channel);
+            int remaining = membersLeft(room);
+            presence.remove(room, memberKey);
+            if (remaining > 0 && remaining < config.announceLimit()) {
                 announce.add(room);
             }
         }
-        session.rooms().clear();
         String now = Timestamps.now();
         for (String room : announce) {
             publish(room, new ServerMessage.Notice(ServerMessage.NoticeKind.LEAVE, room, user, null, now), null,
                     RoomEvent.Exclusion.NONE);
         }
-        LOG.debug("[{}] disconnected {}", session.channel().id(), session.id());
     }
 
     /**
@@ -209,13 +418,9 @@ public final class ChatService {
         if (message instanceof ClientMessage.Chat m) {
             chat(session, m);
         } else if (message instanceof ClientMessage.Join m) {
-            if (!session.rooms().contains(m.room()) && session.rooms().size() >= config.maxRoomsPerConnection()) {
-                metrics.rejected(ServerMetrics.Reason.TOO_MANY_ROOMS);
-                error(session, ErrorCode.TOO_MANY_ROOMS, "You are in " + session.rooms().size()
-                        + " rooms, the most allowed; leave one first", m.ref());
-            } else {
-                join(session, m);
-            }
+            joinChecked(session, m);
+        } else if (message instanceof ClientMessage.Resume m) {
+            resume(session, m);
         } else if (message instanceof ClientMessage.HistoryRequest m) {
             historyPage(session, m);
         } else if (message instanceof ClientMessage.Leave m) {
@@ -272,12 +477,48 @@ public final class ChatService {
         });
     }
 
+    private void joinChecked(Session session, ClientMessage.Join m) {
+        if (!session.rooms().contains(m.room()) && session.rooms().size() >= config.maxRoomsPerConnection()) {
+            metrics.rejected(ServerMetrics.Reason.TOO_MANY_ROOMS);
+            error(session, ErrorCode.TOO_MANY_ROOMS, "You are in " + session.rooms().size()
+                    + " rooms, the most allowed; leave one first", m.ref());
+        } else {
+            join(session, m);
+        }
+    }
+
+    /**
+     * Catches up every listed room in one exchange: each is answered as a {@code join} with its {@code since} is (a
+     * kept room without a join notice); kept rooms it does not list are caught up as a plain join would be.
+     */
+    private void resume(Session session, ClientMessage.Resume m) {
+        java.util.Set<String> named = new java.util.HashSet<>();
+        for (ClientMessage.Join j : m.rooms()) {
+            if (named.add(j.room())) {
+                joinChecked(session, j);
+            }
+        }
+        for (String room : List.copyOf(session.held())) {
+            join(session, new ClientMessage.Join(room, m.ref()));
+        }
+    }
+
     private void join(Session session, String room) {
         join(session, new ClientMessage.Join(room, null));
     }
 
     private void join(Session session, ClientMessage.Join m) {
         String room = m.room();
+        if (session.held().remove(room)) {
+            // Kept across a resume and held since: its members saw no leave, so they see no join; catch it up.
+            send(session, firstPage(room, m.ref()));
+            if (m.since() != null || config.historyOnJoin() > 0) {
+                catchUp(session, m);
+            } else {
+                rooms.catchUp(room, session.channel(), 0, () -> { });
+            }
+            return;
+        }
         if (!session.rooms().add(room)) {
             send(session, firstPage(room, m.ref()));
             return;
@@ -311,7 +552,9 @@ public final class ChatService {
         String room = m.room();
         CompletionStage<Shown> shown;
         if (m.since() != null && m.epoch() != null) {
-            shown = history.after(room, m.since(), config.recoveryLimit()).thenCompose(page -> {
+            // broker.ready: with Redis, the room's live messages reach this node before its history is read.
+            shown = broker.ready(room).thenCompose(ready -> history.after(room, m.since(), config.recoveryLimit()))
+                    .thenCompose(page -> {
                 if (page.complete() && page.epoch().equals(m.epoch())) {
                     return CompletableFuture.completedFuture(new Shown(new ServerMessage.History(room, page.epoch(),
                             page.messages(), false, true, m.ref()), page.lastSeq()));
@@ -319,7 +562,8 @@ public final class ChatService {
                 return recent(room, Boolean.FALSE, m.ref());
             });
         } else {
-            shown = recent(room, m.since() != null ? Boolean.FALSE : null, m.ref());
+            shown = broker.ready(room).thenCompose(ready -> recent(room, m.since() != null ? Boolean.FALSE : null,
+                    m.ref()));
         }
         shown.whenComplete((answer, failure) ->
                 rooms.catchUp(room, session.channel(), answer == null ? 0 : answer.upToSeq(), () -> {
@@ -404,6 +648,7 @@ public final class ChatService {
             return;
         }
         session.rooms().remove(m.room());
+        session.held().remove(m.room());
         rooms.leave(m.room(), session.channel());
         int left = membersLeft(m.room());
         presence.remove(m.room(), memberKey(session));
@@ -419,6 +664,8 @@ public final class ChatService {
         String old = session.username();
         session.username(username);
         ServerMessage.User user = session.user();
+        // The token carries the name: a resume after this keeps the new one.
+        sendToken(session);
         if (session.rooms().isEmpty()) {
             send(session, new ServerMessage.Notice(ServerMessage.NoticeKind.RENAME, null, user, old, Timestamps.now()));
             return;

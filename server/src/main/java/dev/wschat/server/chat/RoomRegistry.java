@@ -24,6 +24,19 @@ public final class RoomRegistry implements Broker.Subscriber {
     private static final Object NO_SESSION = new Object();
     private final Map<String, Room> rooms = new ConcurrentHashMap<>();
     private final RoomFanout fanout;
+    private final Membership membership;
+
+    /** Told when this node's first member joins a room and when its last one leaves (see {@link Broker#membersChanged}). */
+    @FunctionalInterface
+    public interface Membership {
+        /**
+         * Records a change; called inside the room's update, in order per room, so it must not block.
+         *
+         * @param room       the room
+         * @param hasMembers whether the room has members on this node now
+         */
+        void changed(String room, boolean hasMembers);
+    }
 
     /**
      * Creates an empty registry.
@@ -32,7 +45,19 @@ public final class RoomRegistry implements Broker.Subscriber {
      * @param metrics counts deliveries
      */
     public RoomRegistry(JsonCodec codec, ServerMetrics metrics) {
+        this(codec, metrics, (room, hasMembers) -> { });
+    }
+
+    /**
+     * Creates an empty registry that reports rooms gaining their first and losing their last member.
+     *
+     * @param codec      encodes events for delivery
+     * @param metrics    counts deliveries
+     * @param membership told of each room's first join and last leave
+     */
+    public RoomRegistry(JsonCodec codec, ServerMetrics metrics, Membership membership) {
         this.fanout = new RoomFanout(codec, metrics);
+        this.membership = java.util.Objects.requireNonNull(membership, "membership");
     }
 
     /**
@@ -59,6 +84,9 @@ public final class RoomRegistry implements Broker.Subscriber {
                     (session.dialect() == Dialect.TUTORIAL ? r.tutorialMembers : r.v2Members).incrementAndGet();
                 }
                 fanout.add(r.slices, channel, session, catchingUp);
+            }
+            if (existing == null) {
+                membership.changed(name, true);
             }
             joined[0] = r.all.size();
             return r;
@@ -95,7 +123,11 @@ public final class RoomRegistry implements Broker.Subscriber {
                 fanout.remove(r.slices, channel);
             }
             left[0] = r.all.size();
-            return r.all.isEmpty() ? null : r;
+            if (r.all.isEmpty()) {
+                membership.changed(name, false);
+                return null;
+            }
+            return r;
         });
         return left[0];
     }

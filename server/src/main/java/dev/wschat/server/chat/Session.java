@@ -20,14 +20,53 @@ public final class Session {
     private final String id;
     private final Dialect dialect;
     private final Channel channel;
+    private final String resumeKey;
     private final Set<String> rooms = new LinkedHashSet<>();
+    /** Rooms kept across a resume whose live messages are held until the client catches them up; loop-only. */
+    private final Set<String> held = new LinkedHashSet<>();
     private volatile String username;
+    /** When the session's current resume token was issued (epoch millis), 0 when it has none. */
+    private volatile long tokenIssuedAt;
+    /** Set once the session ended, was detached or was taken over: its channel's close then does nothing more. */
+    private boolean over;
 
     Session(String id, String username, Dialect dialect, Channel channel) {
+        this(id, username, dialect, channel, id);
+    }
+
+    Session(String id, String username, Dialect dialect, Channel channel, String resumeKey) {
         this.id = Objects.requireNonNull(id, "id");
         this.username = Objects.requireNonNull(username, "username");
         this.dialect = Objects.requireNonNull(dialect, "dialect");
         this.channel = Objects.requireNonNull(channel, "channel");
+        this.resumeKey = Objects.requireNonNull(resumeKey, "resumeKey");
+    }
+
+    /** What a resume token names: one session of this user (two tabs of one signed-in user have two). */
+    String resumeKey() {
+        return resumeKey;
+    }
+
+    /** The kept rooms not caught up yet since a resume; event-loop only. */
+    Set<String> held() {
+        return held;
+    }
+
+    long tokenIssuedAt() {
+        return tokenIssuedAt;
+    }
+
+    void tokenIssuedAt(long millis) {
+        this.tokenIssuedAt = millis;
+    }
+
+    /** Marks the session over; {@code false} when it already was. Event-loop only. */
+    boolean end() {
+        if (over) {
+            return false;
+        }
+        over = true;
+        return true;
     }
 
     /** The client id: a random UUID, or the {@code sub} of the client's token when authentication is on. */

@@ -10,7 +10,7 @@ import java.util.function.Consumer;
  * of it; implementations are thread-safe and never block the caller on I/O.
  *
  * <p>Ordering: a room's appends complete in seq order, never two at once. {@link SqliteHistory} completes
- * every append on its one writer thread ({@code wschat-history-writer}); {@link InMemoryHistory} on the
+ * every append on its one completer thread ({@code wschat-history-completer}), in commit order; {@link InMemoryHistory} on the
  * appending thread, holding the room's lock. A caller that publishes from the completion (so that every
  * member sees seq order) passes the publishing step as {@code onStored}: it runs before the stage
  * completes, in seq order, where a dependent attached to the returned stage after append returned might

@@ -4,11 +4,13 @@ package dev.wschat.server.history;
 public final class HistoryUnavailableException extends RuntimeException {
     private static final long serialVersionUID = 1L;
 
-    HistoryUnavailableException(String message) {
+    /** A refusal with its reason. */
+    public HistoryUnavailableException(String message) {
         super(message);
     }
 
-    HistoryUnavailableException(String message, Throwable cause) {
+    /** A refusal with its reason and cause. */
+    public HistoryUnavailableException(String message, Throwable cause) {
         super(message, cause);
     }
 }

@@ -36,9 +36,10 @@ import java.util.function.Consumer;
 
 /**
  * History in one SQLite file, {@code <dataDir>/wschat.db} (WAL, {@code synchronous=FULL}): the schema is in
- * docs/history.md. One writer thread, {@code wschat-history-writer}, takes everything queued, stores it in one
- * transaction (one fsync) and then completes the appends in queue order, so a room's appends complete in
- * seq order on that thread. The queue in front of it is bounded: past it an append fails at once with
+ * docs/history.md. One writer thread, {@code wschat-history-writer}, takes everything queued and stores it in one
+ * transaction (one fsync); one completer thread, {@code wschat-history-completer}, then completes the batch's
+ * appends in queue order (publish, acks) while the writer stores the next batch, so a room's appends complete
+ * in seq order on that thread. The queue in front of it is bounded: past it an append fails at once with
  * {@link HistoryUnavailableException}. Reads run on their own thread and connection (WAL lets them read
  * while the writer writes). Retention (count and age per room) and dedup expiry run on the writer thread
  * between batches, a few hundred rows at a time. Direct messages are not stored yet.
@@ -50,13 +51,15 @@ public final class SqliteHistory implements History {
     /** The database file's name in the data directory. */
     public static final String FILE_NAME = "wschat.db";
     private static final Logger LOG = LogManager.getLogger(SqliteHistory.class);
-    private static final int SCHEMA_VERSION = 1;
+    private static final int SCHEMA_VERSION = 2;
     /** The most appends in one transaction: bounds one batch's latency and memory. */
     private static final int MAX_BATCH = 4_096;
     /** Rows retention deletes per step, so a step never holds the writer for long. */
     private static final int RETENTION_BATCH = 500;
     private static final long RETENTION_INTERVAL_MS = 1_000;
     private static final int READ_QUEUE = 10_000;
+    /** Committed batches waiting for their completions before the writer waits. */
+    private static final int COMPLETER_BATCHES = 4;
     private static final long CLOSE_TIMEOUT_MS = 30_000;
 
     private final Path file;
@@ -65,6 +68,11 @@ public final class SqliteHistory implements History {
     private final BlockingQueue<Op> queue;
     private final AtomicLong refused = new AtomicLong();
     private final Thread writer;
+    /**
+     * Runs the committed batches' completions (publish, acks) in commit order, so the writer starts the next
+     * transaction while the last one's messages go out; bounded: the writer waits when it is this far ahead.
+     */
+    private final ThreadPoolExecutor completer;
     private final ThreadPoolExecutor reader;
     private final Connection writeConnection;
     private final Connection readConnection;
@@ -126,9 +134,20 @@ public final class SqliteHistory implements History {
                 s.execute("PRAGMA synchronous=FULL");
                 s.execute("PRAGMA cache_size=-65536");
                 s.execute("PRAGMA wal_autocheckpoint=8192");
-                createSchema(s);
+                s.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID");
             }
             w.setAutoCommit(false);
+            try (Statement s = w.createStatement()) {
+                int version = schemaVersion(w);
+                if (version > SCHEMA_VERSION) {
+                    throw new SQLException("schema version " + version + " is newer than this server's "
+                            + SCHEMA_VERSION);
+                }
+                if (version == 1) {
+                    migrateFromVersion1(s);
+                }
+                createSchema(s);
+            }
             this.databaseEpoch = loadEpoch(w);
             w.commit();
             r = DriverManager.getConnection("jdbc:sqlite:" + file);
@@ -168,35 +187,76 @@ public final class SqliteHistory implements History {
                     t.setDaemon(true);
                     return t;
                 });
+        this.completer = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS,
+                new ArrayBlockingQueue<>(COMPLETER_BATCHES), task -> {
+                    Thread t = new Thread(task, "wschat-history-completer");
+                    t.setDaemon(true);
+                    return t;
+                }, (task, pool) -> {
+                    // Full: the writer waits for room, on its own thread (never an event loop's).
+                    try {
+                        pool.getQueue().put(task);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        task.run();
+                    }
+                });
         this.writer = new Thread(this::runWriter, "wschat-history-writer");
         writer.setDaemon(true);
         writer.start();
         LOG.info("history: {} open (epoch {}, {} rooms)", file, databaseEpoch, overCount.size());
     }
 
+    /**
+     * Version 2. Messages and client message ids are rowid tables, so an append goes to the end of the table
+     * (in time order) and only a small index entry lands at its room's place; version 1 kept whole rows in
+     * (room, seq) order, and a batch over many rooms rewrote a page per room. Retention by age walks the
+     * rowid order, which is the time order, so no age index is kept.
+     */
     private static void createSchema(Statement s) throws SQLException {
-        s.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID");
         s.execute("CREATE TABLE IF NOT EXISTS rooms (name TEXT PRIMARY KEY, epoch TEXT NOT NULL,"
                 + " last_seq INTEGER NOT NULL, created_ms INTEGER NOT NULL) WITHOUT ROWID");
         s.execute("CREATE TABLE IF NOT EXISTS messages (room TEXT NOT NULL, seq INTEGER NOT NULL,"
                 + " id TEXT NOT NULL, sender_id TEXT NOT NULL, sender_name TEXT NOT NULL, body TEXT NOT NULL,"
-                + " sent_at TEXT NOT NULL, stored_ms INTEGER NOT NULL, PRIMARY KEY (room, seq)) WITHOUT ROWID");
-        s.execute("CREATE INDEX IF NOT EXISTS messages_by_age ON messages(stored_ms)");
+                + " sent_at TEXT NOT NULL, stored_ms INTEGER NOT NULL)");
+        s.execute("CREATE UNIQUE INDEX IF NOT EXISTS messages_by_room ON messages(room, seq)");
         s.execute("CREATE TABLE IF NOT EXISTS dedup (sender TEXT NOT NULL, client_msg_id TEXT NOT NULL,"
-                + " room TEXT NOT NULL, seq INTEGER NOT NULL, id TEXT NOT NULL, stored_ms INTEGER NOT NULL,"
-                + " PRIMARY KEY (sender, client_msg_id)) WITHOUT ROWID");
-        s.execute("CREATE INDEX IF NOT EXISTS dedup_by_age ON dedup(stored_ms)");
+                + " room TEXT NOT NULL, seq INTEGER NOT NULL, id TEXT NOT NULL, stored_ms INTEGER NOT NULL)");
+        s.execute("CREATE UNIQUE INDEX IF NOT EXISTS dedup_by_key ON dedup(sender, client_msg_id)");
+    }
+
+    /** The file's schema version: 0 for a new file. */
+    private static int schemaVersion(Connection w) throws SQLException {
+        try (PreparedStatement get = w.prepareStatement("SELECT value FROM meta WHERE key = 'schema_version'");
+             ResultSet rs = get.executeQuery()) {
+            return rs.next() ? Integer.parseInt(rs.getString(1)) : 0;
+        } catch (NumberFormatException e) {
+            throw new SQLException("the schema version in table meta is not a number: " + e.getMessage(), e);
+        }
+    }
+
+    /** Rewrites a version-1 file's messages and client message ids into version 2's tables, in one transaction. */
+    private void migrateFromVersion1(Statement s) throws SQLException {
+        long started = System.nanoTime();
+        s.execute("DROP INDEX IF EXISTS messages_by_age");
+        s.execute("DROP INDEX IF EXISTS dedup_by_age");
+        s.execute("ALTER TABLE messages RENAME TO messages_v1");
+        s.execute("ALTER TABLE dedup RENAME TO dedup_v1");
+        createSchema(s);
+        int messages = s.executeUpdate("INSERT INTO messages(room, seq, id, sender_id, sender_name, body, sent_at,"
+                + " stored_ms) SELECT room, seq, id, sender_id, sender_name, body, sent_at, stored_ms FROM messages_v1"
+                + " ORDER BY stored_ms, room, seq");
+        s.executeUpdate("INSERT INTO dedup(sender, client_msg_id, room, seq, id, stored_ms) SELECT sender,"
+                + " client_msg_id, room, seq, id, stored_ms FROM dedup_v1 ORDER BY stored_ms");
+        s.execute("DROP TABLE messages_v1");
+        s.execute("DROP TABLE dedup_v1");
+        s.executeUpdate("UPDATE meta SET value = '" + SCHEMA_VERSION + "' WHERE key = 'schema_version'");
+        LOG.info("history: {} moved from schema 1 to {} ({} messages, {} ms)", file, SCHEMA_VERSION, messages,
+                TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
     }
 
     private String loadEpoch(Connection w) throws SQLException {
         try (PreparedStatement get = w.prepareStatement("SELECT value FROM meta WHERE key = ?")) {
-            get.setString(1, "schema_version");
-            try (ResultSet rs = get.executeQuery()) {
-                if (rs.next() && Integer.parseInt(rs.getString(1)) > SCHEMA_VERSION) {
-                    throw new SQLException("schema version " + rs.getString(1) + " is newer than this server's "
-                            + SCHEMA_VERSION);
-                }
-            }
             get.setString(1, "epoch");
             try (ResultSet rs = get.executeQuery()) {
                 if (rs.next()) {
@@ -475,7 +535,7 @@ public final class SqliteHistory implements History {
             } else if (op instanceof Task t) {
                 commitAndComplete(appends);
                 appends.clear();
-                t.run();
+                t.run(completer);
             } else if (op == STOP) {
                 stop = true;
             }
@@ -516,13 +576,22 @@ public final class SqliteHistory implements History {
                 }
             }
             LOG.error("history: storing {} messages in {} failed: {}", appends.size(), file, describe(e));
-            for (Append a : appends) {
-                refused.incrementAndGet();
-                a.fail(new HistoryUnavailableException("history write failed: " + file, e));
-            }
+            List<Append> failed = List.copyOf(appends);
+            refused.addAndGet(failed.size());
+            completer.execute(() -> {
+                for (Append a : failed) {
+                    a.fail(new HistoryUnavailableException("history write failed: " + file, e));
+                }
+            });
             return;
         }
         overCount.addAll(before.keySet());
+        List<Append> stored = List.copyOf(appends);
+        completer.execute(() -> complete(stored));
+    }
+
+    /** Publishes (onStored) and completes a committed batch, in its order; on the completer thread. */
+    private static void complete(List<Append> appends) {
         for (Append a : appends) {
             try {
                 a.onStored.accept(a.result);
@@ -634,8 +703,8 @@ public final class SqliteHistory implements History {
         long now = clock.millis();
         try {
             if (!settings.maxAge().isZero()) {
-                try (PreparedStatement ps = writeConnection.prepareStatement("DELETE FROM messages WHERE (room, seq)"
-                        + " IN (SELECT room, seq FROM messages WHERE stored_ms < ? LIMIT ?)")) {
+                try (PreparedStatement ps = writeConnection.prepareStatement("DELETE FROM messages WHERE rowid IN"
+                        + " (SELECT rowid FROM messages ORDER BY rowid LIMIT ?2) AND stored_ms < ?1")) {
                     ps.setLong(1, now - settings.maxAge().toMillis());
                     ps.setInt(2, budget);
                     deleted += ps.executeUpdate();
@@ -643,8 +712,8 @@ public final class SqliteHistory implements History {
             }
             int max = settings.maxMessagesPerRoom();
             if (max > 0) {
-                try (PreparedStatement ps = writeConnection.prepareStatement("DELETE FROM messages WHERE room = ?1"
-                        + " AND seq IN (SELECT seq FROM messages WHERE room = ?1 AND seq <= ?2 ORDER BY seq LIMIT ?3)");
+                try (PreparedStatement ps = writeConnection.prepareStatement("DELETE FROM messages WHERE rowid IN"
+                        + " (SELECT rowid FROM messages WHERE room = ?1 AND seq <= ?2 ORDER BY seq LIMIT ?3)");
                      PreparedStatement last = writeConnection.prepareStatement(
                              "SELECT last_seq FROM rooms WHERE name = ?")) {
                     var it = overCount.iterator();
@@ -668,8 +737,8 @@ public final class SqliteHistory implements History {
                     }
                 }
             }
-            try (PreparedStatement ps = writeConnection.prepareStatement("DELETE FROM dedup WHERE (sender,"
-                    + " client_msg_id) IN (SELECT sender, client_msg_id FROM dedup WHERE stored_ms < ? LIMIT ?)")) {
+            try (PreparedStatement ps = writeConnection.prepareStatement("DELETE FROM dedup WHERE rowid IN"
+                    + " (SELECT rowid FROM dedup ORDER BY rowid LIMIT ?2) AND stored_ms < ?1")) {
                 ps.setLong(1, now - settings.dedupWindow().toMillis());
                 ps.setInt(2, budget);
                 deleted += ps.executeUpdate();
@@ -699,6 +768,15 @@ public final class SqliteHistory implements History {
         }
         if (writer.isAlive()) {
             LOG.warn("history: writer of {} still busy after {} ms; closing anyway", file, CLOSE_TIMEOUT_MS);
+        }
+        // Every committed batch is published and acknowledged before close returns.
+        completer.shutdown();
+        try {
+            if (!completer.awaitTermination(CLOSE_TIMEOUT_MS, TimeUnit.MILLISECONDS)) {
+                LOG.warn("history: completions of {} still running after {} ms", file, CLOSE_TIMEOUT_MS);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
         reader.shutdown();
         try {
@@ -772,13 +850,22 @@ public final class SqliteHistory implements History {
             this.body = body;
         }
 
-        void run() {
+        /** Runs the body here (the writer) and completes the task after the batches before it (on the completer). */
+        void run(java.util.concurrent.Executor completions) {
+            RuntimeException failure = null;
             try {
                 body.run();
-                future.complete(null);
             } catch (RuntimeException e) {
-                future.completeExceptionally(e);
+                failure = e;
             }
+            RuntimeException f = failure;
+            completions.execute(() -> {
+                if (f == null) {
+                    future.complete(null);
+                } else {
+                    future.completeExceptionally(f);
+                }
+            });
         }
 
         @Override

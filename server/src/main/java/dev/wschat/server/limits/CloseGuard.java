@@ -28,6 +28,10 @@ public final class CloseGuard extends ChannelDuplexHandler {
 
     /** Written on the channel's loop, read by writers on other loops (a direct message). */
     private volatile boolean acceptsData = true;
+    /** The first Close frame of the connection: whether the peer sent it, and its status code (-1: none). */
+    private boolean closeSeen;
+    private boolean closedByPeer;
+    private int closeCode = -1;
 
     /**
      * The guard of a channel, or {@code null} when its pipeline has none (a test's bare channel).
@@ -66,9 +70,38 @@ public final class CloseGuard extends ChannelDuplexHandler {
         ctx.channel().attr(KEY).compareAndSet(this, null);
     }
 
+    /**
+     * Whether the connection ended the way a session ends for good: the client closed it with 1000 or without a
+     * status code, or the server closed it for a reason other than 1001 (going away: a drain or an idle timeout, after
+     * which a client may resume). {@code false} when it dropped without a Close frame. Event-loop only.
+     */
+    public boolean endedForGood() {
+        if (!closeSeen) {
+            return false;
+        }
+        if (closedByPeer) {
+            return closeCode == -1 || closeCode == 1000;
+        }
+        return closeCode != 1001;
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) throws Exception {
+        if (msg instanceof CloseWebSocketFrame close && !closeSeen) {
+            closeSeen = true;
+            closedByPeer = true;
+            closeCode = close.statusCode();
+        }
+        ctx.fireChannelRead(msg);
+    }
+
     @Override
     public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) throws Exception {
-        if (msg instanceof CloseWebSocketFrame) {
+        if (msg instanceof CloseWebSocketFrame close) {
+            if (!closeSeen) {
+                closeSeen = true;
+                closeCode = close.statusCode();
+            }
             acceptsData = false;
         } else if (!acceptsData && isData(msg)) {
             ReferenceCountUtil.release(msg);

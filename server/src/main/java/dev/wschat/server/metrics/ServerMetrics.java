@@ -135,6 +135,17 @@ public final class ServerMetrics implements AutoCloseable {
         Gauge.builder(name, value).description(description).register(registry);
     }
 
+    /**
+     * Registers a counter.
+     *
+     * @param name        the meter name, dotted ({@code wschat.redis.reconnects}; Prometheus adds {@code _total})
+     * @param description what it counts
+     * @return the counter, safe to increment from any thread
+     */
+    public Counter counter(String name, String description) {
+        return Counter.builder(name).description(description).register(registry);
+    }
+
     /** Counts an opened WebSocket connection. */
     public void connectionOpened() {
         connectionsOpened.increment();

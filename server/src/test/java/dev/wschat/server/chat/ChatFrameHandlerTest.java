@@ -31,6 +31,7 @@ class ChatFrameHandlerTest {
 
     @AfterEach
     void closeMetrics() {
+        service.close();
         metrics.close();
     }
 
@@ -97,13 +98,23 @@ class ChatFrameHandlerTest {
 
     @Test
     void closingTheChannelLeavesTheRoomAndRemovesItWhenEmpty() {
-        EmbeddedChannel channel = connected("wschat.v2");
+        EmbeddedChannel channel = connected(null);
         Outbound.json(channel); // welcome
-        Outbound.json(channel); // presence
-        Outbound.json(channel); // history
         assertThat(rooms.roomCount()).isEqualTo(1);
         channel.close();
         assertThat(rooms.roomCount()).isZero();
         assertThat(service.sessionCount()).isZero();
+    }
+
+    @Test
+    void aV2ChannelThatDropsIsKeptInItsRoomsForAResume() {
+        EmbeddedChannel channel = connected("wschat.v2");
+        assertThat(Outbound.json(channel).get("resumeToken").getAsString()).isNotBlank();
+        Outbound.json(channel); // presence
+        Outbound.json(channel); // history
+        channel.close();
+        assertThat(service.sessionCount()).isZero();
+        assertThat(service.detachedCount()).isEqualTo(1);
+        assertThat(rooms.size("lobby")).as("still a member until its resume window passes").isEqualTo(1);
     }
 }

@@ -42,7 +42,7 @@ class SqliteHistoryTest extends HistoryContractTest {
 
     @Override
     String completionThread() {
-        return "wschat-history-writer";
+        return "wschat-history-completer";
     }
 
     @Override
@@ -154,5 +154,65 @@ class SqliteHistoryTest extends HistoryContractTest {
         Appended later = await(h.append(draft("dev", "hello"), "c-1", "a1"));
         assertThat(later.duplicate()).isFalse();
         assertThat(later.message().seq()).isEqualTo(first.message().seq() + 1);
+    }
+
+    @Test
+    void aSchemaOneFileIsMovedToSchemaTwoKeepingMessagesEpochAndDedup() throws Exception {
+        Path data = dataDir();
+        Files.createDirectories(data);
+        Path file = data.resolve(SqliteHistory.FILE_NAME);
+        long now = clock.millis();
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file); Statement s = c.createStatement()) {
+            // schema 1, as the server of 2026-12-01 wrote it
+            s.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID");
+            s.execute("CREATE TABLE rooms (name TEXT PRIMARY KEY, epoch TEXT NOT NULL, last_seq INTEGER NOT NULL,"
+                    + " created_ms INTEGER NOT NULL) WITHOUT ROWID");
+            s.execute("CREATE TABLE messages (room TEXT NOT NULL, seq INTEGER NOT NULL, id TEXT NOT NULL,"
+                    + " sender_id TEXT NOT NULL, sender_name TEXT NOT NULL, body TEXT NOT NULL, sent_at TEXT NOT NULL,"
+                    + " stored_ms INTEGER NOT NULL, PRIMARY KEY (room, seq)) WITHOUT ROWID");
+            s.execute("CREATE INDEX messages_by_age ON messages(stored_ms)");
+            s.execute("CREATE TABLE dedup (sender TEXT NOT NULL, client_msg_id TEXT NOT NULL, room TEXT NOT NULL,"
+                    + " seq INTEGER NOT NULL, id TEXT NOT NULL, stored_ms INTEGER NOT NULL,"
+                    + " PRIMARY KEY (sender, client_msg_id)) WITHOUT ROWID");
+            s.execute("CREATE INDEX dedup_by_age ON dedup(stored_ms)");
+            s.execute("INSERT INTO meta VALUES ('epoch', 'old-epoch'), ('schema_version', '1')");
+            s.execute("INSERT INTO rooms VALUES ('dev', 'old-epoch', 3, " + now + ")");
+            for (int seq = 1; seq <= 3; seq++) {
+                s.execute("INSERT INTO messages VALUES ('dev', " + seq + ", 'm" + seq + "', 'a1', 'alice', 'text " + seq
+                        + "', '2026-12-01T00:00:0" + seq + ".000Z', " + (now + seq) + ")");
+            }
+            s.execute("INSERT INTO dedup VALUES ('a1', 'c-2', 'dev', 2, 'm2', " + (now + 2) + ")");
+        }
+
+        History h = open();
+
+        assertThat(await(h.epoch("dev"))).isEqualTo("old-epoch");
+        Page page = await(h.recent("dev", 10));
+        assertThat(seqs(page)).containsExactly(1L, 2L, 3L);
+        assertThat(page.messages().get(1).message()).isEqualTo("text 2");
+        Appended again = await(h.append(draft("dev", "text 2"), "c-2", "a1"));
+        assertThat(again.duplicate()).isTrue();
+        assertThat(again.message().id()).isEqualTo("m2");
+        assertThat(append(h, "dev", "fourth").message().seq()).isEqualTo(4);
+        h.close();
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file); Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("SELECT value FROM meta WHERE key = 'schema_version'")) {
+            assertThat(rs.next()).isTrue();
+            assertThat(rs.getString(1)).isEqualTo("2");
+        }
+    }
+
+    @Test
+    void aFileOfANewerSchemaIsRefusedWithItsName() throws Exception {
+        Path data = dataDir();
+        Files.createDirectories(data);
+        Path file = data.resolve(SqliteHistory.FILE_NAME);
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file); Statement s = c.createStatement()) {
+            s.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID");
+            s.execute("INSERT INTO meta VALUES ('schema_version', '9')");
+        }
+        assertThatThrownBy(() -> open()).isInstanceOf(HistoryOpenException.class)
+                .hasMessageContaining(file.toAbsolutePath().toString())
+                .hasMessageContaining("schema version 9 is newer than this server's 2");
     }
 }

@@ -34,6 +34,13 @@ public final class RedisServer implements AutoCloseable {
         return redis;
     }
 
+    /** Starts Redis on a given port (one a server was told to expect before Redis was there). */
+    public static RedisServer startOn(int port) throws IOException {
+        RedisServer redis = new RedisServer(Files.createTempDirectory("wschat-redis"), port);
+        redis.launch();
+        return redis;
+    }
+
     /** {@code deploy/redis.conf}, found from the server module or the repository root. */
     public static Path config() {
         for (Path candidate : List.of(Path.of("..", "deploy", "redis.conf"), Path.of("deploy", "redis.conf"))) {

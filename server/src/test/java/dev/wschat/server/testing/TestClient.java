@@ -37,6 +37,8 @@ import java.util.function.Predicate;
 public final class TestClient implements AutoCloseable {
     /** How long any wait takes before failing the test. */
     public static final Duration TIMEOUT = Duration.ofSeconds(10);
+    /** How long {@link #close()} waits for the server's answer to its Close frame. */
+    public static final Duration CLOSE_WAIT = Duration.ofSeconds(2);
     /** The v2 dialect's subprotocol. */
     public static final String V2 = "wschat.v2";
     /** Shared by clients that bring none; the JDK stops a WebSocket whose HttpClient was garbage-collected. */
@@ -313,6 +315,11 @@ public final class TestClient implements AutoCloseable {
         return m.has(field) && !m.get(field).isJsonNull() ? m.get(field).getAsString() : null;
     }
 
+    /**
+     * Closes normally: sends close 1000 and waits (up to {@link #CLOSE_WAIT}) for the server's answer before dropping
+     * the socket, so the server reads the close (a session closed with 1000 ends at once; one that drops is kept
+     * for a resume).
+     */
     @Override
     public void close() {
         WebSocket ws = socket;
@@ -320,9 +327,24 @@ public final class TestClient implements AutoCloseable {
             return;
         }
         if (!ws.isOutputClosed()) {
-            ws.sendClose(WebSocket.NORMAL_CLOSURE, "bye");
+            try {
+                ws.sendClose(WebSocket.NORMAL_CLOSURE, "bye").get(CLOSE_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+                closed.get(CLOSE_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (ExecutionException | TimeoutException e) {
+                // the connection is gone or the server does not answer: dropped below either way
+            }
         }
         ws.abort();
+    }
+
+    /** Drops the connection without a Close frame, as a network failure would (the server sees it end abnormally). */
+    public void abort() {
+        WebSocket ws = socket;
+        if (ws != null) {
+            ws.abort();
+        }
     }
 
     private static JsonObject parse(String text) {

@@ -1,0 +1,361 @@
+package dev.wschat.server.redis;
+
+import dev.wschat.server.history.HistoryUnavailableException;
+import dev.wschat.server.metrics.ServerMetrics;
+import io.lettuce.core.ClientOptions;
+import io.lettuce.core.RedisChannelHandler;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisConnectionStateListener;
+import io.lettuce.core.RedisNoScriptException;
+import io.lettuce.core.RedisURI;
+import io.lettuce.core.TimeoutOptions;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.codec.StringCodec;
+import io.lettuce.core.output.NestedMultiOutput;
+import io.lettuce.core.protocol.AsyncCommand;
+import io.lettuce.core.protocol.Command;
+import io.lettuce.core.protocol.CommandArgs;
+import io.lettuce.core.protocol.CommandType;
+import io.lettuce.core.pubsub.RedisPubSubListener;
+import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
+import io.lettuce.core.resource.ClientResources;
+import io.lettuce.core.resource.Delay;
+import io.micrometer.core.instrument.Counter;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
+
+import java.net.SocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BiConsumer;
+
+/**
+ * This node's link to Redis: one Lettuce client with a command connection (scripts and reads, replies in the order
+ * sent) and a dedicated pub/sub connection. Both are opened in the background and retried until Redis answers, so
+ * a node starts while Redis is down; Lettuce reconnects them after a drop. Lettuce's request queue is bounded
+ * ({@code --history-queue} plus {@link #QUEUE_HEADROOM}), commands time out after {@link #COMMAND_TIMEOUT}, and while disconnected commands are
+ * refused at once ({@code REJECT_COMMANDS}) rather than queued: a chat then fails fast with {@code unavailable}.
+ */
+public final class RedisConnections implements AutoCloseable {
+    /** How long a command may wait for its reply before it fails (the sender then gets {@code unavailable}). */
+    public static final Duration COMMAND_TIMEOUT = Duration.ofSeconds(5);
+    /** How often a connection Redis refused at start is tried again. */
+    static final Duration CONNECT_RETRY = Duration.ofMillis(500);
+    /** Commands Lettuce queues beyond the appends' bound: reads, repairs, notices. */
+    static final int QUEUE_HEADROOM = 4_096;
+    private static final Logger LOG = LogManager.getLogger(RedisConnections.class);
+
+    private final RedisURI uri;
+    private final String where;
+    private final ClientResources resources;
+    private final RedisClient client;
+    private final ScheduledExecutorService timer;
+    private final Counter reconnects;
+    private volatile StatefulRedisConnection<String, String> commands;
+    private volatile StatefulRedisPubSubConnection<String, String> pubsub;
+    private volatile RedisPubSubListener<String, String> pubsubListener;
+    private volatile Runnable onPubSubConnected = () -> { };
+    private final List<Script> scripts = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private volatile boolean closed;
+    private volatile boolean warnedDown;
+
+    /**
+     * Creates the client; {@link #start()} opens the connections.
+     *
+     * @param url          {@code --redis}
+     * @param requestQueue appends waiting at once ({@code --history-queue}); Lettuce's queue is this plus headroom
+     * @param metrics      where {@code wschat_redis_up} and {@code wschat_redis_reconnects_total} go
+     */
+    public RedisConnections(String url, int requestQueue, ServerMetrics metrics) {
+        Objects.requireNonNull(url, "url");
+        Objects.requireNonNull(metrics, "metrics");
+        this.uri = RedisURI.create(url);
+        this.where = (uri.isSsl() ? "rediss://" : "redis://") + uri.getHost() + ":" + uri.getPort() + "/"
+                + uri.getDatabase();
+        this.resources = ClientResources.builder()
+                .ioThreadPoolSize(2)
+                .computationThreadPoolSize(1)
+                // at least 100 ms: a burst of reconnects against a Redis that is restarting only adds load
+                .reconnectDelay(Delay.exponential(Duration.ofMillis(100), Duration.ofSeconds(2), 2,
+                        TimeUnit.MILLISECONDS))
+                .build();
+        this.client = RedisClient.create(resources);
+        client.setOptions(ClientOptions.builder()
+                .autoReconnect(true)
+                // room above the appends' own bound (RedisHistory) for reads, repairs and notices
+                .requestQueueSize(requestQueue + QUEUE_HEADROOM)
+                .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
+                .timeoutOptions(TimeoutOptions.enabled(COMMAND_TIMEOUT))
+                .build());
+        ScheduledThreadPoolExecutor t = new ScheduledThreadPoolExecutor(1, task -> {
+            Thread thread = new Thread(task, "wschat-redis");
+            thread.setDaemon(true);
+            return thread;
+        });
+        t.setRemoveOnCancelPolicy(true);
+        this.timer = t;
+        this.reconnects = metrics.counter("wschat.redis.reconnects", "Times a Redis connection came back after a drop");
+        metrics.gauge("wschat.redis.up", "1 while both Redis connections (commands, pub/sub) are open, else 0",
+                () -> up() ? 1 : 0);
+        client.addListener(new RedisConnectionStateListener() {
+            @Override
+            public void onRedisConnected(RedisChannelHandler<?, ?> connection, SocketAddress address) {
+                if (connection == commands || connection == pubsub) {
+                    reconnects.increment();
+                    LOG.info("redis: reconnected to {} ({})", where, connection == pubsub ? "pub/sub" : "commands");
+                    if (connection == pubsub) {
+                        pubSubConnected();
+                    } else {
+                        execute(() -> loadScripts(commands)); // a restarted Redis has forgotten them
+                    }
+                }
+            }
+
+            @Override
+            public void onRedisDisconnected(RedisChannelHandler<?, ?> connection) {
+                if (!closed && (connection == commands || connection == pubsub)) {
+                    LOG.warn("redis: lost the {} connection to {}; chats are refused with unavailable and /ready "
+                            + "answers 503 until it is back", connection == pubsub ? "pub/sub" : "commands", where);
+                }
+            }
+        });
+    }
+
+    /** Where Redis is, without credentials: {@code redis://host:port/db}. */
+    public String where() {
+        return where;
+    }
+
+    /**
+     * Sets what hears pub/sub traffic and what runs each time the pub/sub connection opens (first time and after
+     * every reconnect); call before {@link #start()}.
+     */
+    void pubSub(RedisPubSubListener<String, String> listener, Runnable onConnected) {
+        this.pubsubListener = Objects.requireNonNull(listener, "listener");
+        this.onPubSubConnected = Objects.requireNonNull(onConnected, "onConnected");
+    }
+
+    /** Opens both connections in the background, retrying every {@link #CONNECT_RETRY} while Redis refuses. */
+    public void start() {
+        connectCommands();
+        connectPubSub();
+    }
+
+    private void connectCommands() {
+        if (closed) {
+            return;
+        }
+        client.connectAsync(StringCodec.UTF8, uri).whenComplete((connection, failure) -> {
+            if (failure != null) {
+                unreachable(failure);
+                retry(this::connectCommands);
+            } else if (closed) {
+                connection.closeAsync();
+            } else {
+                commands = connection;
+                LOG.info("redis: connected to {} (commands)", where);
+                execute(() -> loadScripts(connection));
+            }
+        });
+    }
+
+    private void connectPubSub() {
+        if (closed) {
+            return;
+        }
+        client.connectPubSubAsync(StringCodec.UTF8, uri).whenComplete((connection, failure) -> {
+            if (failure != null) {
+                unreachable(failure);
+                retry(this::connectPubSub);
+            } else if (closed) {
+                connection.closeAsync();
+            } else {
+                RedisPubSubListener<String, String> listener = pubsubListener;
+                if (listener != null) {
+                    connection.addListener(listener);
+                }
+                pubsub = connection;
+                LOG.info("redis: connected to {} (pub/sub)", where);
+                pubSubConnected();
+            }
+        });
+    }
+
+    private void pubSubConnected() {
+        // Off Lettuce's thread: what runs here issues commands and must not hold up the connection's event loop.
+        execute(onPubSubConnected);
+    }
+
+    private void unreachable(Throwable failure) {
+        if (!warnedDown) {
+            warnedDown = true;
+            LOG.warn("redis: cannot reach {} ({}); retrying every {} ms, /ready answers 503 until it answers", where,
+                    rootMessage(failure), CONNECT_RETRY.toMillis());
+        }
+    }
+
+    private void retry(Runnable connect) {
+        if (!closed) {
+            timer.schedule(connect, CONNECT_RETRY.toMillis(), TimeUnit.MILLISECONDS);
+        }
+    }
+
+    /**
+     * Loads a script whenever the command connection opens, so appends after a start or a Redis restart do not all
+     * meet {@code NOSCRIPT} first (they would still succeed, by {@code EVAL}); call before {@link #start()}.
+     */
+    void preload(Script script) {
+        scripts.add(Objects.requireNonNull(script, "script"));
+    }
+
+    private void loadScripts(StatefulRedisConnection<String, String> connection) {
+        for (Script script : scripts) {
+            try {
+                connection.async().scriptLoad(script.body()).whenComplete((sha, failure) -> {
+                    if (failure != null) {
+                        LOG.debug("redis: loading script {} failed: {}", script.name(), failure.toString());
+                    }
+                });
+            } catch (RuntimeException e) {
+                LOG.debug("redis: loading script {} failed: {}", script.name(), e.toString());
+            }
+        }
+    }
+
+    /** Whether both connections are open now. */
+    public boolean up() {
+        StatefulRedisConnection<String, String> c = commands;
+        StatefulRedisPubSubConnection<String, String> p = pubsub;
+        return !closed && c != null && c.isOpen() && p != null && p.isOpen();
+    }
+
+    /** The command connection, or {@code null} before it first opened. */
+    StatefulRedisConnection<String, String> commands() {
+        return commands;
+    }
+
+    /** The pub/sub connection, or {@code null} before it first opened. */
+    StatefulRedisPubSubConnection<String, String> pubsub() {
+        return pubsub;
+    }
+
+    /** Runs a task on this client's own thread (never an event loop), after {@code delayMs}. */
+    void schedule(Runnable task, long delayMs) {
+        if (!closed) {
+            timer.schedule(guarded(task), delayMs, TimeUnit.MILLISECONDS);
+        }
+    }
+
+    /** Runs a task on this client's own thread. */
+    void execute(Runnable task) {
+        if (!closed) {
+            timer.execute(guarded(task));
+        }
+    }
+
+    private static Runnable guarded(Runnable task) {
+        return () -> {
+            try {
+                task.run();
+            } catch (RuntimeException e) {
+                LOG.warn("redis: background task failed", e);
+            }
+        };
+    }
+
+    /** A Lua script and its SHA-1, for {@code EVALSHA}. */
+    record Script(String name, String body, String sha) {
+        static Script of(String name, String body) {
+            try {
+                byte[] digest = MessageDigest.getInstance("SHA-1").digest(body.getBytes(StandardCharsets.UTF_8));
+                return new Script(name, body, HexFormat.of().formatHex(digest));
+            } catch (NoSuchAlgorithmException e) {
+                throw new IllegalStateException("SHA-1 is missing from this JVM", e);
+            }
+        }
+    }
+
+    /**
+     * Runs a script on the command connection with {@code EVALSHA}; when Redis does not know it ({@code NOSCRIPT},
+     * e.g. after a restart) it is sent again with {@code EVAL}, which also caches it. {@code onReply} is attached
+     * before the command is written, so it runs when the reply is read, on the connection's thread, in the order the
+     * commands were sent; or at once on this thread when the command cannot be sent. It must not block.
+     *
+     * @param script  the script
+     * @param keys    its keys (one room's, one hash slot)
+     * @param args    its arguments
+     * @param onReply the reply (a list, nested lists and {@code Long}s and {@code String}s) or the failure, as
+     *                {@link HistoryUnavailableException}
+     */
+    void eval(Script script, String[] keys, String[] args, BiConsumer<List<Object>, Throwable> onReply) {
+        dispatch(script, keys, args, true, onReply);
+    }
+
+    private void dispatch(Script script, String[] keys, String[] args, boolean bySha,
+                          BiConsumer<List<Object>, Throwable> onReply) {
+        StatefulRedisConnection<String, String> connection = commands;
+        if (connection == null || closed) {
+            onReply.accept(null, new HistoryUnavailableException("redis: not connected to " + where));
+            return;
+        }
+        CommandArgs<String, String> a = new CommandArgs<>(StringCodec.UTF8).add(bySha ? script.sha() : script.body())
+                .add(keys.length).addKeys(keys).addValues(args);
+        AsyncCommand<String, String, List<Object>> command = new AsyncCommand<>(new Command<>(
+                bySha ? CommandType.EVALSHA : CommandType.EVAL, new NestedMultiOutput<>(StringCodec.UTF8), a));
+        command.whenComplete((reply, failure) -> {
+            Throwable cause = failure instanceof CompletionException c && c.getCause() != null ? c.getCause() : failure;
+            if (cause instanceof RedisNoScriptException && bySha) {
+                LOG.debug("redis: script {} not loaded on {}; sending it", script.name(), where);
+                dispatch(script, keys, args, false, onReply);
+            } else if (cause != null) {
+                onReply.accept(null, cause instanceof HistoryUnavailableException ? cause
+                        : new HistoryUnavailableException("redis: " + script.name() + " failed on " + where + ": "
+                                + rootMessage(cause), cause));
+            } else {
+                onReply.accept(reply, null);
+            }
+        });
+        try {
+            connection.dispatch(command);
+        } catch (RuntimeException e) {
+            command.completeExceptionally(e); // queue full, or refused while disconnected
+        }
+    }
+
+    static String rootMessage(Throwable t) {
+        Throwable root = t;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        return root.getMessage() == null ? root.getClass().getSimpleName() : root.getMessage();
+    }
+
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        timer.shutdownNow();
+        StatefulRedisPubSubConnection<String, String> p = pubsub;
+        StatefulRedisConnection<String, String> c = commands;
+        if (p != null) {
+            p.close();
+        }
+        if (c != null) {
+            c.close();
+        }
+        client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+        resources.shutdown(0, 2, TimeUnit.SECONDS);
+        LOG.info("redis: disconnected from {}", where);
+    }
+}

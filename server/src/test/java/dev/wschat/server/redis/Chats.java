@@ -1,0 +1,81 @@
+package dev.wschat.server.redis;
+
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import dev.wschat.server.testing.RunningServer;
+import dev.wschat.server.testing.TestClient;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.LongStream;
+
+import static dev.wschat.server.testing.TestClient.str;
+
+/** What the scale-out tests read from their clients: the chat seqs, acks and errors each one received. */
+final class Chats {
+    static final Duration LONG = Duration.ofSeconds(60);
+
+    private Chats() {
+    }
+
+    static List<JsonObject> received(TestClient c, String type) {
+        List<JsonObject> out = new ArrayList<>();
+        for (String text : c.received()) {
+            JsonObject m = JsonParser.parseString(text).getAsJsonObject();
+            if (type.equals(str(m, "type"))) {
+                out.add(m);
+            }
+        }
+        return out;
+    }
+
+    /** The seqs of the room's chat messages the client received, in order of arrival. */
+    static List<Long> seqs(TestClient c, String room) {
+        return received(c, "chat").stream().filter(m -> room.equals(str(m, "room")))
+                .map(m -> m.get("seq").getAsLong()).toList();
+    }
+
+    /** The bodies of the room's chat messages the client received, in order of arrival. */
+    static List<String> bodies(TestClient c, String room) {
+        return received(c, "chat").stream().filter(m -> room.equals(str(m, "room")))
+                .map(m -> str(m, "message")).toList();
+    }
+
+    /** The client message ids acknowledged to the client. */
+    static Set<String> acked(TestClient c) {
+        Set<String> ids = new LinkedHashSet<>();
+        received(c, "ack").forEach(m -> ids.add(str(m, "clientMsgId")));
+        return ids;
+    }
+
+    /** Sends a chat with a client message id, also given as its ref so an error names it. */
+    static void chat(TestClient c, String room, String clientMsgId) {
+        c.send("{\"type\":\"chat\",\"room\":\"" + room + "\",\"content\":\"" + clientMsgId + "\",\"clientMsgId\":\""
+                + clientMsgId + "\",\"ref\":\"" + clientMsgId + "\"}");
+    }
+
+    /** Joins a room and waits for its history answer. */
+    static JsonObject join(TestClient c, String room) {
+        c.sendJson("type", "join", "room", room);
+        return c.next(m -> "history".equals(str(m, "type")) && room.equals(str(m, "room")));
+    }
+
+    static List<Long> range(long from, long to) {
+        return LongStream.rangeClosed(from, to).boxed().toList();
+    }
+
+    /** A node of the cluster: an in-process server on this Redis, no message rate limit. */
+    static RunningServer node(String redisUrl, String... more) {
+        List<String> args = new ArrayList<>(List.of("--redis", redisUrl, "--message-rate", "0"));
+        args.addAll(List.of(more));
+        return RunningServer.start(args.toArray(String[]::new));
+    }
+
+    /** The node's v2 client, ready (welcome and lobby presence read). */
+    static TestClient client(RunningServer node) {
+        return node.v2();
+    }
+}
