@@ -22,6 +22,7 @@ import dev.wschat.server.presence.LocalPresence;
 import dev.wschat.server.redis.RedisBroker;
 import dev.wschat.server.redis.RedisConnections;
 import dev.wschat.server.redis.RedisHistory;
+import dev.wschat.server.redis.RedisPresence;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
@@ -43,6 +44,7 @@ import org.apache.logging.log4j.Logger;
 import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.util.Objects;
+import java.util.UUID;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -70,6 +72,7 @@ public final class ChatServer {
     private Broker broker;
     private History history;
     private RedisConnections redis;
+    private RedisPresence sharedPresence;
     private ServerMetrics metrics;
     private String transport;
 
@@ -115,7 +118,8 @@ public final class ChatServer {
         } else {
             broker = new LocalBroker(rooms);
         }
-        service = new ChatService(config, codec, rooms, broker, history, new LocalPresence(), metrics);
+        service = new ChatService(config, codec, rooms, broker, history,
+                sharedPresence != null ? sharedPresence : new LocalPresence(), metrics);
         ChatService chat = service;
         metrics.gauge("wschat.connections", "Open WebSocket connections", chat::sessionCount);
         metrics.gauge("wschat.rooms", "Rooms with members on this node", rooms::roomCount);
@@ -153,6 +157,9 @@ public final class ChatServer {
                 serverChannel = null;
             }
             shutdownGroups();
+            if (sharedPresence != null) {
+                sharedPresence.close();
+            }
             if (redis != null) {
                 redis.close();
             }
@@ -252,6 +259,9 @@ public final class ChatServer {
             adminChannel.close().awaitUninterruptibly();
         }
         broker.close();
+        if (sharedPresence != null) {
+            sharedPresence.close();
+        }
         history.close();
         if (redis != null) {
             redis.close();
@@ -327,6 +337,8 @@ public final class ChatServer {
                 config.historyMaxAge(), config.historyQueue(), HistorySettings.DEFAULT_DEDUP_WINDOW));
         history = shared;
         broker = new RedisBroker(redis, shared, rooms, metrics);
+        sharedPresence = redis.presence(UUID.randomUUID().toString());
+        sharedPresence.start();
         readiness.requires(redis::up);
         LOG.info("wschat history and rooms shared through Redis at {}", redis.where());
         redis.start();

@@ -103,6 +103,19 @@ public final class ChatService {
             this.detached = new DetachedSessions(config.maxDetachedSessions(), window);
             detached.schedule(this::refreshTokens, refreshPeriod());
         }
+        presence.onDeparture(this::departed);
+    }
+
+    /**
+     * Announces a member whose node vanished (a shared presence found it expired): nobody else will. Called once per
+     * member across all nodes, by the node whose sweep removed it; the leave goes through the broker to every node,
+     * as a leave announced by the member's own node would have.
+     */
+    private void departed(String room, ServerMessage.User user) {
+        if (presence.page(room, null, 1).total() < config.announceLimit()) {
+            publish(room, new ServerMessage.Notice(ServerMessage.NoticeKind.LEAVE, room, user, null, Timestamps.now()),
+                    null, RoomEvent.Exclusion.NONE);
+        }
     }
 
     /** The number of connected sessions. */
@@ -370,7 +383,8 @@ public final class ChatService {
     private void leaveAll(Channel channel, String memberKey, Collection<String> left, ServerMessage.User user) {
         List<String> announce = new ArrayList<>();
         for (String room : left) {
-            int remaining = rooms.leave(room, channel);
+            rooms.leave(room, channel);
+            int remaining = membersLeft(room);
             presence.remove(room, memberKey);
             if (remaining > 0 && remaining < config.announceLimit()) {
                 announce.add(room);
@@ -591,6 +605,15 @@ public final class ChatService {
         send(session, new ServerMessage.Presence(m.room(), page.users(), page.total(), page.next(), m.ref()));
     }
 
+    /**
+     * Who stays in a room, on every node, once a member about to be removed from presence is gone: with shared
+     * presence the last member on this node leaving a room others are in is announced too (this node's own count
+     * would say nobody is left to tell, and a shared presence forgets a room this node has no members in).
+     */
+    private int membersLeft(String room) {
+        return Math.max(0, presence.page(room, null, 1).total() - 1);
+    }
+
     /** A connection's key in presence: unique on this node, one per connection of a user. */
     private static String memberKey(Session session) {
         return session.channel().id().asLongText();
@@ -626,7 +649,8 @@ public final class ChatService {
         }
         session.rooms().remove(m.room());
         session.held().remove(m.room());
-        int left = rooms.leave(m.room(), session.channel());
+        rooms.leave(m.room(), session.channel());
+        int left = membersLeft(m.room());
         presence.remove(m.room(), memberKey(session));
         ServerMessage.Notice notice = new ServerMessage.Notice(ServerMessage.NoticeKind.LEAVE, m.room(),
                 session.user(), null, Timestamps.now());

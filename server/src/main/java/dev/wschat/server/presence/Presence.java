@@ -50,6 +50,28 @@ public interface Presence {
     Page page(String room, String cursor, int limit);
 
     /**
+     * Tells a listener of the members this presence found gone without a {@link #remove} (their node stopped
+     * heartbeating): each is reported once across every node, by the one node that removed it, so that node can
+     * announce the leave to the room. The embedded presence never loses a member this way and ignores it.
+     *
+     * @param listener hears of each vanished member; called off the event loops and must not block
+     */
+    default void onDeparture(Departures listener) {
+    }
+
+    /** Hears of members whose node vanished. */
+    @FunctionalInterface
+    interface Departures {
+        /**
+         * A member of a room is gone because its node stopped.
+         *
+         * @param room the room
+         * @param user who it was
+         */
+        void departed(String room, ServerMessage.User user);
+    }
+
+    /**
      * One page of members.
      *
      * @param users the members listed

@@ -50,7 +50,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * <p>Other room events (join, leave and rename notices) go to this node's members at once and to the other nodes
  * through the same channel as a second kind of payload ({@code e <json>} beside {@code c <seq> <epoch> <json>});
  * nodes skip their own. They are not numbered, so they are not repaired: a notice published while a node was
- * disconnected from Redis is lost for that node's members. Presence itself stays per node for now.
+ * disconnected from Redis is lost for that node's members. Presence is shared by {@link RedisPresence}.
  *
  * <p>Threads: pub/sub messages arrive on the pub/sub connection's thread, repair reads complete on the command
  * connection's thread; a room's delivery state is guarded by its own monitor, held only to hand events to the

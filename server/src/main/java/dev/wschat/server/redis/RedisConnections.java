@@ -231,6 +231,17 @@ public final class RedisConnections implements AutoCloseable {
         }
     }
 
+    /**
+     * Presence shared through this client (its own two connections, this client's bounded queue); the caller
+     * starts it and closes it before this.
+     *
+     * @param nodeId this node's id, new on every start
+     * @return the presence
+     */
+    public RedisPresence presence(String nodeId) {
+        return new RedisPresence(client, uri, nodeId, PresenceTimings.DEFAULTS);
+    }
+
     /** Whether both connections are open now. */
     public boolean up() {
         StatefulRedisConnection<String, String> c = commands;

@@ -1,0 +1,110 @@
+package dev.wschat.server.redis;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+
+/**
+ * The Lua scripts of {@link RedisPresence}, one room each (its keys share the room's hash tag). Every change to a
+ * room's member hash bumps the room's version and publishes {@code version \n op \n memberKey \n value} on the
+ * room's presence channel in the same script, so a node that sees a version out of sequence knows it missed one.
+ * Times are Redis's own ({@code TIME}), so the nodes' clocks never disagree about who expired.
+ *
+ * <p>KEYS: 1 the member hash, 2 the expiry sorted set, 3 the version counter. ARGV[1] is the room's presence channel.
+ */
+final class PresenceScripts {
+    private static final String NOW = "local t = redis.call('TIME')\n"
+            + "local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)\n";
+
+    /**
+     * Puts members (ARGV[2] the TTL in ms, then pairs of member key and value) and pushes their expiry; a member
+     * whose value is new or changed is announced ({@code P}). Used for add, rename and the periodic refresh, which
+     * therefore re-registers whatever a sweep or a Redis failure lost. Returns the room's version.
+     */
+    static final Script PUT = Script.of("presence-put", NOW
+            + "local ttl = tonumber(ARGV[2])\n"
+            + "for i = 3, #ARGV, 2 do\n"
+            + "  redis.call('ZADD', KEYS[2], now + ttl, ARGV[i])\n"
+            + "  local old = redis.call('HGET', KEYS[1], ARGV[i])\n"
+            + "  if old ~= ARGV[i + 1] then\n"
+            + "    redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1])\n"
+            + "    local v = redis.call('INCR', KEYS[3])\n"
+            + "    redis.call('PUBLISH', ARGV[1], v .. '\\nP\\n' .. ARGV[i] .. '\\n' .. ARGV[i + 1])\n"
+            + "  end\n"
+            + "end\n"
+            + "return tonumber(redis.call('GET', KEYS[3]) or '0')\n");
+
+    /**
+     * Removes one member (ARGV[2]) and announces it ({@code D}); the room's keys go when it is empty. Returns the
+     * room's version, or -1 when the member was not there.
+     */
+    static final Script DELETE = Script.of("presence-delete", ""
+            + "redis.call('ZREM', KEYS[2], ARGV[2])\n"
+            + "local old = redis.call('HGET', KEYS[1], ARGV[2])\n"
+            + "if not old then return -1 end\n"
+            + "redis.call('HDEL', KEYS[1], ARGV[2])\n"
+            + "local v = redis.call('INCR', KEYS[3])\n"
+            + "redis.call('PUBLISH', ARGV[1], v .. '\\nD\\n' .. ARGV[2] .. '\\n' .. old)\n"
+            + "if redis.call('HLEN', KEYS[1]) == 0 then redis.call('DEL', KEYS[2], KEYS[3]) end\n"
+            + "return v\n");
+
+    /**
+     * Removes up to ARGV[2] members whose expiry passed, announcing each ({@code D}), atomically: of several nodes
+     * sweeping one room, exactly one removes (and reports) each. Returns {version, {key, value, key, value...}}.
+     */
+    static final Script SWEEP = Script.of("presence-sweep", NOW
+            + "local expired = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', now, 'LIMIT', 0, tonumber(ARGV[2]))\n"
+            + "local out = {}\n"
+            + "for _, k in ipairs(expired) do\n"
+            + "  redis.call('ZREM', KEYS[2], k)\n"
+            + "  local old = redis.call('HGET', KEYS[1], k)\n"
+            + "  if old then\n"
+            + "    redis.call('HDEL', KEYS[1], k)\n"
+            + "    local v = redis.call('INCR', KEYS[3])\n"
+            + "    redis.call('PUBLISH', ARGV[1], v .. '\\nD\\n' .. k .. '\\n' .. old)\n"
+            + "    out[#out + 1] = k\n"
+            + "    out[#out + 1] = old\n"
+            + "  end\n"
+            + "end\n"
+            + "if #out > 0 and redis.call('HLEN', KEYS[1]) == 0 then redis.call('DEL', KEYS[2], KEYS[3]) end\n"
+            + "return {tonumber(redis.call('GET', KEYS[3]) or '0'), out}\n");
+
+    /** The room's version and every member, read at one instant: {version, {key, value, ...}}. */
+    static final Script SNAPSHOT = Script.of("presence-snapshot",
+            "return {tonumber(redis.call('GET', KEYS[3]) or '0'), redis.call('HGETALL', KEYS[1])}\n");
+
+    private PresenceScripts() {
+    }
+
+    /** A room's keys, in the order the scripts take them. */
+    static String[] keys(String room) {
+        return new String[] {"{" + room + "}:presence", "{" + room + "}:presence:exp", "{" + room + "}:presence:ver"};
+    }
+
+    /** A room's presence channel. */
+    static String channel(String room) {
+        return "{" + room + "}:presence:ch";
+    }
+
+    /** The room of a presence channel, or {@code null} when it is not one. */
+    static String roomOf(String channel) {
+        String suffix = "}:presence:ch";
+        if (!channel.startsWith("{") || !channel.endsWith(suffix) || channel.length() < 1 + suffix.length()) {
+            return null;
+        }
+        return channel.substring(1, channel.length() - suffix.length());
+    }
+
+    /** A Lua script and its SHA-1, for {@code EVALSHA}. */
+    record Script(String name, String body, String sha) {
+        static Script of(String name, String body) {
+            try {
+                byte[] digest = MessageDigest.getInstance("SHA-1").digest(body.getBytes(StandardCharsets.UTF_8));
+                return new Script(name, body, HexFormat.of().formatHex(digest));
+            } catch (NoSuchAlgorithmException e) {
+                throw new IllegalStateException("SHA-1 is missing from this JVM", e);
+            }
+        }
+    }
+}

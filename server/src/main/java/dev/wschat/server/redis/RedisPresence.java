@@ -1,0 +1,650 @@
+package dev.wschat.server.redis;
+
+import com.google.gson.JsonArray;
+import com.google.gson.JsonParser;
+import dev.wschat.protocol.ServerMessage;
+import dev.wschat.server.presence.LocalPresence;
+import dev.wschat.server.presence.Presence;
+import io.lettuce.core.RedisChannelHandler;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisConnectionStateListener;
+import io.lettuce.core.RedisNoScriptException;
+import io.lettuce.core.RedisURI;
+import io.lettuce.core.ScriptOutputType;
+import io.lettuce.core.SetArgs;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.codec.StringCodec;
+import io.lettuce.core.pubsub.RedisPubSubAdapter;
+import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
+
+import java.net.SocketAddress;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Pattern;
+
+/**
+ * Presence shared by every node through Redis, after Centrifugo's Redis presence: per room a hash of members
+ * ({@code {room}:presence}, member key → node, id, name) and a sorted set of their expiry times
+ * ({@code {room}:presence:exp}); each node pushes its own members' expiry every {@link PresenceTimings#refresh()}
+ * and heartbeats {@code wschat:node:<id>}, and every node with members in a room sweeps the room's expired members
+ * in one atomic script, so a node that stops is gone, with its users, from every room within
+ * {@code ttl + sweep}.
+ *
+ * <p>{@link #page} never touches Redis: it reads a local view of each room this node has members in, sorted and
+ * paged exactly as {@link LocalPresence} does (same cursors). This node's own members are in the view at once; the
+ * other nodes' arrive as events on the room's presence channel ({@code {room}:presence:ch}, published by the
+ * script that changed the hash), numbered by a per-room version: a version out of sequence, a version that
+ * disagrees with Redis's for two sweeps, a (re)subscription and a Redis reconnect each reload the room's view from
+ * the hash. While Redis is down the view keeps serving what it last knew plus this node's own changes; refreshes
+ * re-register this node's members when Redis is back, and removals that failed are sent again.
+ *
+ * <p>Notices: the broker carries join, leave and rename notices between nodes, so presence announces nothing for
+ * them (a leave on node A reaches node B once, through the broker). Only a member that vanished with its node has
+ * nobody to announce it: the node whose sweep removed it (exactly one, the script is atomic) tells its
+ * {@link Presence.Departures} listener, which publishes the leave through the broker to every node once.
+ *
+ * <p>Bounds: a view holds the room's members, no more; Redis commands are sent only while connected (Lettuce's
+ * queue is bounded by the client's options), a tick is skipped while the last one is still waiting, removals
+ * waiting for Redis are capped at {@link #MAX_PENDING_REMOVALS}.
+ */
+public final class RedisPresence implements Presence, AutoCloseable {
+    /** Members per refresh script (one room's members are pushed in batches of this many). */
+    static final int REFRESH_BATCH = 500;
+    /** Expired members one sweep removes from a room; the rest go on the next sweep. */
+    static final int SWEEP_BATCH = 1_000;
+    /** Removals kept while Redis cannot take them; beyond this the members simply expire. */
+    static final int MAX_PENDING_REMOVALS = 100_000;
+    private static final Logger LOG = LogManager.getLogger(RedisPresence.class);
+    private static final Pattern NODE_ID = Pattern.compile("[A-Za-z0-9._-]{1,64}");
+    private static final String VIEW = "view";
+    private static final LocalPresence EMPTY = new LocalPresence();
+
+    private final RedisClient client;
+    private final RedisURI uri;
+    private final String nodeId;
+    private final String prefix;
+    private final PresenceTimings timings;
+    private final Map<String, Room> rooms = new ConcurrentHashMap<>();
+    /** Member keys of rooms whose removal Redis has not taken yet, by room. */
+    private final Map<String, Set<String>> pendingRemovals = new ConcurrentHashMap<>();
+    private final AtomicInteger pendingCount = new AtomicInteger();
+    private final ScheduledThreadPoolExecutor timer;
+    /** Rooms whose presence channel this node asked to subscribe; touched only on {@link #timer}. */
+    private final Set<String> subscribed = new HashSet<>();
+    private final AtomicInteger inFlight = new AtomicInteger();
+    private final AtomicBoolean down = new AtomicBoolean();
+    private final AtomicBoolean connecting = new AtomicBoolean();
+    private final RedisConnectionStateListener reconnects;
+    private volatile Departures departures = (room, user) -> { };
+    private volatile StatefulRedisConnection<String, String> commands;
+    private volatile StatefulRedisPubSubConnection<String, String> pubsub;
+    private volatile CompletableFuture<?> lastWrite = CompletableFuture.completedFuture(null);
+    private volatile boolean reloadAll;
+    private volatile boolean closed;
+    private long lastRefresh;
+
+    /**
+     * Creates this node's presence; {@link #start()} connects and starts the refresh and sweep.
+     *
+     * @param client  the Lettuce client (its options bound the request queue and refuse commands while disconnected)
+     * @param uri     where Redis is
+     * @param nodeId  this node's id, unique among the nodes sharing the Redis and new on every start (a random
+     *                UUID): a node never sweeps or announces members under its own id, so a restarted node that
+     *                reused its id would leave its former members listed until they expire, unannounced
+     *                ({@code [A-Za-z0-9._-]{1,64}})
+     * @param timings refresh, TTL and sweep intervals
+     */
+    public RedisPresence(RedisClient client, RedisURI uri, String nodeId, PresenceTimings timings) {
+        this.client = Objects.requireNonNull(client, "client");
+        this.uri = Objects.requireNonNull(uri, "uri");
+        this.nodeId = Objects.requireNonNull(nodeId, "nodeId");
+        this.timings = Objects.requireNonNull(timings, "timings");
+        if (!NODE_ID.matcher(nodeId).matches()) {
+            throw new IllegalArgumentException("node id must match " + NODE_ID + ": " + nodeId);
+        }
+        this.prefix = nodeId + ":";
+        this.timer = new ScheduledThreadPoolExecutor(1, task -> {
+            Thread thread = new Thread(task, "wschat-presence");
+            thread.setDaemon(true);
+            return thread;
+        });
+        timer.setRemoveOnCancelPolicy(true);
+        this.reconnects = new RedisConnectionStateListener() {
+            @Override
+            public void onRedisConnected(RedisChannelHandler<?, ?> connection, SocketAddress address) {
+                if (connection == commands || connection == pubsub) {
+                    reloadAll = true;
+                }
+            }
+        };
+    }
+
+    /** Connects (in the background, retried every sweep while Redis is unreachable) and starts the ticks. */
+    public void start() {
+        if (closed) {
+            throw new IllegalStateException("closed");
+        }
+        client.addListener(reconnects);
+        long every = timings.sweep().toMillis();
+        timer.scheduleWithFixedDelay(guarded(this::tick), 0, every, TimeUnit.MILLISECONDS);
+    }
+
+    /** This node's id. */
+    public String nodeId() {
+        return nodeId;
+    }
+
+    @Override
+    public void onDeparture(Departures listener) {
+        this.departures = Objects.requireNonNull(listener, "listener");
+    }
+
+    @Override
+    public void add(String room, String memberKey, ServerMessage.User user) {
+        Objects.requireNonNull(room, "room");
+        Objects.requireNonNull(memberKey, "memberKey");
+        Objects.requireNonNull(user, "user");
+        String key = prefix + memberKey;
+        boolean[] added = new boolean[2];
+        rooms.compute(room, (name, existing) -> {
+            Room r = existing != null ? existing : new Room();
+            if (r.local.putIfAbsent(memberKey, user) == null) {
+                r.view.add(VIEW, key, user);
+                added[0] = true;
+                added[1] = existing == null;
+            }
+            return r;
+        });
+        if (added[0]) {
+            Set<String> pending = pendingRemovals.get(room);
+            if (pending != null && pending.remove(key)) {
+                pendingCount.decrementAndGet();
+            }
+            put(room, List.of(key, encode(user)));
+        }
+        if (added[1]) {
+            execute(() -> reconcile(room));
+        }
+    }
+
+    @Override
+    public void remove(String room, String memberKey) {
+        String key = prefix + memberKey;
+        boolean[] removed = new boolean[2];
+        rooms.computeIfPresent(room, (name, r) -> {
+            if (r.local.remove(memberKey) != null) {
+                r.view.remove(VIEW, key);
+                removed[0] = true;
+            }
+            removed[1] = r.local.isEmpty();
+            return removed[1] ? null : r;
+        });
+        if (removed[0]) {
+            delete(room, key);
+        }
+        if (removed[1]) {
+            execute(() -> reconcile(room));
+        }
+    }
+
+    @Override
+    public void rename(String room, String memberKey, ServerMessage.User user) {
+        Objects.requireNonNull(user, "user");
+        Room r = rooms.get(room);
+        if (r != null && r.local.replace(memberKey, user) != null) {
+            String key = prefix + memberKey;
+            r.view.rename(VIEW, key, user);
+            put(room, List.of(key, encode(user)));
+        }
+    }
+
+    @Override
+    public Page page(String room, String cursor, int limit) {
+        Room r = rooms.get(room);
+        return (r == null ? EMPTY : r.view).page(VIEW, cursor, limit);
+    }
+
+    // ---- writes
+
+    private void put(String room, List<String> pairs) {
+        String[] args = new String[2 + pairs.size()];
+        args[0] = PresenceScripts.channel(room);
+        args[1] = Long.toString(timings.ttl().toMillis());
+        for (int i = 0; i < pairs.size(); i++) {
+            args[2 + i] = pairs.get(i);
+        }
+        lastWrite = eval(PresenceScripts.PUT, room, ScriptOutputType.INTEGER, args);
+    }
+
+    private void delete(String room, String key) {
+        CompletableFuture<Object> done = eval(PresenceScripts.DELETE, room, ScriptOutputType.INTEGER,
+                PresenceScripts.channel(room), key);
+        lastWrite = done;
+        done.whenComplete((reply, failure) -> {
+            if (failure != null && pendingCount.get() < MAX_PENDING_REMOVALS
+                    && pendingRemovals.computeIfAbsent(room, r -> ConcurrentHashMap.newKeySet()).add(key)) {
+                pendingCount.incrementAndGet();
+            }
+        });
+    }
+
+    private CompletableFuture<Object> eval(PresenceScripts.Script script, String room, ScriptOutputType type,
+                                           String... args) {
+        StatefulRedisConnection<String, String> c = commands;
+        if (c == null || closed) {
+            // not connected yet: the refresh on connecting registers what this skips
+            return CompletableFuture.failedFuture(new IllegalStateException("presence: not connected to Redis yet"));
+        }
+        if (!c.isOpen()) {
+            return failed(new IllegalStateException("presence: not connected to Redis"));
+        }
+        String[] keys = PresenceScripts.keys(room);
+        try {
+            CompletableFuture<Object> sent = c.async().<Object>evalsha(script.sha(), type, keys, args)
+                    .toCompletableFuture();
+            return sent.exceptionallyCompose(failure -> {
+                Throwable cause = unwrap(failure);
+                if (cause instanceof RedisNoScriptException) {
+                    // Redis restarted (scripts are not persisted): EVAL sends and caches it again
+                    return c.async().<Object>eval(script.body(), type, keys, args).toCompletableFuture();
+                }
+                return CompletableFuture.failedFuture(cause);
+            }).whenComplete((reply, failure) -> {
+                if (failure != null) {
+                    unreachable(failure);
+                } else {
+                    reachable();
+                }
+            });
+        } catch (RuntimeException e) {
+            return failed(e); // queue full, or refused while disconnected
+        }
+    }
+
+    private CompletableFuture<Object> failed(Throwable failure) {
+        unreachable(failure);
+        return CompletableFuture.failedFuture(failure);
+    }
+
+    private void unreachable(Throwable failure) {
+        reloadAll = true;
+        if (down.compareAndSet(false, true) && !closed) {
+            LOG.warn("presence: Redis at {}:{} cannot be reached ({}); rooms show this node's last view until it is "
+                    + "back", uri.getHost(), uri.getPort(), unwrap(failure).toString());
+        }
+    }
+
+    private void reachable() {
+        if (down.compareAndSet(true, false)) {
+            LOG.info("presence: Redis at {}:{} answers again; re-registering this node's members", uri.getHost(),
+                    uri.getPort());
+        }
+    }
+
+    // ---- the periodic work, on the timer thread
+
+    private void tick() {
+        if (closed) {
+            return;
+        }
+        connect();
+        StatefulRedisConnection<String, String> c = commands;
+        if (c == null || !c.isOpen()) {
+            return;
+        }
+        for (String room : rooms.keySet()) {
+            if (!subscribed.contains(room)) {
+                reconcile(room);
+            }
+        }
+        for (String room : List.copyOf(subscribed)) {
+            if (!rooms.containsKey(room)) {
+                reconcile(room);
+            }
+        }
+        if (inFlight.get() > 0) {
+            return; // the last tick is still waiting for Redis: sending more would only queue
+        }
+        boolean reload = reloadAll;
+        reloadAll = false;
+        long now = System.nanoTime();
+        if (reload || now - lastRefresh >= timings.refresh().toNanos()) {
+            lastRefresh = now;
+            refresh(c);
+        }
+        retryRemovals();
+        for (Map.Entry<String, Room> e : rooms.entrySet()) {
+            sweep(e.getKey(), e.getValue());
+            if (reload) {
+                reload(e.getKey());
+            }
+        }
+    }
+
+    private void refresh(StatefulRedisConnection<String, String> c) {
+        try {
+            track(c.async().set("wschat:node:" + nodeId, Long.toString(System.currentTimeMillis()),
+                    SetArgs.Builder.px(timings.ttl().toMillis())).toCompletableFuture());
+        } catch (RuntimeException e) {
+            unreachable(e);
+            return;
+        }
+        for (Map.Entry<String, Room> e : rooms.entrySet()) {
+            List<String> pairs = new ArrayList<>();
+            for (Map.Entry<String, ServerMessage.User> m : e.getValue().local.entrySet()) {
+                pairs.add(prefix + m.getKey());
+                pairs.add(encode(m.getValue()));
+                if (pairs.size() == 2 * REFRESH_BATCH) {
+                    track(refreshBatch(e.getKey(), pairs));
+                    pairs = new ArrayList<>();
+                }
+            }
+            if (!pairs.isEmpty()) {
+                track(refreshBatch(e.getKey(), pairs));
+            }
+        }
+    }
+
+    private CompletableFuture<Object> refreshBatch(String room, List<String> pairs) {
+        String[] args = new String[2 + pairs.size()];
+        args[0] = PresenceScripts.channel(room);
+        args[1] = Long.toString(timings.ttl().toMillis());
+        for (int i = 0; i < pairs.size(); i++) {
+            args[2 + i] = pairs.get(i);
+        }
+        return eval(PresenceScripts.PUT, room, ScriptOutputType.INTEGER, args);
+    }
+
+    private void retryRemovals() {
+        for (Map.Entry<String, Set<String>> e : pendingRemovals.entrySet()) {
+            for (String key : List.copyOf(e.getValue())) {
+                if (e.getValue().remove(key)) {
+                    pendingCount.decrementAndGet();
+                    delete(e.getKey(), key);
+                }
+            }
+            pendingRemovals.computeIfPresent(e.getKey(), (room, keys) -> keys.isEmpty() ? null : keys);
+        }
+    }
+
+    private void sweep(String room, Room r) {
+        track(eval(PresenceScripts.SWEEP, room, ScriptOutputType.MULTI, PresenceScripts.channel(room),
+                Integer.toString(SWEEP_BATCH)).thenAccept(reply -> {
+            List<?> parts = (List<?>) reply;
+            long version = ((Number) parts.get(0)).longValue();
+            List<?> removed = (List<?>) parts.get(1);
+            List<ServerMessage.User> gone = new ArrayList<>();
+            synchronized (r) {
+                for (int i = 0; i + 1 < removed.size(); i += 2) {
+                    String key = (String) removed.get(i);
+                    if (!key.startsWith(prefix)) {
+                        // at once, not only when the event comes back: a leave notice must not precede it
+                        r.removeRemote(key);
+                        gone.add(decode((String) removed.get(i + 1)));
+                    }
+                    // this node's own (it was cut off from Redis too long): still here, the refresh re-adds them
+                }
+                if (version != r.version) {
+                    if (r.disagreed == version) {
+                        execute(() -> reload(room));
+                    }
+                    r.disagreed = version;
+                } else {
+                    r.disagreed = -1;
+                }
+            }
+            if (!gone.isEmpty()) {
+                execute(() -> gone.forEach(user -> departures.departed(room, user)));
+            }
+        }));
+    }
+
+    private void reload(String room) {
+        Room r = rooms.get(room);
+        if (r == null) {
+            return;
+        }
+        eval(PresenceScripts.SNAPSHOT, room, ScriptOutputType.MULTI).thenAccept(reply -> {
+            List<?> parts = (List<?>) reply;
+            long version = ((Number) parts.get(0)).longValue();
+            List<?> all = (List<?>) parts.get(1);
+            Map<String, ServerMessage.User> members = new HashMap<>();
+            for (int i = 0; i + 1 < all.size(); i += 2) {
+                String key = (String) all.get(i);
+                if (!key.startsWith(prefix)) {
+                    members.put(key, decode((String) all.get(i + 1)));
+                }
+            }
+            synchronized (r) {
+                r.replaceRemote(members);
+                r.version = version;
+                r.disagreed = -1;
+            }
+        });
+    }
+
+    private void track(CompletableFuture<?> command) {
+        inFlight.incrementAndGet();
+        command.whenComplete((reply, failure) -> inFlight.decrementAndGet());
+    }
+
+    /** Subscribes to a room's presence channel while this node has members in it, else unsubscribes. */
+    private void reconcile(String room) {
+        StatefulRedisPubSubConnection<String, String> p = pubsub;
+        if (p == null || closed) {
+            return; // subscribed on connect
+        }
+        boolean wanted = rooms.containsKey(room);
+        String channel = PresenceScripts.channel(room);
+        try {
+            if (wanted && subscribed.add(room)) {
+                p.async().subscribe(channel).toCompletableFuture().whenComplete((ok, failure) -> {
+                    if (failure != null) {
+                        execute(() -> subscribed.remove(room)); // tried again on the next tick
+                    } else {
+                        execute(() -> reload(room));
+                    }
+                });
+            } else if (!wanted && subscribed.remove(room)) {
+                p.async().unsubscribe(channel);
+            }
+        } catch (RuntimeException e) {
+            subscribed.remove(room);
+            unreachable(e);
+        }
+    }
+
+    private void connect() {
+        if ((commands != null && pubsub != null) || !connecting.compareAndSet(false, true)) {
+            return;
+        }
+        CompletableFuture<?> c = commands != null ? CompletableFuture.completedFuture(null)
+                : client.connectAsync(StringCodec.UTF8, uri).toCompletableFuture().thenAccept(connection -> {
+                    if (closed) {
+                        connection.closeAsync();
+                    } else {
+                        commands = connection;
+                    }
+                });
+        CompletableFuture<?> p = pubsub != null ? CompletableFuture.completedFuture(null)
+                : client.connectPubSubAsync(StringCodec.UTF8, uri).toCompletableFuture().thenAccept(connection -> {
+                    if (closed) {
+                        connection.closeAsync();
+                    } else {
+                        connection.addListener(new Events());
+                        pubsub = connection;
+                    }
+                });
+        CompletableFuture.allOf(c, p).whenComplete((ok, failure) -> {
+            connecting.set(false);
+            if (failure != null) {
+                unreachable(failure);
+            } else {
+                reloadAll = true;
+                reachable();
+                execute(() -> rooms.keySet().forEach(this::reconcile));
+            }
+        });
+    }
+
+    private void execute(Runnable task) {
+        if (!closed) {
+            try {
+                timer.execute(guarded(task));
+            } catch (RuntimeException e) {
+                LOG.debug("presence: task refused while closing", e);
+            }
+        }
+    }
+
+    private static Runnable guarded(Runnable task) {
+        return () -> {
+            try {
+                task.run();
+            } catch (RuntimeException e) {
+                LOG.warn("presence: background task failed", e);
+            }
+        };
+    }
+
+    // ---- events from other nodes
+
+    /** Applies a room's presence events, in the order Redis published them. */
+    private final class Events extends RedisPubSubAdapter<String, String> {
+        @Override
+        public void message(String channel, String message) {
+            String room = PresenceScripts.roomOf(channel);
+            Room r = room == null ? null : rooms.get(room);
+            if (r == null) {
+                return;
+            }
+            String[] parts = message.split("\n", 4);
+            if (parts.length != 4) {
+                LOG.warn("[{}] presence: event not understood: {}", room, message);
+                return;
+            }
+            long version = Long.parseLong(parts[0]);
+            boolean gap;
+            synchronized (r) {
+                if (version <= r.version) {
+                    return; // in the view already (read with a snapshot)
+                }
+                gap = version != r.version + 1;
+                r.version = version;
+                String key = parts[2];
+                if (!key.startsWith(prefix)) {
+                    if ("P".equals(parts[1])) {
+                        r.putRemote(key, decode(parts[3]));
+                    } else {
+                        r.removeRemote(key);
+                    }
+                }
+            }
+            if (gap) {
+                execute(() -> reload(room));
+            }
+        }
+    }
+
+    // ---- encoding
+
+    private String encode(ServerMessage.User user) {
+        JsonArray a = new JsonArray(3);
+        a.add(nodeId);
+        a.add(user.id());
+        a.add(user.username());
+        return a.toString();
+    }
+
+    private static ServerMessage.User decode(String value) {
+        JsonArray a = JsonParser.parseString(value).getAsJsonArray();
+        return new ServerMessage.User(a.get(1).getAsString(), a.get(2).getAsString());
+    }
+
+    private static Throwable unwrap(Throwable t) {
+        return t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
+    }
+
+    /**
+     * Stops refreshing and sweeping and closes this presence's connections, after the last write was answered
+     * (at most 2 s). It removes nothing: members still listed expire, as a stopped node's do.
+     */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        try {
+            lastWrite.get(2, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException | TimeoutException e) {
+            LOG.debug("presence: last write not answered before close", e);
+        }
+        closed = true;
+        timer.shutdownNow();
+        client.removeListener(reconnects);
+        StatefulRedisPubSubConnection<String, String> p = pubsub;
+        StatefulRedisConnection<String, String> c = commands;
+        if (p != null) {
+            p.closeAsync();
+        }
+        if (c != null) {
+            c.closeAsync();
+        }
+    }
+
+    /** One room this node has members in: its view, its own members, the other nodes' as last heard. */
+    private static final class Room {
+        final LocalPresence view = new LocalPresence();
+        /** This node's members, by connection key. */
+        final Map<String, ServerMessage.User> local = new ConcurrentHashMap<>();
+        /** Other nodes' members, by member key; guarded by this. */
+        final Map<String, ServerMessage.User> remote = new HashMap<>();
+        /** The room's version the view reflects; guarded by this. */
+        long version;
+        /** Redis's version at the last sweep that disagreed with {@link #version}, or -1; guarded by this. */
+        long disagreed = -1;
+
+        void putRemote(String key, ServerMessage.User user) {
+            ServerMessage.User old = remote.put(key, user);
+            if (old == null) {
+                view.add(VIEW, key, user);
+            } else if (!old.equals(user)) {
+                view.rename(VIEW, key, user);
+            }
+        }
+
+        void removeRemote(String key) {
+            if (remote.remove(key) != null) {
+                view.remove(VIEW, key);
+            }
+        }
+
+        void replaceRemote(Map<String, ServerMessage.User> members) {
+            for (String key : List.copyOf(remote.keySet())) {
+                if (!members.containsKey(key)) {
+                    removeRemote(key);
+                }
+            }
+            members.forEach(this::putRemote);
+        }
+    }
+}

@@ -1,0 +1,183 @@
+package dev.wschat.server.chat;
+
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import dev.wschat.protocol.JsonCodec;
+import dev.wschat.protocol.ServerMessage;
+import dev.wschat.server.ServerConfig;
+import dev.wschat.server.broker.LocalBroker;
+import dev.wschat.server.history.InMemoryHistory;
+import dev.wschat.server.metrics.ServerMetrics;
+import dev.wschat.server.presence.Presence;
+import dev.wschat.server.redis.PresenceTimings;
+import dev.wschat.server.redis.RedisPresence;
+import dev.wschat.server.testing.Outbound;
+import dev.wschat.server.testing.RedisServer;
+import io.lettuce.core.ClientOptions;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisURI;
+import io.netty.channel.DefaultChannelId;
+import io.netty.channel.embedded.EmbeddedChannel;
+import io.netty.handler.codec.http.EmptyHttpHeaders;
+import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * Two nodes' chat services sharing presence through a real Redis (each with its own broker, so only presence
+ * crosses): {@code who} on either lists both nodes' members, and when one node stops, the other's clients get
+ * one {@code leave} notice per member it had and {@code who} no longer lists them, within 10 s.
+ */
+class CrossNodePresenceTest {
+    private final ServerMetrics metrics = new ServerMetrics();
+    private final JsonCodec codec = new JsonCodec();
+    /** Departures run on the test thread, as EmbeddedChannel wants. */
+    private final Queue<Runnable> departures = new ConcurrentLinkedQueue<>();
+    private final List<RedisPresence> presences = new ArrayList<>();
+    private final List<EmbeddedChannel> channels = new ArrayList<>();
+    /** Every leave notice the clients were sent. */
+    private final List<JsonObject> leaves = new ArrayList<>();
+    private RedisServer redis;
+    private RedisClient client;
+
+    @BeforeEach
+    void start() throws IOException {
+        redis = RedisServer.start();
+        client = RedisClient.create();
+        client.setOptions(ClientOptions.builder().requestQueueSize(10_000)
+                .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS).build());
+    }
+
+    @AfterEach
+    void stop() {
+        channels.forEach(EmbeddedChannel::finishAndReleaseAll);
+        presences.forEach(RedisPresence::close);
+        client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+        redis.close();
+        metrics.close();
+    }
+
+    private ChatService node(String id) {
+        RedisPresence shared = new RedisPresence(client, RedisURI.create(redis.url()), id, PresenceTimings.DEFAULTS);
+        presences.add(shared);
+        shared.start();
+        RoomRegistry rooms = new RoomRegistry(codec, metrics);
+        return new ChatService(ServerConfig.parse("--port", "0", "--history-on-join", "0"), codec, rooms,
+                new LocalBroker(rooms), new InMemoryHistory(100), new OnTestThread(shared), metrics);
+    }
+
+    /** Hands the service's departure listener its calls on the test thread. */
+    private final class OnTestThread implements Presence {
+        private final Presence shared;
+
+        OnTestThread(Presence shared) {
+            this.shared = shared;
+        }
+
+        @Override
+        public void add(String room, String memberKey, ServerMessage.User user) {
+            shared.add(room, memberKey, user);
+        }
+
+        @Override
+        public void remove(String room, String memberKey) {
+            shared.remove(room, memberKey);
+        }
+
+        @Override
+        public void rename(String room, String memberKey, ServerMessage.User user) {
+            shared.rename(room, memberKey, user);
+        }
+
+        @Override
+        public Page page(String room, String cursor, int limit) {
+            return shared.page(room, cursor, limit);
+        }
+
+        @Override
+        public void onDeparture(Departures listener) {
+            shared.onDeparture((room, user) -> departures.add(() -> listener.departed(room, user)));
+        }
+    }
+
+    private EmbeddedChannel connect(ChatService service) {
+        EmbeddedChannel channel = new EmbeddedChannel(DefaultChannelId.newInstance(), // distinct ids: presence keys by it
+                new ChatFrameHandler(service, codec, metrics));
+        channel.pipeline().fireUserEventTriggered(
+                new WebSocketServerProtocolHandler.HandshakeComplete("/ws", EmptyHttpHeaders.INSTANCE, "wschat.v2"));
+        channels.add(channel);
+        return channel;
+    }
+
+    /** Everything a client was sent so far, as JSON. */
+    private List<JsonObject> received(EmbeddedChannel channel) {
+        for (Runnable r; (r = departures.poll()) != null; ) {
+            r.run();
+        }
+        channel.runPendingTasks();
+        List<JsonObject> out = new ArrayList<>();
+        while (!channel.outboundMessages().isEmpty()) {
+            JsonObject m = Outbound.json(channel);
+            if (m.has("event") && "leave".equals(m.get("event").getAsString())) {
+                leaves.add(m);
+            }
+            out.add(m);
+        }
+        return out;
+    }
+
+    /** The ids {@code who} lists in lobby, as the client reads them. */
+    private List<String> who(EmbeddedChannel channel) {
+        received(channel);
+        channel.writeInbound(new TextWebSocketFrame("{\"type\":\"who\",\"room\":\"lobby\",\"limit\":1000}"));
+        List<String> ids = new ArrayList<>();
+        for (JsonObject m : received(channel)) {
+            if ("presence".equals(m.get("type").getAsString())) {
+                for (JsonElement u : m.getAsJsonArray("users")) {
+                    ids.add(u.getAsJsonObject().get("id").getAsString());
+                }
+            }
+        }
+        return ids;
+    }
+
+    private static String idOf(EmbeddedChannel channel) {
+        return channel.attr(Session.KEY).get().id();
+    }
+
+    @Test
+    void whoListsBothNodesAndAStoppedNodesUsersLeaveOnceEach() {
+        ChatService a = node("node-a");
+        ChatService b = node("node-b");
+        EmbeddedChannel onA = connect(a);
+        EmbeddedChannel b1 = connect(b);
+        EmbeddedChannel b2 = connect(b);
+        List<String> everyone = new ArrayList<>(List.of(idOf(onA), idOf(b1), idOf(b2)));
+        everyone.sort(null);
+        await().atMost(Duration.ofSeconds(10)).until(() -> who(onA).equals(everyone) && who(b1).equals(everyone));
+        received(onA);
+
+        presences.get(1).close(); // node b stops without a word, as kill -9 would
+        leaves.clear();
+        await().atMost(Duration.ofSeconds(10)).until(() -> who(onA).equals(List.of(idOf(onA))) && leaves.size() >= 2);
+        await().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(4)).until(() -> {
+            received(onA);
+            return leaves.size() == 2;
+        });
+        assertThat(leaves).extracting(m -> m.getAsJsonObject("user").get("id").getAsString())
+                .containsExactlyInAnyOrder(idOf(b1), idOf(b2));
+        assertThat(leaves).extracting(m -> m.get("room").getAsString()).containsOnly("lobby");
+    }
+}

@@ -1,0 +1,206 @@
+package dev.wschat.server.redis;
+
+import dev.wschat.protocol.ServerMessage;
+import dev.wschat.server.presence.Presence;
+import dev.wschat.server.testing.RedisServer;
+import io.lettuce.core.ClientOptions;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisURI;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.resource.ClientResources;
+import io.lettuce.core.resource.Delay;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * RedisPresence across nodes, against a real redis-server: several instances with their own node ids stand for
+ * several nodes. The same members in the same order from every node, a stopped node's members gone within 10 s
+ * with one leave each, renames, and a Redis {@code kill -9} that the views outlive and converge after.
+ */
+class RedisPresenceTest {
+    private static final Duration WAIT = Duration.ofSeconds(15);
+    private RedisServer redis;
+    private ClientResources resources;
+    private RedisClient client;
+    private final List<RedisPresence> nodes = new ArrayList<>();
+
+    @BeforeEach
+    void start() throws IOException {
+        redis = RedisServer.start();
+        resources = ClientResources.builder().ioThreadPoolSize(2).computationThreadPoolSize(1)
+                .reconnectDelay(Delay.exponential(Duration.ofMillis(100), Duration.ofSeconds(1), 2,
+                        TimeUnit.MILLISECONDS))
+                .build();
+        client = RedisClient.create(resources);
+        client.setOptions(ClientOptions.builder().autoReconnect(true).requestQueueSize(10_000)
+                .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS).build());
+    }
+
+    @AfterEach
+    void stop() {
+        nodes.forEach(RedisPresence::close);
+        client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+        resources.shutdown(0, 2, TimeUnit.SECONDS);
+        redis.close();
+    }
+
+    private RedisPresence node(String id, Queue<String> departures) {
+        RedisPresence p = new RedisPresence(client, RedisURI.create(redis.url()), id, PresenceTimings.DEFAULTS);
+        p.onDeparture((room, user) -> departures.add(room + "/" + user.id()));
+        p.start();
+        nodes.add(p);
+        return p;
+    }
+
+    private static ServerMessage.User user(int i) {
+        return new ServerMessage.User(String.format("u%03d", i), "name-" + i);
+    }
+
+    /** Every member of a room, page by page, as a client paging with {@code who} would list them. */
+    private static List<ServerMessage.User> all(Presence p, String room, int limit) {
+        List<ServerMessage.User> seen = new ArrayList<>();
+        String cursor = null;
+        int pages = 0;
+        do {
+            Presence.Page page = p.page(room, cursor, limit);
+            seen.addAll(page.users());
+            cursor = page.next();
+        } while (cursor != null && ++pages < 1_000);
+        return seen;
+    }
+
+    private static List<String> ids(Presence p, String room) {
+        return all(p, room, 1_000).stream().map(ServerMessage.User::id).toList();
+    }
+
+    @Test
+    void everyNodeListsTheSameMembersInTheSameOrderAndPagesCoverEveryoneOnce() {
+        Queue<String> left = new ConcurrentLinkedQueue<>();
+        RedisPresence a = node("node-a", left);
+        RedisPresence b = node("node-b", left);
+        for (int i = 0; i < 60; i++) {
+            (i % 2 == 0 ? a : b).add("dev", "c" + i, user(i));
+        }
+        b.add("dev", "second-tab", user(0)); // one user on both nodes: two members under one id
+        await().atMost(WAIT).until(() -> a.page("dev", null, 1).total() == 61 && b.page("dev", null, 1).total() == 61);
+
+        List<ServerMessage.User> onA = all(a, "dev", 7);
+        List<ServerMessage.User> onB = all(b, "dev", 7);
+        assertThat(onA).hasSize(61).isEqualTo(onB);
+        assertThat(onA).extracting(ServerMessage.User::id).isSorted();
+        assertThat(onA).extracting(ServerMessage.User::id).filteredOn("u000"::equals).hasSize(2);
+        assertThat(a.page("dev", null, 7).next()).isEqualTo(b.page("dev", null, 7).next());
+        assertThat(left).isEmpty();
+    }
+
+    @Test
+    void aStoppedNodesMembersLeaveEveryRoomWithinTenSecondsEachAnnouncedOnce() {
+        Queue<String> left = new ConcurrentLinkedQueue<>();
+        RedisPresence a = node("node-a", left);
+        RedisPresence c = node("node-c", left);
+        RedisPresence b = node("node-b", new ConcurrentLinkedQueue<>());
+        a.add("dev", "a1", user(1));
+        c.add("dev", "c2", user(2));
+        a.add("ops", "a3", user(3));
+        for (int i = 10; i < 15; i++) {
+            b.add("dev", "b" + i, user(i));
+        }
+        b.add("ops", "b20", user(20));
+        b.add("ops", "b21", user(21));
+        b.add("quiet", "b30", user(30)); // no other node has members here: nobody needs to hear of it
+        await().atMost(WAIT).until(() -> a.page("dev", null, 1).total() == 7 && c.page("dev", null, 1).total() == 7
+                && a.page("ops", null, 1).total() == 3);
+        try (StatefulRedisConnection<String, String> redisCli = client.connect(RedisURI.create(redis.url()))) {
+            assertThat(redisCli.sync().exists("wschat:node:node-b")).isEqualTo(1);
+
+            long stopped = System.nanoTime();
+            b.close(); // as kill -9 would: no removal, no goodbye; its members simply stop being refreshed
+            await().atMost(Duration.ofSeconds(10)).until(() -> ids(a, "dev").equals(List.of("u001", "u002"))
+                    && ids(c, "dev").equals(List.of("u001", "u002")) && ids(a, "ops").equals(List.of("u003")));
+            assertThat(Duration.ofNanos(System.nanoTime() - stopped)).isLessThan(Duration.ofSeconds(10));
+            // one leave per vanished member, from whichever of a and c swept it, and no more later
+            await().during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(6)).until(() -> left.size() == 7);
+            assertThat(left).containsExactlyInAnyOrder("dev/u010", "dev/u011", "dev/u012", "dev/u013", "dev/u014",
+                    "ops/u020", "ops/u021");
+            assertThat(redisCli.sync().exists("wschat:node:node-b")).isZero();
+        }
+    }
+
+    @Test
+    void renamesShowOnTheOtherNodeAndAnOrdinaryLeaveIsNotAnnouncedByPresence() {
+        Queue<String> left = new ConcurrentLinkedQueue<>();
+        RedisPresence a = node("node-a", left);
+        RedisPresence b = node("node-b", left);
+        a.add("dev", "a1", user(1));
+        b.add("dev", "b2", user(2));
+        b.add("dev", "b3", user(3));
+        await().atMost(WAIT).until(() -> a.page("dev", null, 10).total() == 3);
+
+        b.rename("dev", "b2", new ServerMessage.User("u002", "renamed"));
+        await().atMost(WAIT).until(() -> a.page("dev", null, 10).users().contains(
+                new ServerMessage.User("u002", "renamed")));
+        assertThat(all(a, "dev", 2)).isEqualTo(all(b, "dev", 2));
+
+        b.remove("dev", "b3"); // the broker carries this leave's notice; presence must not announce it again
+        await().atMost(WAIT).until(() -> ids(a, "dev").equals(List.of("u001", "u002")));
+        await().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(4)).until(left::isEmpty);
+    }
+
+    @Test
+    void viewsOutliveARedisKillAndConvergeAfterItsRestart() throws Exception {
+        Queue<String> left = new ConcurrentLinkedQueue<>();
+        RedisPresence a = node("node-a", left);
+        RedisPresence b = node("node-b", left);
+        a.add("dev", "a1", user(1));
+        b.add("dev", "b2", user(2));
+        b.add("dev", "b3", user(3));
+        await().atMost(WAIT).until(() -> ids(a, "dev").size() == 3 && ids(b, "dev").size() == 3);
+
+        redis.kill();
+        // page() answers from the view, and this node's own changes show at once, Redis or not
+        assertThat(ids(a, "dev")).containsExactly("u001", "u002", "u003");
+        a.add("dev", "a4", user(4));
+        b.remove("dev", "b3");
+        assertThat(ids(a, "dev")).containsExactly("u001", "u002", "u003", "u004");
+        assertThat(ids(b, "dev")).containsExactly("u001", "u002");
+        assertThat(b.page("dev", null, 2).total()).isEqualTo(2);
+
+        redis.restart();
+        List<String> expected = List.of("u001", "u002", "u004");
+        await().atMost(WAIT).until(() -> ids(a, "dev").equals(expected) && ids(b, "dev").equals(expected));
+        // the removal that Redis missed was sent again, not left to expire and be announced as a vanished node's
+        await().during(Duration.ofSeconds(7)).atMost(Duration.ofSeconds(10)).until(() -> left.isEmpty()
+                && ids(a, "dev").equals(expected) && ids(b, "dev").equals(expected));
+    }
+
+    @Test
+    void aRoomLargerThanARefreshBatchStaysListedWholePastItsTtl() {
+        Queue<String> left = new ConcurrentLinkedQueue<>();
+        RedisPresence a = node("node-a", left);
+        RedisPresence b = node("node-b", left);
+        int members = 3 * RedisPresence.REFRESH_BATCH + 7;
+        for (int i = 0; i < members; i++) {
+            a.add("lobby", "c" + i, user(i));
+        }
+        b.add("lobby", "b", new ServerMessage.User("zz", "last"));
+        await().atMost(WAIT).until(() -> b.page("lobby", null, 1).total() == members + 1);
+        // past the TTL: only the refresh (in batches) keeps a's members listed
+        await().during(PresenceTimings.DEFAULTS.ttl().plusSeconds(2)).atMost(Duration.ofSeconds(20))
+                .until(() -> b.page("lobby", null, 1).total() == members + 1);
+        assertThat(all(b, "lobby", 100)).hasSize(members + 1).doesNotHaveDuplicates()
+                .isEqualTo(all(a, "lobby", 1_000));
+        assertThat(left).isEmpty();
+    }
+}
