@@ -308,7 +308,9 @@ final class Storm {
             }
             report.put("storm_seconds", stormSeconds);
             report.put("storm_handshakes", handshakes);
-            report.put("storm_handshakes_per_sec", stormSeconds > 0 ? handshakes / stormSeconds : 0.0);
+            // from the moment the server listens again (restart) or the drop (blip) to the last client back
+            double serving = (stormEnd - Math.max(stormStart, listeningAgain)) / 1e9;
+            report.put("storm_handshakes_per_sec", serving > 0 ? handshakes / serving : 0.0);
             report.put("storm_handshakes_per_sec_best_second", bestHandshakeSecond(series));
             report.put("reconnect_attempts", clientAttempts);
             Map<String, Long> byCause = new LinkedHashMap<>();
