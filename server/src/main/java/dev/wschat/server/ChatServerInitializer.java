@@ -15,6 +15,7 @@ import dev.wschat.server.metrics.ByteCounter;
 import dev.wschat.server.limits.CloseGuard;
 import dev.wschat.server.limits.ConnectionLimitHandler;
 import dev.wschat.server.limits.FrameLimitHandler;
+import dev.wschat.server.limits.HandshakeAdmission;
 import dev.wschat.server.limits.HandshakeTimeoutHandler;
 import dev.wschat.server.limits.HeartbeatHandler;
 import dev.wschat.server.limits.RateLimitHandler;
@@ -58,6 +59,7 @@ final class ChatServerInitializer extends ChannelInitializer<SocketChannel> {
     private final ByteCounter byteCounter;
     private final ConnectionLimitHandler connectionLimit;
     private final FrameLimitHandler frameLimits;
+    private final HandshakeAdmission admission;
 
     /** A plain-TCP pipeline without authentication (the conformance test's echo server uses this). */
     ChatServerInitializer(ServerConfig config, ChatService service, JsonCodec codec,
@@ -83,6 +85,7 @@ final class ChatServerInitializer extends ChannelInitializer<SocketChannel> {
         this.byteCounter = new ByteCounter(metrics);
         this.connectionLimit = new ConnectionLimitHandler(config, metrics);
         this.frameLimits = new FrameLimitHandler(metrics, config.maxMessageBytes());
+        this.admission = new HandshakeAdmission(config.maxPendingHandshakes(), config.handshakeTimeout(), metrics);
     }
 
     /** The WebSocket settings of the real pipeline, shared with the conformance test's echo server. */
@@ -122,6 +125,19 @@ final class ChatServerInitializer extends ChannelInitializer<SocketChannel> {
             p.addLast("tls", tls.newHandler(ch.alloc()));
             p.addLast("tls-errors", TLS_ERRORS);
         }
+        if (admission.bounded() && !admission.tryAdmit(ch)) {
+            // past --max-pending-handshakes on this loop: one handler reads the request head and sheds an upgrade
+            p.addLast("shed", admission.shed(this::addHttpAndWebSocket));
+            return;
+        }
+        addHttpAndWebSocket(p);
+        if (admission.bounded()) {
+            p.addAfter("http-codec", "admission", admission.slot());
+        }
+    }
+
+    /** Everything after the transport: HTTP, the upgrade, the WebSocket limits and the chat. */
+    private void addHttpAndWebSocket(ChannelPipeline p) {
         p.addLast("http-codec", new HttpServerCodec(MAX_INITIAL_LINE_BYTES, MAX_HEADER_BYTES, MAX_HEADER_BYTES));
         p.addLast("http-aggregator", new HttpObjectAggregator(MAX_HTTP_CONTENT_BYTES));
         p.addLast("handshake-timeout", new HandshakeTimeoutHandler(config.handshakeTimeout(), metrics));
