@@ -12,6 +12,10 @@ export const STABLE_MS = 10000;
  * The wait before reconnect attempt number `attempt` (0 for the first): the exponential step
  * min(cap, base * 2^attempt), then "equal jitter" — a random point in its upper half — so that
  * many clients dropped at once do not all come back in the same instant.
+ * A server shedding handshakes answers 503 with Retry-After (--max-pending-handshakes), but a
+ * browser's WebSocket cannot read a failed handshake's status or headers: it sees only a close
+ * (1006). So this backoff is what spreads the retries; Retry-After: 1 is below every step past
+ * the first, which the bench (which can read it) honours with its own jitter.
  */
 export function backoffDelay(attempt, random = Math.random) {
   const step = Math.min(MAX_DELAY_MS, BASE_DELAY_MS * 2 ** Math.min(attempt, 30));

@@ -237,6 +237,11 @@ final class Clients implements AutoCloseable {
         }
     }
 
+    /** Runs {@code task} on one of the loops every {@code periodNanos}, the first after {@code delayNanos}. */
+    io.netty.util.concurrent.ScheduledFuture<?> scheduleAtFixedRate(Runnable task, long delayNanos, long periodNanos) {
+        return group.scheduleAtFixedRate(task, Math.max(0, delayNanos), periodNanos, TimeUnit.NANOSECONDS);
+    }
+
     /** Runs {@code task} on every loop and waits for each; makes earlier tasks on the loops finish first. */
     void onEveryLoop(Runnable task) throws InterruptedException {
         List<Future<?>> futures = new ArrayList<>();

@@ -30,6 +30,12 @@ final class Conn extends ChannelInboundHandlerAdapter {
         }
     }
 
+    /** Takes every text frame of a connection instead of the counting here: a client that follows the frames itself. */
+    interface TextSink {
+        /** One text frame, on the connection's event loop. */
+        void text(Conn conn, String json);
+    }
+
     private static final int MASK_HEADER_MAX = 14;
 
     private final Clients clients;
@@ -52,8 +58,17 @@ final class Conn extends ChannelInboundHandlerAdapter {
     int node = -1;
     /** The resume token to present in the upgrade request, or {@code null}. */
     String resumeToken;
-    /** The resuming client this connection belongs to, or {@code null}: then frames are counted here. */
-    Resumer resumer;
+    /** The client that reads this connection's frames itself (a {@link Resumer}), or {@code null}: then they are counted here. */
+    TextSink resumer;
+    /**
+     * Why the handshake failed, when it did: {@code null} while none failed or when it succeeded; the HTTP status
+     * line's code ("503") when the server answered something else than 101. Read after {@link Events#closed}.
+     */
+    volatile String refusedStatus;
+    /** The {@code Retry-After} of a refused handshake, milliseconds; -1 when none was given. */
+    volatile long retryAfterMs = -1;
+    /** Why the TCP connect failed, or {@code null}. */
+    volatile Throwable connectCause;
 
     Conn(Clients clients, Events events, String room, int senderSlots) {
         this.clients = clients;
@@ -112,11 +127,13 @@ final class Conn extends ChannelInboundHandlerAdapter {
             if (buf.getByte(i) == '\r' && buf.getByte(i + 1) == '\n' && buf.getByte(i + 2) == '\r'
                     && buf.getByte(i + 3) == '\n') {
                 String status = buf.toString(start, Math.min(12, i - start), StandardCharsets.US_ASCII);
-                buf.readerIndex(i + 4);
                 if (!status.startsWith("HTTP/1.1 101")) {
+                    refused(buf.toString(start, i - start, StandardCharsets.US_ASCII));
+                    buf.readerIndex(i + 4);
                     ctx.close();
                     return false;
                 }
+                buf.readerIndex(i + 4);
                 upgraded = true;
                 stats.opened.inc();
                 stats.recordHandshake((System.nanoTime() - connectStartNanos) / 1_000);
@@ -127,6 +144,28 @@ final class Conn extends ChannelInboundHandlerAdapter {
             ctx.close();
         }
         return false;
+    }
+
+    /** Keeps the status code and {@code Retry-After} (seconds) of a refused handshake's header block. */
+    private void refused(String head) {
+        String[] lines = head.split("\r\n");
+        String[] statusLine = lines[0].split(" ");
+        refusedStatus = statusLine.length > 1 ? statusLine[1] : "?";
+        for (int k = 1; k < lines.length; k++) {
+            int colon = lines[k].indexOf(':');
+            if (colon > 0 && lines[k].substring(0, colon).trim().equalsIgnoreCase("Retry-After")) {
+                try {
+                    retryAfterMs = Math.max(0, Long.parseLong(lines[k].substring(colon + 1).trim())) * 1000;
+                } catch (NumberFormatException e) {
+                    // an HTTP date: not sent by wschat; treated as absent
+                }
+            }
+        }
+    }
+
+    /** Whether the server answered the upgrade with 101. */
+    boolean upgraded() {
+        return upgraded;
     }
 
     private void frames(ByteBuf b) {
@@ -356,6 +395,11 @@ final class Conn extends ChannelInboundHandlerAdapter {
         return true;
     }
 
+    /** Sends one text frame as given (a message the protocol module has no record for yet); event loop only. */
+    void sendRaw(String json) {
+        sendText(json);
+    }
+
     /** Sends one client message; on this connection's event loop only. */
     void send(ClientMessage message) {
         sendText(clients.codec.encodeClient(message, clients.dialect));
@@ -425,6 +469,7 @@ final class Conn extends ChannelInboundHandlerAdapter {
     }
 
     void connectFailed(Channel ch, Throwable cause) {
+        connectCause = cause;
         LoopStats s = clients.stats(ch.eventLoop());
         s.failed.inc();
         report(false);

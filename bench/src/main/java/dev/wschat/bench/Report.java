@@ -24,6 +24,11 @@ final class Report {
     private final Map<String, Object> result = new LinkedHashMap<>();
     private final List<Map<String, Object>> steps = new ArrayList<>();
     private List<Sampler.Point> timeline = List.of();
+    private final List<Chart> charts = new ArrayList<>();
+
+    /** A chart of a scenario's own series over time, drawn after the common ones. */
+    record Chart(String title, double[] t, String[] names, double[][] series) {
+    }
 
     /** What a per-connection figure reads when it cannot be trusted: this, then the reason. */
     static final String NOT_AVAILABLE = "n/a";
@@ -70,6 +75,11 @@ final class Report {
         for (Fanout.Step s : list) {
             steps.add(Fanout.stepJson(s));
         }
+    }
+
+    /** Adds a chart of {@code series} (one row per name) over {@code t} seconds. */
+    void chart(String title, double[] t, String[] names, double[]... series) {
+        charts.add(new Chart(title, t, names, series));
     }
 
     void timeline(List<Sampler.Point> points) {
@@ -119,7 +129,7 @@ final class Report {
         System.out.println();
         System.out.println("== " + scenario + " result");
         for (Map.Entry<String, Object> e : result.entrySet()) {
-            if (e.getKey().equals("steps") || e.getKey().equals("timeline") || e.getKey().equals("options")) {
+            if (e.getKey().equals("steps") || e.getKey().endsWith("timeline") || e.getKey().equals("options")) {
                 continue;
             }
             System.out.printf(Locale.ROOT, "  %-34s %s%n", e.getKey(), fmt(e.getValue()));
@@ -162,7 +172,7 @@ final class Report {
         sb.append("<h1>wschat bench: ").append(esc(scenario)).append("</h1><p>").append(esc(name)).append("</p>");
         sb.append("<table>");
         for (Map.Entry<String, Object> e : result.entrySet()) {
-            if (e.getKey().equals("steps") || e.getKey().equals("timeline")) {
+            if (e.getKey().equals("steps") || e.getKey().endsWith("timeline")) {
                 continue;
             }
             sb.append("<tr><td>").append(esc(e.getKey())).append("</td><td>").append(esc(fmt(e.getValue())))
@@ -192,6 +202,12 @@ final class Report {
             chart(sb, t, new double[][] {thr[1]}, new String[] {"messages sent/s"}, false);
             sb.append("<h2>Connections</h2>");
             chart(sb, t, conns, new String[] {"open connections"}, false);
+        }
+        for (Chart c : charts) {
+            if (c.t().length > 0) {
+                sb.append("<h2>").append(esc(c.title())).append("</h2>");
+                chart(sb, c.t(), c.series(), c.names(), false);
+            }
         }
         if (!steps.isEmpty()) {
             sb.append("<h2>Steps</h2><table><tr>");

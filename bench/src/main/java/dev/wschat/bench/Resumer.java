@@ -17,7 +17,7 @@ import java.util.BitSet;
  * sent, the messages it lost and the ones it got twice. Its successive connections live on different event
  * loops, one after the other: every method is synchronized.
  */
-final class Resumer implements Conn.Events {
+final class Resumer implements Conn.Events, Conn.TextSink {
     private final Clients clients;
     private final Population pop;
     final String room;
@@ -80,7 +80,8 @@ final class Resumer implements Conn.Events {
     }
 
     /** One server frame of the current connection (or a late one of an earlier, ignored). */
-    synchronized void text(Conn c, String json) {
+    @Override
+    public synchronized void text(Conn c, String json) {
         if (c != conn) {
             return;
         }

@@ -15,10 +15,12 @@ import dev.wschat.server.metrics.ByteCounter;
 import dev.wschat.server.limits.CloseGuard;
 import dev.wschat.server.limits.ConnectionLimitHandler;
 import dev.wschat.server.limits.FrameLimitHandler;
+import dev.wschat.server.limits.HandshakeAdmission;
 import dev.wschat.server.limits.HandshakeTimeoutHandler;
 import dev.wschat.server.limits.HeartbeatHandler;
 import dev.wschat.server.limits.RateLimitHandler;
 import dev.wschat.server.limits.SlowConsumerHandler;
+import dev.wschat.server.limits.UpgradeCleanup;
 import dev.wschat.server.metrics.ServerMetrics;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
@@ -44,6 +46,9 @@ final class ChatServerInitializer extends ChannelInitializer<SocketChannel> {
     /** Largest HTTP request body, in bytes (the server serves GETs; upgrades carry none). */
     static final int MAX_HTTP_CONTENT_BYTES = 8_192;
     private static final TlsErrorHandler TLS_ERRORS = new TlsErrorHandler();
+    /** What only the upgrade needs: removed once the handshake completed. */
+    private static final UpgradeCleanup UPGRADE_CLEANUP = new UpgradeCleanup(
+            java.util.List.of("http-handler", "handshake-guard", "connection-limit", "handshake-timeout"));
 
     private final ServerConfig config;
     private final ChatService service;
@@ -58,6 +63,9 @@ final class ChatServerInitializer extends ChannelInitializer<SocketChannel> {
     private final ByteCounter byteCounter;
     private final ConnectionLimitHandler connectionLimit;
     private final FrameLimitHandler frameLimits;
+    private final HandshakeAdmission admission;
+    /** One for every connection: a method reference made per connection costs 16 B on each. */
+    private final RateLimitHandler.Reply refusal = this::sendRefusal;
 
     /** A plain-TCP pipeline without authentication (the conformance test's echo server uses this). */
     ChatServerInitializer(ServerConfig config, ChatService service, JsonCodec codec,
@@ -83,6 +91,7 @@ final class ChatServerInitializer extends ChannelInitializer<SocketChannel> {
         this.byteCounter = new ByteCounter(metrics);
         this.connectionLimit = new ConnectionLimitHandler(config, metrics);
         this.frameLimits = new FrameLimitHandler(metrics, config.maxMessageBytes());
+        this.admission = new HandshakeAdmission(config.maxPendingHandshakes(), config.handshakeTimeout(), metrics);
     }
 
     /** The WebSocket settings of the real pipeline, shared with the conformance test's echo server. */
@@ -122,6 +131,19 @@ final class ChatServerInitializer extends ChannelInitializer<SocketChannel> {
             p.addLast("tls", tls.newHandler(ch.alloc()));
             p.addLast("tls-errors", TLS_ERRORS);
         }
+        if (admission.bounded() && !admission.tryAdmit(ch)) {
+            // past --max-pending-handshakes on this loop: one handler reads the request head and sheds an upgrade
+            p.addLast("shed", admission.shed(this::addHttpAndWebSocket));
+            return;
+        }
+        addHttpAndWebSocket(p);
+        if (admission.bounded()) {
+            p.addAfter("http-codec", "admission", admission.slot());
+        }
+    }
+
+    /** Everything after the transport: HTTP, the upgrade, the WebSocket limits and the chat. */
+    private void addHttpAndWebSocket(ChannelPipeline p) {
         p.addLast("http-codec", new HttpServerCodec(MAX_INITIAL_LINE_BYTES, MAX_HEADER_BYTES, MAX_HEADER_BYTES));
         p.addLast("http-aggregator", new HttpObjectAggregator(MAX_HTTP_CONTENT_BYTES));
         p.addLast("handshake-timeout", new HandshakeTimeoutHandler(config.handshakeTimeout(), metrics));
@@ -131,13 +153,14 @@ final class ChatServerInitializer extends ChannelInitializer<SocketChannel> {
         // Before the protocol handler, so every Close frame written after the handshake passes it, Netty's own too.
         p.addLast("close-guard", new CloseGuard());
         p.addLast("websocket", new WebSocketServerProtocolHandler(wsConfig));
+        p.addLast("upgrade-cleanup", UPGRADE_CLEANUP);
         if (authenticator != null) {
             p.addLast("auth", new AuthSessionHandler(metrics, config.jwtClockSkew()));
         }
         p.addLast("ws-aggregator", new WebSocketFrameAggregator(config.maxMessageBytes()));
         p.addLast("ws-limits", frameLimits);
         p.addLast("heartbeat", new HeartbeatHandler(config.pingInterval(), metrics));
-        p.addLast("rate-limit", new RateLimitHandler(config, this::sendRefusal, metrics));
+        p.addLast("rate-limit", new RateLimitHandler(config, refusal, metrics));
         p.addLast("chat", new ChatFrameHandler(service, codec, metrics));
         p.addLast("slow-consumer", new SlowConsumerHandler(metrics));
     }

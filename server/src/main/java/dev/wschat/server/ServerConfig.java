@@ -147,6 +147,10 @@ public final class ServerConfig {
         @Option(names = "--handshake-timeout", paramLabel = "MS", defaultValue = "10000",
                 description = "time to send a complete HTTP request or handshake")
         private int handshakeTimeoutMillis;
+        @Option(names = "--max-pending-handshakes", paramLabel = "N", defaultValue = "1000",
+                description = "connections per event loop not yet upgraded, 0 = no limit; past it a handshake gets "
+                        + "HTTP 503 with Retry-After: 1 before any HTTP pipeline is built")
+        private int maxPendingHandshakes;
         @Option(names = "--message-rate", paramLabel = "N", defaultValue = "20",
                 description = "messages per second per connection, 0 = no limit; past it error rate_limited")
         private int messageRate;
@@ -440,6 +444,11 @@ public final class ServerConfig {
         return Duration.ofMillis(limits.handshakeTimeoutMillis);
     }
 
+    /** Connections each event loop holds before their handshake is answered; 0 means no limit. */
+    public int maxPendingHandshakes() {
+        return limits.maxPendingHandshakes;
+    }
+
     /** Messages per second one connection may send; 0 means no limit. */
     public int messageRate() {
         return limits.messageRate;
@@ -645,6 +654,7 @@ public final class ServerConfig {
         requireAtLeast("--connection-rate", connectionRate(), 0);
         requireAtLeast("--connection-burst", connectionBurst(), 1);
         requireAtLeast("--handshake-timeout", limits.handshakeTimeoutMillis, 1);
+        requireAtLeast("--max-pending-handshakes", limits.maxPendingHandshakes, 0);
         requireAtLeast("--message-rate", messageRate(), 0);
         requireAtLeast("--message-burst", messageBurst(), 1);
         requireAtLeast("--rate-limit-strikes", rateLimitStrikes(), 1);

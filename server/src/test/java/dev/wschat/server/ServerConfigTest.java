@@ -77,6 +77,7 @@ class ServerConfigTest {
                 value("default max rooms", ServerConfig::maxRoomsPerConnection, 50),
                 value("default announce limit", ServerConfig::announceLimit, 1_000),
                 value("default max connections", ServerConfig::maxConnections, 10_000),
+                value("default max pending handshakes", ServerConfig::maxPendingHandshakes, 1_000),
                 value("default max connections per address", ServerConfig::maxConnectionsPerAddress, 1_000),
                 value("default connection rate", ServerConfig::connectionRate, 20),
                 value("default connection burst", ServerConfig::connectionBurst, 100),
@@ -164,6 +165,10 @@ class ServerConfigTest {
                 value("--connection-burst", ServerConfig::connectionBurst, 9, "--connection-burst", "9"),
                 value("--handshake-timeout", ServerConfig::handshakeTimeout, Duration.ofMillis(1500),
                         "--handshake-timeout", "1500"),
+                value("--max-pending-handshakes", ServerConfig::maxPendingHandshakes, 64,
+                        "--max-pending-handshakes", "64"),
+                value("--max-pending-handshakes 0", ServerConfig::maxPendingHandshakes, 0,
+                        "--max-pending-handshakes", "0"),
                 value("--message-rate 0", ServerConfig::messageRate, 0, "--message-rate", "0"),
                 value("--message-burst", ServerConfig::messageBurst, 4, "--message-burst", "4"),
                 value("--rate-limit-strikes", ServerConfig::rateLimitStrikes, 3, "--rate-limit-strikes", "3"),
@@ -301,6 +306,8 @@ class ServerConfigTest {
                 error("--connection-burst zero", "--connection-burst must be at least 1: 0", "--connection-burst", "0"),
                 error("--handshake-timeout zero", "--handshake-timeout must be at least 1: 0",
                         "--handshake-timeout", "0"),
+                error("--max-pending-handshakes negative", "--max-pending-handshakes must be at least 0: -1",
+                        "--max-pending-handshakes", "-1"),
                 error("--message-rate negative", "--message-rate must be at least 0: -1", "--message-rate", "-1"),
                 error("--message-burst zero", "--message-burst must be at least 1: 0", "--message-burst", "0"),
                 error("--rate-limit-strikes zero", "--rate-limit-strikes must be at least 1: 0",
@@ -438,6 +445,6 @@ class ServerConfigTest {
             assertThat(help).contains(option.group(1));
             options++;
         }
-        assertThat(options).isEqualTo(50);
+        assertThat(options).isEqualTo(51);
     }
 }

@@ -32,7 +32,7 @@ public final class ServerMetrics implements AutoCloseable {
     public enum Reason {
         RATE_LIMITED, TOO_BIG, BAD_UTF8, BINARY_FRAME, PROTOCOL_ERROR, BAD_REQUEST, TOO_LONG, TOO_MANY_ROOMS,
         CONNECTION_LIMIT, CONNECTION_RATE, HANDSHAKE_TIMEOUT, IDLE_TIMEOUT, AUTH_FAILED, TOKEN_EXPIRED,
-        AUTH_QUEUE_FULL, ORIGIN_REFUSED, SLOW_CONSUMER, UNAVAILABLE;
+        AUTH_QUEUE_FULL, ORIGIN_REFUSED, SLOW_CONSUMER, UNAVAILABLE, HANDSHAKE_OVERLOAD;
 
         /** The tag value: the name in lower case. */
         public String tag() {
