@@ -77,21 +77,11 @@ public final class Nginx implements AutoCloseable {
 
     /** {@code deploy/nginx.conf}, found from the server module or the repository root. */
     public static Path config() {
-        for (Path candidate : List.of(Path.of("..", "deploy", "nginx.conf"), Path.of("deploy", "nginx.conf"))) {
-            if (Files.isRegularFile(candidate)) {
-                return candidate.toAbsolutePath().normalize();
-            }
-        }
-        throw new IllegalStateException("deploy/nginx.conf not found from " + Path.of("").toAbsolutePath());
+        return Installed.deployFile("nginx.conf");
     }
 
     private static String binary() {
-        for (String candidate : List.of("/usr/sbin/nginx", "/usr/bin/nginx", "/usr/local/sbin/nginx")) {
-            if (Files.isExecutable(Path.of(candidate))) {
-                return candidate;
-            }
-        }
-        throw new IllegalStateException("nginx is not installed (scripts/test.sh installs the Debian package)");
+        return Installed.binary("nginx");
     }
 
     private boolean accepting() throws IOException {

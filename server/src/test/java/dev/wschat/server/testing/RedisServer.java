@@ -43,21 +43,11 @@ public final class RedisServer implements AutoCloseable {
 
     /** {@code deploy/redis.conf}, found from the server module or the repository root. */
     public static Path config() {
-        for (Path candidate : List.of(Path.of("..", "deploy", "redis.conf"), Path.of("deploy", "redis.conf"))) {
-            if (Files.isRegularFile(candidate)) {
-                return candidate.toAbsolutePath().normalize();
-            }
-        }
-        throw new IllegalStateException("deploy/redis.conf not found from " + Path.of("").toAbsolutePath());
+        return Installed.deployFile("redis.conf");
     }
 
     private static String binary() {
-        for (String candidate : List.of("/usr/bin/redis-server", "/usr/sbin/redis-server", "/usr/local/bin/redis-server")) {
-            if (Files.isExecutable(Path.of(candidate))) {
-                return candidate;
-            }
-        }
-        throw new IllegalStateException("redis-server is not installed (scripts/test.sh installs the Debian package)");
+        return Installed.binary("redis-server");
     }
 
     private void launch() throws IOException {
