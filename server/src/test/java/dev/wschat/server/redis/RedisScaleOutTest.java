@@ -89,6 +89,9 @@ class RedisScaleOutTest {
                 for (int i = 0; i < 200; i++) {
                     chat(sender, ROOM, "m" + sent++);
                     if (i == 50) {
+                        // both nodes' pub/sub connections are back from the last round's kill before this one
+                        await().atMost(LONG).alias("both nodes subscribed again")
+                                .until(() -> c.sync().clientList().lines().filter(l -> l.contains(" flags=P")).count() >= 2);
                         assertThat(c.sync().clientKill(KillArgs.Builder.typePubsub())).isPositive();
                     }
                 }
