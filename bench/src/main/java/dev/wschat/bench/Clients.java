@@ -265,7 +265,19 @@ final class Clients implements AutoCloseable {
     static void closeAll(List<Channel> channels, int seconds) {
         List<ChannelFuture> closing = new ArrayList<>(channels.size());
         for (Channel ch : channels) {
-            closing.add(ch.close());
+            Conn conn = ch.pipeline().get(Conn.class);
+            if (conn != null && ch.isActive()) {
+                ch.eventLoop().execute(() -> {
+                    if (conn.active()) {
+                        conn.closeNormally();
+                    } else {
+                        ch.close();
+                    }
+                });
+                closing.add(ch.closeFuture());
+            } else {
+                closing.add(ch.close());
+            }
         }
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
         for (ChannelFuture f : closing) {

@@ -400,6 +400,23 @@ final class Conn extends ChannelInboundHandlerAdapter {
         sendText(json);
     }
 
+    /** Whether the connection became active (its context is known). */
+    boolean active() {
+        return ctx != null;
+    }
+
+    /**
+     * Ends the connection the way a client that is done does: a Close frame with 1000, then the TCP close. A
+     * server with session resume keeps an abruptly dropped session (its rooms and presence) for the resume
+     * window; a bench run that ends cleanly must not leave its clients behind as members. Event loop only.
+     */
+    void closeNormally() {
+        if (upgraded && ctx.channel().isActive()) {
+            writeFrame(0x8, new byte[] {0x03, (byte) 0xE8}, 2);
+        }
+        ctx.close();
+    }
+
     /** Sends one client message; on this connection's event loop only. */
     void send(ClientMessage message) {
         sendText(clients.codec.encodeClient(message, clients.dialect));
