@@ -2,7 +2,7 @@
 # A local cluster on loopback for trying the scale-out set-up (README, "Behind a load balancer"):
 # redis-server (deploy/redis.conf), two wschat nodes sharing it, and nginx (deploy/nginx.conf) in front.
 #
-#   scripts/cluster.sh start     # builds the JAR if missing; then open http://127.0.0.1:8080/
+#   scripts/cluster.sh start     # needs the built JAR (README, "Run it"); then open http://127.0.0.1:8080/
 #   scripts/cluster.sh status
 #   scripts/cluster.sh stop      # SIGTERM to all (nodes drain with 1001), then removes nothing
 #   scripts/cluster.sh clean     # stop, then delete cluster/ (history, Redis AOF, logs)
@@ -33,7 +33,7 @@ wait_port() { # port, what
 start() {
   command -v redis-server >/dev/null || { echo "cluster: redis-server missing (apt-get install redis-server)" >&2; exit 1; }
   [ -x /usr/sbin/nginx ] || command -v nginx >/dev/null || { echo "cluster: nginx missing (apt-get install nginx)" >&2; exit 1; }
-  [ -f "$jar" ] || mvn -B -ntp -q package -DskipTests
+  [ -f "$jar" ] || { echo "cluster: $jar is missing; build it first (README, \"Run it\")" >&2; exit 1; }
   mkdir -p "$dir/redis" "$dir/nginx/logs"
   # The nodes share one session secret, so a client's resumeToken works on whichever node it reaches.
   [ -f "$secret_file" ] || head -c 32 /dev/urandom | base64 > "$secret_file"
