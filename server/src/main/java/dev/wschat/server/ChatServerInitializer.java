@@ -17,7 +17,7 @@ import dev.wschat.server.limits.ConnectionLimitHandler;
 import dev.wschat.server.limits.FrameLimitHandler;
 import dev.wschat.server.limits.HandshakeAdmission;
 import dev.wschat.server.limits.HandshakeTimeoutHandler;
-import dev.wschat.server.limits.HeartbeatHandler;
+import dev.wschat.server.limits.HeartbeatHandler.Heartbeats;
 import dev.wschat.server.limits.RateLimitHandler;
 import dev.wschat.server.limits.SlowConsumerHandler;
 import dev.wschat.server.limits.UpgradeCleanup;
@@ -35,6 +35,7 @@ import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolConfig;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
 import io.netty.handler.ssl.SslContext;
 
+import java.util.List;
 import java.util.Objects;
 
 /** Composes each connection's pipeline; every limit comes from {@link ServerConfig}. */
@@ -47,8 +48,8 @@ final class ChatServerInitializer extends ChannelInitializer<SocketChannel> {
     static final int MAX_HTTP_CONTENT_BYTES = 8_192;
     private static final TlsErrorHandler TLS_ERRORS = new TlsErrorHandler();
     /** What only the upgrade needs: removed once the handshake completed. */
-    private static final UpgradeCleanup UPGRADE_CLEANUP = new UpgradeCleanup(
-            java.util.List.of("http-handler", "handshake-guard", "connection-limit", "handshake-timeout"));
+    private static final List<String> UPGRADE_ONLY =
+            List.of("http-handler", "handshake-guard", "connection-limit", "handshake-timeout");
 
     private final ServerConfig config;
     private final ChatService service;
@@ -64,6 +65,7 @@ final class ChatServerInitializer extends ChannelInitializer<SocketChannel> {
     private final ConnectionLimitHandler connectionLimit;
     private final FrameLimitHandler frameLimits;
     private final HandshakeAdmission admission;
+    private final UpgradeCleanup upgradeCleanup;
     /** One for every connection: a method reference made per connection costs 16 B on each. */
     private final RateLimitHandler.Reply refusal = this::sendRefusal;
 
@@ -92,6 +94,7 @@ final class ChatServerInitializer extends ChannelInitializer<SocketChannel> {
         this.connectionLimit = new ConnectionLimitHandler(config, metrics);
         this.frameLimits = new FrameLimitHandler(metrics, config.maxMessageBytes());
         this.admission = new HandshakeAdmission(config.maxPendingHandshakes(), config.handshakeTimeout(), metrics);
+        this.upgradeCleanup = new UpgradeCleanup(UPGRADE_ONLY, new Heartbeats(config.pingInterval(), metrics));
     }
 
     /** The WebSocket settings of the real pipeline, shared with the conformance test's echo server. */
@@ -153,13 +156,12 @@ final class ChatServerInitializer extends ChannelInitializer<SocketChannel> {
         // Before the protocol handler, so every Close frame written after the handshake passes it, Netty's own too.
         p.addLast("close-guard", new CloseGuard());
         p.addLast("websocket", new WebSocketServerProtocolHandler(wsConfig));
-        p.addLast("upgrade-cleanup", UPGRADE_CLEANUP);
+        p.addLast("upgrade-cleanup", upgradeCleanup);
         if (authenticator != null) {
             p.addLast("auth", new AuthSessionHandler(metrics, config.jwtClockSkew()));
         }
         p.addLast("ws-aggregator", new WebSocketFrameAggregator(config.maxMessageBytes()));
         p.addLast("ws-limits", frameLimits);
-        p.addLast("heartbeat", new HeartbeatHandler(config.pingInterval(), metrics));
         p.addLast("rate-limit", new RateLimitHandler(config, refusal, metrics));
         p.addLast("chat", new ChatFrameHandler(service, codec, metrics));
         p.addLast("slow-consumer", new SlowConsumerHandler(metrics));

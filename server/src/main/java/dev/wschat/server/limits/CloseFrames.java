@@ -25,8 +25,17 @@ final class CloseFrames {
 
     /** Writes a close frame from {@code ctx}, so handlers after it are skipped, and closes after the grace. */
     static void close(ChannelHandlerContext ctx, int code, String reason) {
-        Channel ch = ctx.channel();
         ctx.writeAndFlush(new CloseWebSocketFrame(code, reason));
+        closeAfterGrace(ctx.channel());
+    }
+
+    /** Writes a close frame from the tail of the pipeline (a handler before the encoder) and closes after the grace. */
+    static void close(Channel ch, int code, String reason) {
+        ch.writeAndFlush(new CloseWebSocketFrame(code, reason));
+        closeAfterGrace(ch);
+    }
+
+    private static void closeAfterGrace(Channel ch) {
         ch.eventLoop().schedule(() -> {
             ch.close();
         }, CLOSE_GRACE_MILLIS, TimeUnit.MILLISECONDS);

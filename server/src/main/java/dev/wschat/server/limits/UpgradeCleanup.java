@@ -13,20 +13,24 @@ import java.util.Objects;
  * Removes the handlers only the HTTP upgrade needs (the HTTP handler, the handshake guard, the connection limit)
  * and itself once the WebSocket handshake completed: a held connection then carries only what frames need, which
  * saves a handler context and its handler per name on every idle connection. Netty's handshaker already removes
- * the HTTP codec and aggregator; the handshake timeout and admission slot remove themselves at the 101. Shared by
+ * the HTTP codec and aggregator; the handshake timeout and admission slot remove themselves at the 101. Starts the
+ * connection's heartbeats ({@link HeartbeatHandler}) in the same step. Shared by
  * every connection; sits right after the WebSocket protocol handler, which fires the event.
  */
 @ChannelHandler.Sharable
 public final class UpgradeCleanup extends ChannelInboundHandlerAdapter {
     private final List<String> names;
+    private final HeartbeatHandler.Heartbeats heartbeats;
 
     /**
      * Creates the cleanup.
      *
-     * @param names the pipeline names of the handlers to remove after the upgrade; absent ones are skipped
+     * @param names      the pipeline names of the handlers to remove after the upgrade; absent ones are skipped
+     * @param heartbeats started on the connection once its upgrade is done
      */
-    public UpgradeCleanup(List<String> names) {
+    public UpgradeCleanup(List<String> names, HeartbeatHandler.Heartbeats heartbeats) {
         this.names = List.copyOf(Objects.requireNonNull(names, "names"));
+        this.heartbeats = Objects.requireNonNull(heartbeats, "heartbeats");
     }
 
     @Override
@@ -39,6 +43,7 @@ public final class UpgradeCleanup extends ChannelInboundHandlerAdapter {
                 }
             }
             p.remove(this);
+            heartbeats.start(p);
         }
         super.userEventTriggered(ctx, evt);
     }
