@@ -272,7 +272,7 @@ public final class ChatService {
     private void reattach(Session session, DetachedSessions.Detached kept) {
         for (String room : kept.rooms()) {
             session.rooms().add(room);
-            session.held().add(room);
+            session.hold(room);
             rooms.join(room, session.channel(), true);
             presence.add(room, memberKey(session), session.user());
             rooms.leave(room, kept.channel());
@@ -509,7 +509,7 @@ public final class ChatService {
 
     private void join(Session session, ClientMessage.Join m) {
         String room = m.room();
-        if (session.held().remove(room)) {
+        if (session.release(room)) {
             // Kept across a resume and held since: its members saw no leave, so they see no join; catch it up.
             send(session, firstPage(room, m.ref()));
             if (m.since() != null || config.historyOnJoin() > 0) {
@@ -648,7 +648,7 @@ public final class ChatService {
             return;
         }
         session.rooms().remove(m.room());
-        session.held().remove(m.room());
+        session.release(m.room());
         rooms.leave(m.room(), session.channel());
         int left = membersLeft(m.room());
         presence.remove(m.room(), memberKey(session));
