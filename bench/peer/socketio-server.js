@@ -48,8 +48,10 @@ async function main() {
       }
     });
   });
+  // PORT=0 picks a free port; the line says which (the bench's SocketIoPeerTest reads it)
   httpServer.listen(PORT, HOST, () => {
-    console.log(`socketio ${PORT}: listening on ${HOST}:${PORT}, adapter ${REDIS_URL ? 'redis ' + REDIS_URL : 'in-memory'}`);
+    const port = httpServer.address().port;
+    console.log(`socketio ${port}: listening on ${HOST}:${port}, adapter ${REDIS_URL ? 'redis ' + REDIS_URL : 'in-memory'}`);
   });
 
   const shutdown = () => {
