@@ -20,7 +20,7 @@
 #
 # Settings (environment): OUT, LINES (all six above), MODE (ramp | fanout), CLIENTS (1000), SENDERS (10),
 # DIALECT (1: the tutorial's protocol, as bench/compare.sh; 2 = wschat.v2), RATE (200000 deliveries/s, fanout),
-# DURATION (10 s, fanout), RAMP_START (50000), RAMP_FACTOR (1.25), RAMP_MAX (2000000), STEP_SECONDS (5), WARMUP (5),
+# DURATION (10 s, fanout), RAMP_START (20000), RAMP_FACTOR (1.25), RAMP_MAX (2000000), STEP_SECONDS (5), WARMUP (5),
 # P99_LIMIT_MS (100), NGINX_WORKERS (worker_processes; default: deploy/nginx.conf's), SERVER_OPTS (JVM options
 # of the nodes), SERVER_ARGS (more wschat options), BENCH_ARGS (more bench options), LINE_TIMEOUT (seconds one
 # bench run may take, 900).
@@ -39,7 +39,7 @@ SENDERS=${SENDERS:-10}
 DIALECT=${DIALECT:-1}
 RATE=${RATE:-200000}
 DURATION=${DURATION:-10}
-RAMP_START=${RAMP_START:-50000}
+RAMP_START=${RAMP_START:-20000}
 RAMP_FACTOR=${RAMP_FACTOR:-1.25}
 RAMP_MAX=${RAMP_MAX:-2000000}
 STEP_SECONDS=${STEP_SECONDS:-5}
@@ -209,9 +209,14 @@ run_line() {
   stop_all
 }
 
+started=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+: > "$OUT/load.txt"
 for line in $LINES; do run_line "$line"; done
 
-MODE=$MODE python3 - "$OUT" $LINES <<'EOF'
+STARTED=$started COMMIT=$(git rev-parse --short HEAD 2>/dev/null || echo unknown) MODE=$MODE CLIENTS=$CLIENTS \
+  SENDERS=$SENDERS DIALECT=$DIALECT RATE=$RATE DURATION=$DURATION RAMP_START=$RAMP_START RAMP_FACTOR=$RAMP_FACTOR \
+  STEP_SECONDS=$STEP_SECONDS WARMUP=$WARMUP P99_LIMIT_MS=$P99_LIMIT_MS NGINX_WORKERS=$NGINX_WORKERS \
+  python3 - "$OUT" $LINES <<'EOF'
 import json, os, sys
 out, lines = sys.argv[1], sys.argv[2:]
 what = {
@@ -249,15 +254,31 @@ for line in lines:
         "p50_ms": best["p50_ms"], "p99_ms": best["p99_ms"], "max_ms": best["max_ms"],
         "lost": best["lost"], "duplicates": best["duplicates"], "out_of_order": best["out_of_order"],
         "cpu_us_per_delivery": per, "cpu_us_per_delivery_by_kind": groups,
-        "cpu_us_per_delivery_total": sum(v for v in groups.values()),
+        # the servers' side: nodes, nginx and Redis; the bench is the same client on every line
+        "cpu_us_per_delivery_servers": sum(v for k, v in groups.items() if k != "bench"),
         "process_cpu_seconds": best.get("process_cpu_seconds", {}),
         "steps": len(steps), "clients": r.get("clients"), "senders": r.get("senders"),
     })
-json.dump({"mode": os.environ.get("MODE"), "rows": rows}, open(os.path.join(out, "summary.json"), "w"), indent=2)
+by_line = {row["line"]: row for row in rows if "error" not in row}
+ratios = {}
+for ours, theirs in (("nodes", "socketio"), ("nginx", "socketio-nginx")):
+    if ours in by_line and theirs in by_line and by_line[theirs]["deliveries_per_sec"] > 0:
+        ratios["%s / %s" % (ours, theirs)] = by_line[ours]["deliveries_per_sec"] / by_line[theirs]["deliveries_per_sec"]
+settings = {k: os.environ.get(k) for k in ("MODE", "CLIENTS", "SENDERS", "DIALECT", "RATE", "DURATION", "RAMP_START",
+                                           "RAMP_FACTOR", "STEP_SECONDS", "WARMUP", "P99_LIMIT_MS", "NGINX_WORKERS",
+                                           "COMMIT", "STARTED")}
+json.dump({"settings": settings, "rows": rows, "deliveries_ratios": ratios},
+          open(os.path.join(out, "summary.json"), "w"), indent=2)
 
 def f(v, d=2):
     return "n/a" if v is None or v != v else ("%.*f" % (d, v))
-md = ["| line | step | deliveries/s | p99 ms | lost / dup / ooo | CPU µs/delivery: nodes | nginx | redis | bench | total |",
+head = ("%s: one room of %s clients, %s senders, dialect %s, %s" % (
+    settings["STARTED"], settings["CLIENTS"], settings["SENDERS"], settings["DIALECT"],
+    "ramp from %s x %s per %s s step" % (settings["RAMP_START"], settings["RAMP_FACTOR"], settings["STEP_SECONDS"])
+    if settings["MODE"] == "ramp" else "fanout at %s/s for %s s" % (settings["RATE"], settings["DURATION"])))
+md = ["Cluster comparison, " + head + "; commit " + str(settings["COMMIT"]) + "; " + os.uname().nodename
+      + " (" + str(os.cpu_count()) + " CPUs).", "",
+      "| line | step | deliveries/s | p99 ms | lost / dup / ooo | CPU µs/delivery: nodes | nginx | redis | servers | bench |",
       "|---|---|---:|---:|---|---|---:|---:|---:|---:|"]
 for row in rows:
     if "error" in row:
@@ -268,8 +289,16 @@ for row in rows:
     md.append("| %s | %s%s | %s | %s | %d / %d / %d | %s | %s | %s | %s | %s |" % (
         row["what"], row["step"], "" if row["sustainable"] else " (not sustainable)",
         format(row["deliveries_per_sec"], ","), f(row["p99_ms"]), row["lost"], row["duplicates"],
-        row["out_of_order"], nodes, f(g.get("nginx")), f(g.get("redis")), f(g.get("bench")),
-        f(row["cpu_us_per_delivery_total"])))
+        row["out_of_order"], nodes, f(g.get("nginx")), f(g.get("redis")), f(row["cpu_us_per_delivery_servers"]),
+        f(g.get("bench"))))
+if ratios:
+    md.append("")
+    md.append("Deliveries/s ratios: " + ", ".join("%s %.2f×" % (k, v) for k, v in ratios.items()) + ".")
+if os.path.exists(os.path.join(out, "load.txt")):
+    md.append("")
+    md.append("Load average at each line's start: " + "; ".join(
+        l.split(":")[0].lstrip("= ") + " " + l.split("load average ")[1].split(";")[0]
+        for l in open(os.path.join(out, "load.txt")).read().splitlines() if "load average" in l) + ".")
 text = "\n".join(md) + "\n"
 open(os.path.join(out, "summary.md"), "w").write(text)
 print()
