@@ -105,11 +105,12 @@ final class LoadOptions {
     @Option(names = "--wire", defaultValue = "wschat", paramLabel = "wschat|socketio", converter = Wire.Converter.class,
             description = "wschat = wschat's protocol (--dialect); socketio = Socket.IO v5 over a plain WebSocket to "
                     + "URL/socket.io/?EIO=4&transport=websocket&room=ROOM, chat as the event \"chat\" with the text, "
-                    + "sent to the whole room, the sender included, as bench/peer/socketio-server.js does; no --ack, "
-                    + "no --resume (default: ${DEFAULT-VALUE})")
+                    + "sent to the whole room, the sender included, as bench/peer/socketio-server.js does; --dialect is "
+                    + "then ignored, and there is no --ack and no --resume "
+                    + "(default: ${DEFAULT-VALUE})")
     Wire wire;
 
-    @Option(names = "--cpu-pid", paramLabel = "LABEL=PID", mapFallbackValue = "",
+    @Option(names = "--cpu-pid", paramLabel = "LABEL=PID",
             description = "also read this process's CPU time (utime + stime, /proc/PID/stat) over each step and report "
                     + "it as process_cpu_seconds and process_cpu_us_per_delivery under LABEL; repeatable (nodes, "
                     + "nginx workers, redis-server)")
