@@ -2,7 +2,8 @@
 # Compares wschat with the tutorial's Node.js server on this machine: starts each in turn on loopback,
 # runs the same bench scenarios (tutorial dialect, which both speak) against it, stops it, and prints
 # the ratio table (candidate = wschat, baseline = the tutorial's server). Each scenario runs on a fresh
-# server process.
+# server process. Socket.IO (two nodes with its Redis adapter) and wschat's cluster set-ups (Redis, two nodes,
+# nginx) are compared by bench/cluster-compare.sh.
 #
 #   bench/compare.sh                 # everything, results under bench-results/compare-<time>/
 #   SCENARIOS="fanout ramp" bench/compare.sh

@@ -39,6 +39,8 @@ mvn_retrying() {
   return "$status"
 }
 
+# The Socket.IO peer the bench's SocketIoPeerTest runs (bench/peer/README.md).
+(cd bench/peer && npm ci --no-audit --no-fund --loglevel=error)
 rm -rf target/autobahntestsuite-reports
 # Every module and every test, with Autobahn sections 1-5 and 10.
 mvn_retrying verify "$@"

@@ -61,6 +61,8 @@ final class Clients implements AutoCloseable {
      * server's history) is not mistaken for one of this run's.
      */
     final int runId = ThreadLocalRandom.current().nextInt(1, 1_000_000_000);
+    /** What the connections speak ({@code --wire}); set before the first connection is made. */
+    volatile Wire wire = Wire.WSCHAT;
     /** Whether senders ask for acks ({@code --ack}); set before the first chat is sent. */
     volatile boolean acks;
     final Dialect dialect;
@@ -171,10 +173,19 @@ final class Clients implements AutoCloseable {
      * token is given.
      */
     byte[] handshakeRequest(int node, String resumeToken) {
+        return handshakeRequest(node, resumeToken, null);
+    }
+
+    /**
+     * The HTTP upgrade request to a node as {@link #handshakeRequest(int, String)}; with {@code --wire socketio}
+     * to the node's Socket.IO endpoint, the client's room (or {@code null}) as {@code room=} in the query.
+     */
+    byte[] handshakeRequest(int node, String resumeToken, String room) {
         Node n = nodes.get(Math.max(0, node) % nodes.size());
         byte[] key = new byte[16];
         ThreadLocalRandom.current().nextBytes(key);
-        String target = n.path();
+        boolean socketIo = wire == Wire.SOCKETIO;
+        String target = socketIo ? SocketIo.target(n.path(), room) : n.path();
         if (resumeToken != null) {
             target += (target.contains("?") ? "&" : "?") + "resume="
                     + java.net.URLEncoder.encode(resumeToken, StandardCharsets.UTF_8);
@@ -185,7 +196,7 @@ final class Clients implements AutoCloseable {
                 .append("Upgrade: websocket\r\nConnection: Upgrade\r\n")
                 .append("Sec-WebSocket-Key: ").append(Base64.getEncoder().encodeToString(key)).append("\r\n")
                 .append("Sec-WebSocket-Version: 13\r\n");
-        if (dialect.subprotocol() != null) {
+        if (dialect.subprotocol() != null && !socketIo) {
             sb.append("Sec-WebSocket-Protocol: ").append(dialect.subprotocol()).append("\r\n");
         }
         return sb.append("\r\n").toString().getBytes(StandardCharsets.US_ASCII);

@@ -17,7 +17,8 @@ import java.nio.charset.StandardCharsets;
  * ({@code #B<run>:<sender>:<seq>:<micros>#}, at the end of the content) are timed and checked for loss, duplicates
  * and order, read where {@link ServerFrames} says the text ends; everything else is only counted (a marker of
  * another run, replayed from a server's history, too). A resuming client's frames go to its {@link Resumer}
- * instead. Messages are written and read through the protocol module. Not sharable: one instance per channel.
+ * instead. Messages are written and read through the protocol module; with {@code --wire socketio} as Socket.IO
+ * packets instead ({@link SocketIo}), the marker read the same way. Not sharable: one instance per channel.
  */
 final class Conn extends ChannelInboundHandlerAdapter {
     /** What a scenario learns about a connection. */
@@ -83,7 +84,7 @@ final class Conn extends ChannelInboundHandlerAdapter {
         this.channel = ctx.channel();
         this.stats = clients.stats(ctx.channel().eventLoop());
         this.maskSeed = System.identityHashCode(this) | 1;
-        ctx.writeAndFlush(ctx.alloc().buffer(512).writeBytes(clients.handshakeRequest(node, resumeToken)), ctx.voidPromise());
+        ctx.writeAndFlush(ctx.alloc().buffer(512).writeBytes(clients.handshakeRequest(node, resumeToken, room)), ctx.voidPromise());
         ctx.fireChannelActive();
     }
 
@@ -220,6 +221,10 @@ final class Conn extends ChannelInboundHandlerAdapter {
     }
 
     private void text(ByteBuf b, int off, int len) {
+        if (clients.wire == Wire.SOCKETIO) {
+            socketIo(b, off, len);
+            return;
+        }
         if (resumer != null) {
             stats.otherFrames.inc();
             resumer.text(this, b.toString(off, len, StandardCharsets.UTF_8));
@@ -233,6 +238,34 @@ final class Conn extends ChannelInboundHandlerAdapter {
             setup(b, off, len);
         } else if (clients.acks) {
             ackOrRefusal(b, off, len);
+        }
+    }
+
+    /** A Socket.IO packet: a chat event is counted, the handshake and pings are answered ({@link SocketIo}). */
+    private void socketIo(ByteBuf b, int off, int len) {
+        if (ready && lastSeq != null && marked(b, off, len)) {
+            return;
+        }
+        stats.otherFrames.inc();
+        byte[] s = stats.scratch;
+        int head = Math.min(len, 2);
+        b.getBytes(off, s, 0, head);
+        switch (SocketIo.packet(s, 0, len)) {
+            case PING -> sendText(SocketIo.PONG);
+            case OPEN -> {
+                if (!ready) {
+                    sendText(SocketIo.CONNECT);
+                }
+            }
+            case CONNECTED -> {
+                if (!ready) {
+                    becomeReady();
+                }
+            }
+            case CLOSE -> ctx.close();
+            default -> {
+                // another event, or a noop: only counted
+            }
         }
     }
 
@@ -284,7 +317,7 @@ final class Conn extends ChannelInboundHandlerAdapter {
             stats.scratch = s;
         }
         b.getBytes(off, s, 0, len);
-        int end = ServerFrames.chatMessageEnd(s, 0, len);
+        int end = clients.wire == Wire.SOCKETIO ? SocketIo.chatTextEnd(s, 0, len) : ServerFrames.chatMessageEnd(s, 0, len);
         // the text ends with the marker: '#', 'B', run, ':', sender, ':', seq, ':', micros, '#'
         if (end < 1 || s[end - 1] != '#') {
             return false;
@@ -387,6 +420,11 @@ final class Conn extends ChannelInboundHandlerAdapter {
             content.append('x');
         }
         content.append("#B").append(clients.runId).append(':').append(sender).append(':').append(seq).append(':').append(micros).append('#');
+        if (clients.wire == Wire.SOCKETIO) {
+            sendText(SocketIo.chat(content));
+            stats.sent.inc();
+            return true;
+        }
         Dialect d = clients.dialect;
         String clientMsgId = clients.acks && d == Dialect.V2 ? "k" + clients.runId + "-" + micros : null;
         sendText(clients.codec.encodeClient(new ClientMessage.Chat(d == Dialect.V2 ? room : null,

@@ -42,7 +42,8 @@ final class Fanout {
                 long expected, long received, long lost, long duplicates, long outOfOrder,
                 double deliveriesPerSec, double p50, double p90, double p99, double p999, double max,
                 double serverCpuUsPerDelivery, double benchCpuUsPerDelivery, long serverRssBytes,
-                boolean sustainable, long acks, long refused, double ackP50, double ackP99, double ackMax) {
+                boolean sustainable, long acks, long refused, double ackP50, double ackP99, double ackMax,
+                Map<String, Double> processCpuSeconds, long deliveries) {
     }
 
     private final CommonOptions common;
@@ -83,7 +84,11 @@ final class Fanout {
 
     Report run(Map<String, Object> options) throws Exception {
         Dialect dialect = common.dialect;
-        if (dialect == Dialect.TUTORIAL && roomsN != 1) {
+        boolean socketIo = o.wire == Wire.SOCKETIO;
+        if (socketIo && (o.resume > 0 || o.ack)) {
+            throw new IllegalArgumentException("--wire socketio: no --resume and no --ack (Socket.IO has neither here)");
+        }
+        if (dialect == Dialect.TUTORIAL && roomsN != 1 && !socketIo) {
             throw new IllegalArgumentException("dialect 1 has one room only: use --rooms 1");
         }
         if (sendersN < 1 || sendersN > clientsN || roomsN < 1 || roomsN > clientsN) {
@@ -106,6 +111,7 @@ final class Fanout {
         try (Clients c = new Clients(common.uris(), dialect, common.threads, common.sourceAddresses,
                 common.transport)) {
             clients = c;
+            c.wire = o.wire;
             c.acks = o.ack;
             pop = new Population(c);
             sampler = new Sampler(c, pop::open, common.isQuiet());
@@ -206,8 +212,8 @@ final class Fanout {
                 members[i % roomsN]++;
             }
         }
-        // the tutorial's protocol does not echo a chat to its sender; wschat.v2 does
-        int echo = clients.dialect == Dialect.TUTORIAL ? 1 : 0;
+        // the tutorial's protocol does not echo a chat to its sender; wschat.v2 and the Socket.IO peer do
+        int echo = clients.dialect == Dialect.TUTORIAL && clients.wire == Wire.WSCHAT ? 1 : 0;
         long totalRecipients = 0;
         for (int s = 0; s < sendersN; s++) {
             int recipients = members[s % roomsN] - echo;
@@ -223,6 +229,7 @@ final class Fanout {
         report.put("members_per_room", perRoom);
         report.put("recipients_per_message", avgRecipients);
         report.put("dialect", clients.dialect.name());
+        report.put("wire", clients.wire.name().toLowerCase(Locale.ROOT));
         report.put("connect_seconds", took);
         report.put("urls", nodes);
         if (nodes > 1) {
@@ -397,6 +404,7 @@ final class Fanout {
         sampler.resetPhase();
         double serverCpu0 = probe.cpuSeconds();
         double benchCpu0 = Sampler.ownCpuSeconds();
+        Map<String, Double> processCpu0 = processCpu();
         long start = System.nanoTime() + 20_000_000L;
         for (Sender s : senders) {
             long first = start + periodNanos * s.slot / sendersN;
@@ -475,6 +483,11 @@ final class Fanout {
         }
         double serverCpu1 = probe.cpuSeconds();
         double benchCpu1 = Sampler.ownCpuSeconds();
+        Map<String, Double> processCpu = processCpu();
+        processCpu.replaceAll((label, cpu1) -> {
+            Double cpu0 = processCpu0.get(label);
+            return cpu1 < 0 || cpu0 == null || cpu0 < 0 ? -1.0 : cpu1 - cpu0;
+        });
         sampler.sample();
         Sampler.Totals t1 = sampler.totals();
         if (churning) {
@@ -503,7 +516,7 @@ final class Fanout {
                 benchCpu0 >= 0 && deliveries > 0 ? (benchCpu1 - benchCpu0) * 1e6 / deliveries : -1,
                 probe.rssBytes(), sustainable, acks1[0] - acks0[0], acks1[1] - acks0[1],
                 anyAck ? Sampler.ms(ah.getValueAtPercentile(50)) : 0, anyAck ? Sampler.ms(ah.getValueAtPercentile(99)) : 0,
-                anyAck ? Sampler.ms(ah.getMaxValue()) : 0);
+                anyAck ? Sampler.ms(ah.getMaxValue()) : 0, processCpu, deliveries);
         System.out.printf(Locale.ROOT, "== %s: offered %,.0f deliveries/s, got %,.0f/s, p50 %.2f p99 %.2f p99.9 %.2f "
                         + "max %.2f ms, lost %d, dup %d, out-of-order %d, server %.2f us/delivery, bench %.2f us/delivery"
                         + " -> %s%n", name, deliveriesPerSec, achieved, s.p50(), s.p99(), s.p999(), s.max(), lost, dups,
@@ -514,6 +527,15 @@ final class Fanout {
                     s.refused(), s.ackP50(), s.ackP99(), s.ackMax());
         }
         return s;
+    }
+
+    /** The CPU seconds of every {@code --cpu-pid} process now, by label; -1 for one that cannot be read. */
+    private Map<String, Double> processCpu() {
+        Map<String, Double> m = new LinkedHashMap<>();
+        for (Map.Entry<String, Long> e : o.cpuPids.entrySet()) {
+            m.put(e.getKey(), ServerProbe.cpuSeconds(e.getValue()));
+        }
+        return m;
     }
 
     static Map<String, Object> stepJson(Step s) {
@@ -545,6 +567,18 @@ final class Fanout {
         m.put("server_cpu_us_per_delivery", s.serverCpuUsPerDelivery());
         m.put("bench_cpu_us_per_delivery", s.benchCpuUsPerDelivery());
         m.put("server_rss_bytes", s.serverRssBytes());
+        if (!s.processCpuSeconds().isEmpty()) {
+            // per delivery as the server's and the bench's figures: every delivery from the step's start to its drain
+            long deliveries = s.deliveries();
+            Map<String, Object> cpu = new LinkedHashMap<>();
+            Map<String, Object> perDelivery = new LinkedHashMap<>();
+            for (Map.Entry<String, Double> e : s.processCpuSeconds().entrySet()) {
+                cpu.put(e.getKey(), e.getValue());
+                perDelivery.put(e.getKey(), e.getValue() >= 0 && deliveries > 0 ? e.getValue() * 1e6 / deliveries : -1.0);
+            }
+            m.put("process_cpu_seconds", cpu);
+            m.put("process_cpu_us_per_delivery", perDelivery);
+        }
         m.put("sustainable", s.sustainable());
         return m;
     }

@@ -2,6 +2,9 @@ package dev.wschat.bench;
 
 import picocli.CommandLine.Option;
 
+import java.util.LinkedHashMap;
+import java.util.Map;
+
 /** The options of the fanout, ramp and churn scenarios (each takes all of them, so one option line fits all three). */
 final class LoadOptions {
     @Option(names = "--clients", defaultValue = "1000", paramLabel = "N", description = "connections (default: ${DEFAULT-VALUE})")
@@ -98,4 +101,18 @@ final class LoadOptions {
             description = "dialect 2: senders give every chat a clientMsgId; the step reports acks, refusals "
                     + "(error unavailable) and the latency from send to ack")
     boolean ack;
+
+    @Option(names = "--wire", defaultValue = "wschat", paramLabel = "wschat|socketio", converter = Wire.Converter.class,
+            description = "wschat = wschat's protocol (--dialect); socketio = Socket.IO v5 over a plain WebSocket to "
+                    + "URL/socket.io/?EIO=4&transport=websocket&room=ROOM, chat as the event \"chat\" with the text, "
+                    + "sent to the whole room, the sender included, as bench/peer/socketio-server.js does; --dialect is "
+                    + "then ignored, and there is no --ack and no --resume "
+                    + "(default: ${DEFAULT-VALUE})")
+    Wire wire;
+
+    @Option(names = "--cpu-pid", paramLabel = "LABEL=PID",
+            description = "also read this process's CPU time (utime + stime, /proc/PID/stat) over each step and report "
+                    + "it as process_cpu_seconds and process_cpu_us_per_delivery under LABEL; repeatable (nodes, "
+                    + "nginx workers, redis-server)")
+    Map<String, Long> cpuPids = new LinkedHashMap<>();
 }

@@ -36,6 +36,11 @@ final class ServerProbe {
 
     /** The server's user plus system CPU time in seconds, or -1. */
     double cpuSeconds() {
+        return cpuSeconds(pid);
+    }
+
+    /** A process's user plus system CPU time in seconds, or -1 when it cannot be read. */
+    static double cpuSeconds(long pid) {
         if (pid <= 0) {
             return -1;
         }

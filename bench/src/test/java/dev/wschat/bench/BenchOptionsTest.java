@@ -105,4 +105,15 @@ class BenchOptionsTest {
         assertThat(cl.execute("--help")).isZero();
         assertThat(out.toString()).contains("connections", "fanout", "ramp", "churn", "compare");
     }
+
+    @Test
+    void wireAndCpuPidsParse() {
+        Bench.FanoutCommand d = (Bench.FanoutCommand) command("fanout");
+        assertThat(d.load.wire).isEqualTo(Wire.WSCHAT);
+        assertThat(d.load.cpuPids).isEmpty();
+        Bench.RampCommand r = (Bench.RampCommand) command("ramp", "--wire", "socketio", "--cpu-pid", "node-1=123",
+                "--cpu-pid", "redis=456");
+        assertThat(r.load.wire).isEqualTo(Wire.SOCKETIO);
+        assertThat(r.load.cpuPids).containsExactly(java.util.Map.entry("node-1", 123L), java.util.Map.entry("redis", 456L));
+    }
 }
