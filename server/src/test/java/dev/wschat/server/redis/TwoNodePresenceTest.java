@@ -3,8 +3,7 @@ package dev.wschat.server.redis;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
-import dev.wschat.server.testing.RedisServer;
-import dev.wschat.server.testing.RunningServer;
+import dev.wschat.server.testing.Cluster;
 import dev.wschat.server.testing.TestClient;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -14,30 +13,27 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
-import static dev.wschat.server.redis.Chats.LONG;
 import static dev.wschat.server.testing.TestClient.str;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-/** Two real nodes on one Redis: who lists both nodes' members, and an ordinary leave is announced once. */
+/**
+ * Two real nodes on one Redis behind nginx, a client on each: who lists both nodes' members, and an ordinary leave is
+ * announced once.
+ */
 class TwoNodePresenceTest {
-    private RedisServer redis;
-    private RunningServer a;
-    private RunningServer b;
+    private Cluster cluster;
 
     @BeforeEach
     void start() throws Exception {
-        redis = RedisServer.start();
-        a = Chats.node(redis.url());
-        b = Chats.node(redis.url());
-        await().atMost(LONG).until(() -> a.get("/ready").statusCode() == 200 && b.get("/ready").statusCode() == 200);
+        cluster = Cluster.start(2);
     }
 
     @AfterEach
     void stop() {
-        a.close();
-        b.close();
-        redis.close();
+        if (cluster != null) {
+            cluster.close();
+        }
     }
 
     private static String id(TestClient c) {
@@ -56,8 +52,8 @@ class TwoNodePresenceTest {
 
     @Test
     void whoListsBothNodesAndALeaveOnTheOtherNodeIsAnnouncedOnce() {
-        TestClient x = a.v2();
-        TestClient y = b.v2();
+        TestClient x = cluster.v2On(cluster.node(0));
+        TestClient y = cluster.v2On(cluster.node(1));
         Chats.join(x, "dev");
         Chats.join(y, "dev");
         List<String> both = new ArrayList<>(List.of(id(x), id(y)));
