@@ -4,8 +4,7 @@ import dev.wschat.server.testing.Cluster;
 import dev.wschat.server.testing.RedisServer;
 import dev.wschat.server.testing.RunningServer;
 import dev.wschat.server.testing.TestClient;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
@@ -36,19 +35,8 @@ import static org.awaitility.Awaitility.await;
  */
 class RedisOutageTest {
     private static final String ROOM = "dev";
-    private Cluster cluster;
-
-    @BeforeEach
-    void start() throws Exception {
-        cluster = Cluster.start(2);
-    }
-
-    @AfterEach
-    void stop() {
-        if (cluster != null) {
-            cluster.close();
-        }
-    }
+    @AutoClose
+    private final Cluster cluster = Cluster.start(2);
 
     @Test
     void redisKilledAndRestartedDuringTrafficLosesNothingAcknowledged() throws Exception {

@@ -7,8 +7,7 @@ import dev.wschat.server.testing.TestClient;
 import io.lettuce.core.KillArgs;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.api.StatefulRedisConnection;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
@@ -34,23 +33,10 @@ import static org.awaitility.Awaitility.await;
  */
 class RedisScaleOutTest {
     private static final String ROOM = "dev";
-    private Cluster cluster;
-    private RunningServer a;
-    private RunningServer b;
-
-    @BeforeEach
-    void start() throws Exception {
-        cluster = Cluster.start(2);
-        a = cluster.node(0);
-        b = cluster.node(1);
-    }
-
-    @AfterEach
-    void stop() {
-        if (cluster != null) {
-            cluster.close();
-        }
-    }
+    @AutoClose
+    private final Cluster cluster = Cluster.start(2);
+    private final RunningServer a = cluster.node(0);
+    private final RunningServer b = cluster.node(1);
 
     @Test
     void clientsOnTwoNodesSeeOneOrderExactlyOnceAndGetTheirAcks() {

@@ -5,8 +5,7 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import dev.wschat.server.testing.Cluster;
 import dev.wschat.server.testing.TestClient;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
@@ -22,19 +21,8 @@ import static org.awaitility.Awaitility.await;
  * announced once.
  */
 class TwoNodePresenceTest {
-    private Cluster cluster;
-
-    @BeforeEach
-    void start() throws Exception {
-        cluster = Cluster.start(2);
-    }
-
-    @AfterEach
-    void stop() {
-        if (cluster != null) {
-            cluster.close();
-        }
-    }
+    @AutoClose
+    private final Cluster cluster = Cluster.start(2);
 
     private static String id(TestClient c) {
         return str(JsonParser.parseString(c.received().get(0)).getAsJsonObject(), "clientId");

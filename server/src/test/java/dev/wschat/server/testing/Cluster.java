@@ -3,6 +3,7 @@ package dev.wschat.server.testing;
 import com.google.gson.JsonObject;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -18,7 +19,8 @@ import static org.awaitility.Awaitility.await;
  * The scale-out fixture: a real {@code redis-server} ({@code deploy/redis.conf}), N in-process nodes on it
  * ({@code --redis}, one session secret, nginx trusted as a proxy) and the real nginx in front of them
  * ({@code deploy/nginx.conf}); clients connect through nginx, and {@link #nodeOf} says where one landed, from the
- * node's own sessions. {@link #close()} closes every client it opened, then the nodes, nginx and Redis.
+ * node's own sessions. {@link #close()} closes every client it opened, then the nodes, nginx and Redis; a test class
+ * holds one in an {@code @AutoClose} field, a fresh cluster per test.
  */
 public final class Cluster implements AutoCloseable {
     /** How long the fixture waits for Redis, the nodes' readiness or a session to end. */
@@ -45,12 +47,18 @@ public final class Cluster implements AutoCloseable {
      * @param nodeCount   how many nodes, at least 1
      * @param nodeOptions more options for every node; they win over the fixture's
      * @return the running cluster
+     * @throws UncheckedIOException when Redis or nginx could not be started
      */
-    public static Cluster start(int nodeCount, String... nodeOptions) throws IOException {
+    public static Cluster start(int nodeCount, String... nodeOptions) {
         if (nodeCount < 1) {
             throw new IllegalArgumentException("nodeCount must be at least 1: " + nodeCount);
         }
-        RedisServer redis = RedisServer.start();
+        RedisServer redis;
+        try {
+            redis = RedisServer.start();
+        } catch (IOException e) {
+            throw new UncheckedIOException("starting redis-server", e);
+        }
         List<RunningServer> nodes = new ArrayList<>();
         try {
             for (int i = 0; i < nodeCount; i++) {
@@ -65,7 +73,11 @@ public final class Cluster implements AutoCloseable {
             }
             Nginx nginx = Nginx.start(nodes.stream().map(RunningServer::port).toList());
             return new Cluster(redis, nodes, nginx);
-        } catch (IOException | RuntimeException | Error e) {
+        } catch (IOException e) {
+            nodes.forEach(RunningServer::close);
+            redis.close();
+            throw new UncheckedIOException("starting nginx", e);
+        } catch (RuntimeException | Error e) {
             nodes.forEach(RunningServer::close);
             redis.close();
             throw e;
