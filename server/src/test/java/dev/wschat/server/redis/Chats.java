@@ -34,6 +34,11 @@ final class Chats {
         return out;
     }
 
+    /** The client id its welcome gave the client. */
+    static String clientId(TestClient c) {
+        return str(JsonParser.parseString(c.received().get(0)).getAsJsonObject(), "clientId");
+    }
+
     /** The seqs of the room's chat messages the client received, in order of arrival. */
     static List<Long> seqs(TestClient c, String room) {
         return received(c, "chat").stream().filter(m -> room.equals(str(m, "room")))

@@ -19,6 +19,7 @@ import static dev.wschat.server.redis.Chats.LONG;
 import static dev.wschat.server.redis.Chats.acked;
 import static dev.wschat.server.redis.Chats.ackedSeqs;
 import static dev.wschat.server.redis.Chats.chat;
+import static dev.wschat.server.redis.Chats.clientId;
 import static dev.wschat.server.redis.Chats.join;
 import static dev.wschat.server.redis.Chats.range;
 import static dev.wschat.server.redis.Chats.seqs;
@@ -113,7 +114,8 @@ class RedisScaleOutTest {
             assertThat(Chats.received(c, "system").stream().filter(m -> "welcome".equals(str(m, "event"))))
                     .as("one welcome: the client never reconnected").hasSize(1);
         }
-        assertThat(List.of(cluster.nodeOf(id(sender)), cluster.nodeOf(id(onA)), cluster.nodeOf(id(onB))))
+        assertThat(List.of(cluster.nodeOf(clientId(sender)), cluster.nodeOf(clientId(onA)),
+                cluster.nodeOf(clientId(onB))))
                 .as("every client still on its node").containsExactly(a, a, b);
         assertThat(cluster.sum("wschat_connections_opened_total")).as("no client reconnected").isEqualTo(opened);
     }
@@ -163,10 +165,6 @@ class RedisScaleOutTest {
         t2.send("reply from b");
         assertThat(str(t1.next(m -> "chat".equals(str(m, "type"))), "message"))
                 .as("the tutorial sender's own message is not echoed").isEqualTo("reply from b");
-    }
-
-    private static String id(TestClient c) {
-        return str(Chats.received(c, "system").get(0), "clientId");
     }
 
     private double repaired() {

@@ -2,7 +2,6 @@ package dev.wschat.server.redis;
 
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
 import dev.wschat.server.testing.Cluster;
 import dev.wschat.server.testing.TestClient;
 import org.junit.jupiter.api.AutoClose;
@@ -12,6 +11,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
+import static dev.wschat.server.redis.Chats.clientId;
 import static dev.wschat.server.testing.TestClient.str;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -23,10 +23,6 @@ import static org.awaitility.Awaitility.await;
 class TwoNodePresenceTest {
     @AutoClose
     private final Cluster cluster = Cluster.start(2);
-
-    private static String id(TestClient c) {
-        return str(JsonParser.parseString(c.received().get(0)).getAsJsonObject(), "clientId");
-    }
 
     private static List<String> who(TestClient c, String room) {
         c.sendJson("type", "who", "room", room, "ref", "w");
@@ -44,13 +40,13 @@ class TwoNodePresenceTest {
         TestClient y = cluster.v2On(cluster.node(1));
         Chats.join(x, "dev");
         Chats.join(y, "dev");
-        List<String> both = new ArrayList<>(List.of(id(x), id(y)));
+        List<String> both = new ArrayList<>(List.of(clientId(x), clientId(y)));
         both.sort(null);
         await().atMost(Duration.ofSeconds(10)).until(() -> who(x, "dev").equals(both) && who(y, "dev").equals(both));
 
         y.sendJson("type", "leave", "room", "dev");
-        await().atMost(Duration.ofSeconds(10)).until(() -> who(x, "dev").equals(List.of(id(x))));
-        await().during(Duration.ofSeconds(8)).atMost(Duration.ofSeconds(12)).until(() -> leaves(x, id(y)) == 1);
+        await().atMost(Duration.ofSeconds(10)).until(() -> who(x, "dev").equals(List.of(clientId(x))));
+        await().during(Duration.ofSeconds(8)).atMost(Duration.ofSeconds(12)).until(() -> leaves(x, clientId(y)) == 1);
     }
 
     private static long leaves(TestClient c, String id) {

@@ -143,15 +143,6 @@ public final class Cluster implements AutoCloseable {
         return node.server().service().sessions().stream().anyMatch(s -> s.id().equals(clientId));
     }
 
-    /** A v2 client through nginx, wherever nginx sends it, its welcome and lobby presence read. */
-    public TestClient v2() {
-        TestClient c = TestClient.v2(nginx.uri("/ws"));
-        opened.push(c);
-        c.welcome();
-        c.nextOfType("presence");
-        return c;
-    }
-
     /**
      * A v2 client through nginx that landed on {@code node}, its welcome and lobby presence read. nginx picks the
      * node ({@code least_conn}, per worker); connections that land elsewhere are closed with 1000 once one arrived,
