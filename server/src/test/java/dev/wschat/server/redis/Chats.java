@@ -7,8 +7,10 @@ import dev.wschat.server.testing.TestClient;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.stream.LongStream;
 
@@ -32,6 +34,11 @@ final class Chats {
         return out;
     }
 
+    /** The client id its welcome gave the client. */
+    static String clientId(TestClient c) {
+        return str(JsonParser.parseString(c.received().get(0)).getAsJsonObject(), "clientId");
+    }
+
     /** The seqs of the room's chat messages the client received, in order of arrival. */
     static List<Long> seqs(TestClient c, String room) {
         return received(c, "chat").stream().filter(m -> room.equals(str(m, "room")))
@@ -49,6 +56,24 @@ final class Chats {
         Set<String> ids = new LinkedHashSet<>();
         received(c, "ack").forEach(m -> ids.add(str(m, "clientMsgId")));
         return ids;
+    }
+
+    /**
+     * The seq each client message id was acknowledged with (a resend's {@code duplicate} ack included).
+     *
+     * @throws AssertionError when one id was acknowledged with two different seqs
+     */
+    static Map<String, Long> ackedSeqs(TestClient c) {
+        Map<String, Long> seqs = new LinkedHashMap<>();
+        for (JsonObject ack : received(c, "ack")) {
+            String id = str(ack, "clientMsgId");
+            Long seq = ack.get("seq").getAsLong();
+            Long before = seqs.putIfAbsent(id, seq);
+            if (before != null && !before.equals(seq)) {
+                throw new AssertionError(id + " acknowledged as seq " + before + " and as seq " + seq);
+            }
+        }
+        return seqs;
     }
 
     /** Sends a chat with a client message id, also given as its ref so an error names it. */

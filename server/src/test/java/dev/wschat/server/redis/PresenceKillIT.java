@@ -2,7 +2,6 @@ package dev.wschat.server.redis;
 
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
 import dev.wschat.server.testing.RedisServer;
 import dev.wschat.server.testing.RunningServer;
 import dev.wschat.server.testing.ServerProcess;
@@ -14,6 +13,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
+import static dev.wschat.server.redis.Chats.clientId;
 import static dev.wschat.server.testing.TestClient.str;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -23,10 +23,6 @@ import static org.awaitility.Awaitility.await;
  * no longer lists its users, and the other node's client got exactly one {@code leave} per user.
  */
 class PresenceKillIT {
-
-    private static String id(TestClient c) {
-        return str(JsonParser.parseString(c.received().get(0)).getAsJsonObject(), "clientId");
-    }
 
     private static List<String> who(TestClient c) {
         c.sendJson("type", "who", "room", "dev", "ref", "w");
@@ -59,16 +55,16 @@ class PresenceKillIT {
                 onB.add(y);
                 Chats.join(y, "dev");
             }
-            List<String> everyone = new ArrayList<>(List.of(id(x), id(onB.get(0)), id(onB.get(1))));
+            List<String> everyone = new ArrayList<>(List.of(clientId(x), clientId(onB.get(0)), clientId(onB.get(1))));
             everyone.sort(null);
             await().atMost(Duration.ofSeconds(10)).until(() -> who(x).equals(everyone));
 
             long killed = System.nanoTime();
             b.close(); // kill -9
-            await().atMost(Duration.ofSeconds(10)).until(() -> who(x).equals(List.of(id(x))));
+            await().atMost(Duration.ofSeconds(10)).until(() -> who(x).equals(List.of(clientId(x))));
             assertThat(Duration.ofNanos(System.nanoTime() - killed)).isLessThan(Duration.ofSeconds(10));
             await().during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(6)).until(() -> leaves(x).size() == 2);
-            assertThat(leaves(x)).containsExactlyInAnyOrder(id(onB.get(0)), id(onB.get(1)));
+            assertThat(leaves(x)).containsExactlyInAnyOrder(clientId(onB.get(0)), clientId(onB.get(1)));
             onB.forEach(TestClient::close);
         }
     }

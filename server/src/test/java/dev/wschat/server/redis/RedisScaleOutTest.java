@@ -1,23 +1,25 @@
 package dev.wschat.server.redis;
 
 import com.google.gson.JsonObject;
-import dev.wschat.server.testing.RedisServer;
+import dev.wschat.server.testing.Cluster;
 import dev.wschat.server.testing.RunningServer;
 import dev.wschat.server.testing.TestClient;
 import io.lettuce.core.KillArgs;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.api.StatefulRedisConnection;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 import static dev.wschat.server.redis.Chats.LONG;
 import static dev.wschat.server.redis.Chats.acked;
+import static dev.wschat.server.redis.Chats.ackedSeqs;
 import static dev.wschat.server.redis.Chats.chat;
+import static dev.wschat.server.redis.Chats.clientId;
 import static dev.wschat.server.redis.Chats.join;
 import static dev.wschat.server.redis.Chats.range;
 import static dev.wschat.server.redis.Chats.seqs;
@@ -26,34 +28,20 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /**
- * Two nodes on one real Redis, clients on each: one order for every member on every node, pub/sub messages
- * dropped on purpose repaired from the stream, no traffic for a node without members of a room, and a resume on
- * the other node.
+ * Two nodes on one real Redis behind nginx, clients connected through nginx to each: one order for every member on
+ * every node, pub/sub messages dropped on purpose repaired from the stream without any client reconnecting, no
+ * traffic for a node without members of a room, and a resume on the other node.
  */
 class RedisScaleOutTest {
     private static final String ROOM = "dev";
-    private RedisServer redis;
-    private RunningServer a;
-    private RunningServer b;
-
-    @BeforeEach
-    void start() throws Exception {
-        redis = RedisServer.start();
-        a = Chats.node(redis.url());
-        b = Chats.node(redis.url());
-        await().atMost(LONG).until(() -> a.get("/ready").statusCode() == 200 && b.get("/ready").statusCode() == 200);
-    }
-
-    @AfterEach
-    void stop() {
-        a.close();
-        b.close();
-        redis.close();
-    }
+    @AutoClose
+    private final Cluster cluster = Cluster.start(2);
+    private final RunningServer a = cluster.node(0);
+    private final RunningServer b = cluster.node(1);
 
     @Test
     void clientsOnTwoNodesSeeOneOrderExactlyOnceAndGetTheirAcks() {
-        List<TestClient> clients = List.of(a.v2(), a.v2(), b.v2(), b.v2());
+        List<TestClient> clients = List.of(cluster.v2On(a), cluster.v2On(a), cluster.v2On(b), cluster.v2On(b));
         clients.forEach(c -> join(c, ROOM));
         int perClient = 50;
         for (int i = 0; i < perClient; i++) {
@@ -72,17 +60,24 @@ class RedisScaleOutTest {
             await().atMost(LONG).until(() -> acked(c).size() == perClient);
             assertThat(acked(c)).allMatch(id -> id.startsWith("c" + sender + "-"));
         }
-        assertThat(Chats.bodies(clients.get(0), ROOM)).doesNotHaveDuplicates().hasSize(total);
+        List<String> order = Chats.bodies(clients.get(0), ROOM);
+        assertThat(order).doesNotHaveDuplicates().hasSize(total);
+        for (TestClient c : clients) {
+            assertThat(Chats.bodies(c, ROOM)).as("the same order on both nodes").isEqualTo(order);
+            ackedSeqs(c).forEach((id, seq) -> assertThat(order.get((int) (seq - 1)))
+                    .as("seq %d, acknowledged for %s", seq, id).isEqualTo(id));
+        }
     }
 
     @Test
     void pubSubConnectionsKilledDuringTrafficAreRepairedFromTheStreamWithoutAnyClientReconnecting() {
-        TestClient sender = a.v2();
-        TestClient onA = a.v2();
-        TestClient onB = b.v2();
+        TestClient sender = cluster.v2On(a);
+        TestClient onA = cluster.v2On(a);
+        TestClient onB = cluster.v2On(b);
         List<TestClient> clients = List.of(sender, onA, onB);
         clients.forEach(c -> join(c, ROOM));
-        RedisClient admin = RedisClient.create(redis.url());
+        double opened = cluster.sum("wschat_connections_opened_total");
+        RedisClient admin = RedisClient.create(cluster.redis().url());
         int sent = 0;
         try (StatefulRedisConnection<String, String> c = admin.connect()) {
             for (int round = 0; round < 10 && repaired() == 0; round++) {
@@ -107,24 +102,35 @@ class RedisScaleOutTest {
                 .isPositive();
         assertThat(a.metric("wschat_redis_reconnects_total") + b.metric("wschat_redis_reconnects_total"))
                 .isPositive();
+        Map<String, Long> acks = ackedSeqs(sender);
+        assertThat(acks).as("every message acknowledged").hasSize(total);
         for (TestClient c : clients) {
             await().atMost(LONG).until(() -> seqs(c, ROOM).size() >= total);
             assertThat(seqs(c, ROOM)).containsExactlyElementsOf(range(1, total));
+            List<String> bodies = Chats.bodies(c, ROOM);
+            acks.forEach((id, seq) -> assertThat(bodies.get((int) (seq - 1)))
+                    .as("seq %d, acknowledged for %s", seq, id).isEqualTo(id));
             assertThat(c.closed()).as("no client was disconnected").isNotDone();
+            assertThat(Chats.received(c, "system").stream().filter(m -> "welcome".equals(str(m, "event"))))
+                    .as("one welcome: the client never reconnected").hasSize(1);
         }
+        assertThat(List.of(cluster.nodeOf(clientId(sender)), cluster.nodeOf(clientId(onA)),
+                cluster.nodeOf(clientId(onB))))
+                .as("every client still on its node").containsExactly(a, a, b);
+        assertThat(cluster.sum("wschat_connections_opened_total")).as("no client reconnected").isEqualTo(opened);
     }
 
     @Test
     void aMessageWhosePublishWasLostIsReadFromTheStreamAndDeliveredBeforeTheNextOne() {
-        TestClient onA = a.v2();
-        TestClient onB = b.v2();
+        TestClient onA = cluster.v2On(a);
+        TestClient onB = cluster.v2On(b);
         join(onA, ROOM);
         join(onB, ROOM);
         chat(onA, ROOM, "first");
         await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> assertThat(seqs(onB, ROOM))
                 .as("b got %s; a got %s; b pubsub %s", onB.received(), onA.received(),
                         b.metric("wschat_redis_pubsub_received_total")).hasSize(1));
-        RedisClient admin = RedisClient.create(redis.url());
+        RedisClient admin = RedisClient.create(cluster.redis().url());
         try (StatefulRedisConnection<String, String> c = admin.connect()) {
             // What a script does when its PUBLISH never reaches a subscriber: seq 2 is stored, nobody hears of it.
             assertThat(c.sync().hincrby("{dev}:meta", "seq", 1)).isEqualTo(2);
@@ -150,11 +156,9 @@ class RedisScaleOutTest {
 
     @Test
     void tutorialClientsOnTwoNodesChatInTheLobbyAndTheSenderGetsNoEcho() {
-        TestClient t1 = a.tutorial();
-        t1.next(); // welcome
-        TestClient t2 = b.tutorial();
-        t2.next();
-        TestClient v2 = b.v2();
+        TestClient t1 = cluster.tutorialOn(a);
+        TestClient t2 = cluster.tutorialOn(b);
+        TestClient v2 = cluster.v2On(b);
         t1.send("hello from a");
         assertThat(str(t2.next(m -> "chat".equals(str(m, "type"))), "message")).isEqualTo("hello from a");
         await().atMost(LONG).until(() -> Chats.bodies(v2, "lobby").contains("hello from a"));
@@ -169,9 +173,9 @@ class RedisScaleOutTest {
 
     @Test
     void aNodeWithNoMemberOfARoomReceivesNoneOfItsMessages() {
-        TestClient onA = a.v2();
+        TestClient onA = cluster.v2On(a);
         join(onA, ROOM);
-        TestClient onB = b.v2();
+        TestClient onB = cluster.v2On(b);
         onB.sendJson("type", "leave", "room", "lobby");
         onB.next(m -> "leave".equals(str(m, "event")));
         join(onB, "other");
@@ -195,9 +199,9 @@ class RedisScaleOutTest {
 
     @Test
     void aResumeOnTheOtherNodeReturnsExactlyTheMissedMessages() {
-        TestClient sender = b.v2();
+        TestClient sender = cluster.v2On(b);
         join(sender, ROOM);
-        TestClient reader = a.v2();
+        TestClient reader = cluster.v2On(a);
         String epoch = str(join(reader, ROOM), "epoch");
         for (int i = 0; i < 5; i++) {
             chat(sender, ROOM, "seen-" + i);
@@ -209,7 +213,7 @@ class RedisScaleOutTest {
         }
         await().atMost(LONG).until(() -> acked(sender).size() == 12);
 
-        TestClient back = b.v2();
+        TestClient back = cluster.v2On(b);
         back.send("{\"type\":\"join\",\"room\":\"dev\",\"since\":5,\"epoch\":\"" + epoch + "\"}");
         JsonObject history = back.next(m -> "history".equals(str(m, "type")) && ROOM.equals(str(m, "room")));
         assertThat(history.get("recovered").getAsBoolean()).isTrue();

@@ -2,47 +2,27 @@ package dev.wschat.server.redis;
 
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
-import dev.wschat.server.testing.RedisServer;
-import dev.wschat.server.testing.RunningServer;
+import dev.wschat.server.testing.Cluster;
 import dev.wschat.server.testing.TestClient;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
-import static dev.wschat.server.redis.Chats.LONG;
+import static dev.wschat.server.redis.Chats.clientId;
 import static dev.wschat.server.testing.TestClient.str;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-/** Two real nodes on one Redis: who lists both nodes' members, and an ordinary leave is announced once. */
+/**
+ * Two real nodes on one Redis behind nginx, a client on each: who lists both nodes' members, and an ordinary leave is
+ * announced once.
+ */
 class TwoNodePresenceTest {
-    private RedisServer redis;
-    private RunningServer a;
-    private RunningServer b;
-
-    @BeforeEach
-    void start() throws Exception {
-        redis = RedisServer.start();
-        a = Chats.node(redis.url());
-        b = Chats.node(redis.url());
-        await().atMost(LONG).until(() -> a.get("/ready").statusCode() == 200 && b.get("/ready").statusCode() == 200);
-    }
-
-    @AfterEach
-    void stop() {
-        a.close();
-        b.close();
-        redis.close();
-    }
-
-    private static String id(TestClient c) {
-        return str(JsonParser.parseString(c.received().get(0)).getAsJsonObject(), "clientId");
-    }
+    @AutoClose
+    private final Cluster cluster = Cluster.start(2);
 
     private static List<String> who(TestClient c, String room) {
         c.sendJson("type", "who", "room", room, "ref", "w");
@@ -56,17 +36,17 @@ class TwoNodePresenceTest {
 
     @Test
     void whoListsBothNodesAndALeaveOnTheOtherNodeIsAnnouncedOnce() {
-        TestClient x = a.v2();
-        TestClient y = b.v2();
+        TestClient x = cluster.v2On(cluster.node(0));
+        TestClient y = cluster.v2On(cluster.node(1));
         Chats.join(x, "dev");
         Chats.join(y, "dev");
-        List<String> both = new ArrayList<>(List.of(id(x), id(y)));
+        List<String> both = new ArrayList<>(List.of(clientId(x), clientId(y)));
         both.sort(null);
         await().atMost(Duration.ofSeconds(10)).until(() -> who(x, "dev").equals(both) && who(y, "dev").equals(both));
 
         y.sendJson("type", "leave", "room", "dev");
-        await().atMost(Duration.ofSeconds(10)).until(() -> who(x, "dev").equals(List.of(id(x))));
-        await().during(Duration.ofSeconds(8)).atMost(Duration.ofSeconds(12)).until(() -> leaves(x, id(y)) == 1);
+        await().atMost(Duration.ofSeconds(10)).until(() -> who(x, "dev").equals(List.of(clientId(x))));
+        await().during(Duration.ofSeconds(8)).atMost(Duration.ofSeconds(12)).until(() -> leaves(x, clientId(y)) == 1);
     }
 
     private static long leaves(TestClient c, String id) {

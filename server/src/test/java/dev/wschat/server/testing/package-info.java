@@ -2,7 +2,9 @@
  * What every server test shares: {@link dev.wschat.server.testing.RunningServer} (a real server on port 0),
  * {@link dev.wschat.server.testing.TestClient} (the JDK's WebSocket), {@link dev.wschat.server.testing.RawWebSocket}
  * (frame by frame, for what a well-behaved client cannot send), {@link dev.wschat.server.testing.ServerProcess}
- * (the real JAR as a process), {@link dev.wschat.server.testing.TestCertificates} and
- * {@link dev.wschat.server.testing.Http}.
+ * (the real JAR as a process), {@link dev.wschat.server.testing.RedisServer} and
+ * {@link dev.wschat.server.testing.Nginx} (the Debian packages with the project's {@code deploy/} files),
+ * {@link dev.wschat.server.testing.Cluster} (Redis, in-process nodes and nginx in front, for scale-out tests),
+ * {@link dev.wschat.server.testing.TestCertificates} and {@link dev.wschat.server.testing.Http}.
  */
 package dev.wschat.server.testing;
