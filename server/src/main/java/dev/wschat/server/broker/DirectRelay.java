@@ -1,0 +1,48 @@
+package dev.wschat.server.broker;
+
+import dev.wschat.protocol.ServerMessage;
+
+import java.util.concurrent.CompletionStage;
+
+/**
+ * Carries a direct message to a user connected to another node; implementations never block the caller. A user's
+ * node hears of it ({@link #userChanged}) while the user has an attached session there, and takes its direct
+ * messages from then on; a node that has the recipient itself delivers without the relay.
+ */
+public interface DirectRelay extends AutoCloseable {
+
+    /**
+     * A user got its first attached session on this node ({@code here}) or lost its last one; called in that order
+     * per user, inside the update of the node's sessions, so it must only record the change.
+     *
+     * @param userId the user's client id
+     * @param here   whether the user has an attached session on this node now
+     */
+    void userChanged(String userId, boolean here);
+
+    /**
+     * Hands a direct message to whichever nodes have its recipient ({@link ServerMessage.Direct#to()}).
+     *
+     * @param dm the message, with its id and timestamp already set
+     * @return the number of nodes that took it (0: the user is connected nowhere else); fails when it could not be
+     *         sent (the sender is then told {@code unavailable}). Completes on a thread of the relay's, never the
+     *         caller's event loop unless at once.
+     */
+    CompletionStage<Long> send(ServerMessage.Direct dm);
+
+    /** Stops relaying. */
+    @Override
+    void close();
+
+    /** Delivers a relayed direct message on this node. */
+    @FunctionalInterface
+    interface Recipient {
+        /**
+         * Delivers to the recipient's session on this node.
+         *
+         * @param dm the message
+         * @return whether a session of {@code dm.to()} was here to take it
+         */
+        boolean deliver(ServerMessage.Direct dm);
+    }
+}
