@@ -21,12 +21,20 @@ public interface DirectRelay extends AutoCloseable {
     void userChanged(String userId, boolean here);
 
     /**
+     * Whether another node may have a user this node has not; {@code false} on a single node, where a direct message
+     * to a user not connected here is refused without the relay.
+     *
+     * @return whether {@link #send} can reach anyone
+     */
+    boolean reachesOtherNodes();
+
+    /**
      * Hands a direct message to whichever nodes have its recipient ({@link ServerMessage.Direct#to()}).
      *
      * @param dm the message, with its id and timestamp already set
      * @return the number of nodes that took it (0: the user is connected nowhere else); fails when it could not be
-     *         sent (the sender is then told {@code unavailable}). Completes on a thread of the relay's, never the
-     *         caller's event loop unless at once.
+     *         sent (the sender is then told {@code unavailable}). Answers complete in the order the
+     *         messages were sent, on the relay's threads (or at once on the caller's, when refused at once).
      */
     CompletionStage<Long> send(ServerMessage.Direct dm);
 

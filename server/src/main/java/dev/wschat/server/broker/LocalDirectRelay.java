@@ -15,6 +15,11 @@ public final class LocalDirectRelay implements DirectRelay {
     }
 
     @Override
+    public boolean reachesOtherNodes() {
+        return false;
+    }
+
+    @Override
     public CompletionStage<Long> send(ServerMessage.Direct dm) {
         return NOBODY;
     }

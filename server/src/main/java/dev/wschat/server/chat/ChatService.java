@@ -738,6 +738,10 @@ public final class ChatService {
      */
     private void direct(Session session, ClientMessage.DirectMessage m) {
         Session to = sessions.get(m.to());
+        if (to == null && !directs.reachesOtherNodes()) {
+            noSuchUser(session, m);
+            return;
+        }
         ServerMessage.Direct dm = new ServerMessage.Direct(nextMessageId(), session.user(), m.to(), m.content(),
                 Timestamps.now());
         if (to != null) {
@@ -747,31 +751,28 @@ public final class ChatService {
             }
             return;
         }
-        directs.send(dm).whenComplete((receivers, failure) -> onLoop(session, () -> {
-            if (failure != null) {
-                LOG.debug("[{}] direct message not relayed: {}", session.channel().id(), failure.toString());
-                metrics.rejected(ServerMetrics.Reason.UNAVAILABLE);
-                error(session, ErrorCode.UNAVAILABLE, "The server cannot deliver direct messages right now; try again",
-                        m.ref());
-            } else if (receivers == 0) {
-                noSuchUser(session, m);
-            } else {
-                send(session, dm);
-            }
-        }));
-    }
-
-    /** Runs at once when already on the session's event loop (a relay that answered at once), else queued there. */
-    private static void onLoop(Session session, Runnable task) {
-        io.netty.channel.EventLoop loop = session.channel().eventLoop();
-        if (loop.inEventLoop()) {
-            task.run();
-        } else {
+        // Answered on the relay's threads in the order sent, and queued on the sender's loop in that order; never
+        // run inline here, even when the answer is already in, or it would pass the answers still queued before it.
+        directs.send(dm).whenComplete((receivers, failure) -> {
             try {
-                loop.execute(task);
+                session.channel().eventLoop().execute(() -> relayedAnswer(session, m, dm, receivers, failure));
             } catch (java.util.concurrent.RejectedExecutionException stopping) {
                 LOG.debug("[{}] event loop stopped before a direct message's answer", session.channel().id());
             }
+        });
+    }
+
+    private void relayedAnswer(Session session, ClientMessage.DirectMessage m, ServerMessage.Direct dm,
+                               Long receivers, Throwable failure) {
+        if (failure != null) {
+            LOG.debug("[{}] direct message not relayed: {}", session.channel().id(), failure.toString());
+            metrics.rejected(ServerMetrics.Reason.UNAVAILABLE);
+            error(session, ErrorCode.UNAVAILABLE, "The server cannot deliver direct messages right now; try again",
+                    m.ref());
+        } else if (receivers == 0) {
+            noSuchUser(session, m);
+        } else {
+            send(session, dm);
         }
     }
 

@@ -116,6 +116,11 @@ public final class RedisDirects implements DirectRelay {
     }
 
     @Override
+    public boolean reachesOtherNodes() {
+        return true;
+    }
+
+    @Override
     public CompletionStage<Long> send(ServerMessage.Direct dm) {
         Objects.requireNonNull(dm, "dm");
         StatefulRedisConnection<String, String> c = redis.commands();
