@@ -738,7 +738,8 @@ public final class ChatService {
      */
     private void direct(Session session, ClientMessage.DirectMessage m) {
         Session to = sessions.get(m.to());
-        if (to == null && !directs.reachesOtherNodes()) {
+        // No id is longer than a token's sub: such a dm is not worth a round trip to Redis.
+        if (to == null && (!directs.reachesOtherNodes() || m.to().length() > Identity.MAX_SUBJECT_LENGTH)) {
             noSuchUser(session, m);
             return;
         }
