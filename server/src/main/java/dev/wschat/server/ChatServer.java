@@ -344,7 +344,17 @@ public final class ChatServer {
         history = shared;
         broker = new RedisBroker(redis, shared, rooms, metrics);
         // Relayed direct messages go to the service, made once this returns: none arrive before a session subscribes.
-        directs = new RedisDirects(redis, dm -> service.deliverRelayed(dm), metrics);
+        directs = new RedisDirects(redis, new DirectRelay.Recipient() {
+            @Override
+            public boolean deliver(dev.wschat.protocol.ServerMessage.Direct dm) {
+                return service.deliverRelayed(dm);
+            }
+
+            @Override
+            public void resumedElsewhere(String userId, String resumeKey) {
+                service.resumedElsewhere(userId, resumeKey);
+            }
+        }, metrics);
         sharedPresence = redis.presence(UUID.randomUUID().toString());
         sharedPresence.start();
         readiness.requires(redis::up);

@@ -38,12 +38,21 @@ public interface DirectRelay extends AutoCloseable {
      */
     CompletionStage<Long> send(ServerMessage.Direct dm);
 
+    /**
+     * A session was resumed on this node with its resume token: another node where that session is still attached
+     * (a resume the balancer sent elsewhere before the old connection was seen to drop, or a duplicated tab) closes
+     * it there, as a takeover on one node does. Best effort: nothing is told when Redis cannot be reached.
+     *
+     * @param userId    the session's client id
+     * @param resumeKey the session's resume key
+     */
+    void resumed(String userId, String resumeKey);
+
     /** Stops relaying. */
     @Override
     void close();
 
-    /** Delivers a relayed direct message on this node. */
-    @FunctionalInterface
+    /** This node's side of the relay: delivers relayed direct messages and ends sessions resumed elsewhere. */
     interface Recipient {
         /**
          * Delivers to the recipient's session on this node.
@@ -52,5 +61,14 @@ public interface DirectRelay extends AutoCloseable {
          * @return whether a session of {@code dm.to()} was here to take it
          */
         boolean deliver(ServerMessage.Direct dm);
+
+        /**
+         * Another node resumed a session: this node's attached session of that user with that resume key, if any,
+         * is closed with 4009 and ends.
+         *
+         * @param userId    the session's client id
+         * @param resumeKey its resume key
+         */
+        void resumedElsewhere(String userId, String resumeKey);
     }
 }

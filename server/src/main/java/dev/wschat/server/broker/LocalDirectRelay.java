@@ -25,6 +25,11 @@ public final class LocalDirectRelay implements DirectRelay {
     }
 
     @Override
+    public void resumed(String userId, String resumeKey) {
+        // no other node holds sessions
+    }
+
+    @Override
     public void close() {
         // nothing to stop
     }

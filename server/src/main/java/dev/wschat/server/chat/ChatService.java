@@ -276,6 +276,9 @@ public final class ChatService {
         // its welcome is then never told of this join (it was a member before, as with the tutorial's server).
         write(session, new ServerMessage.Welcome(id, session.username(), Timestamps.now(), token,
                 token == null ? null : claims != null));
+        if (claims != null) {
+            directs.resumed(id, resumeKey); // a node where this session is still attached closes it (4009)
+        }
         if (kept != null) {
             reattach(session, kept);
         } else if (claims == null) {
@@ -774,6 +777,39 @@ public final class ChatService {
             noSuchUser(session, m);
         } else {
             send(session, dm);
+        }
+    }
+
+    /**
+     * Another node resumed a session that is still attached here: its connection is closed 4009 and the session ends
+     * without notices (its user is back, on the other node; a leave announced now could arrive after its join there).
+     *
+     * @param userId    the session's client id
+     * @param resumeKey its resume key
+     */
+    public void resumedElsewhere(String userId, String resumeKey) {
+        Session live = sessions.get(userId);
+        if (live == null || !live.resumeKey().equals(resumeKey)) {
+            return;
+        }
+        try {
+            live.channel().eventLoop().execute(() -> {
+                if (live.end()) {
+                    forget(live);
+                    for (String room : live.rooms()) {
+                        rooms.leave(room, live.channel());
+                        presence.remove(room, memberKey(live));
+                    }
+                    live.rooms().clear();
+                    live.held().clear();
+                    LOG.debug("[{}] {} resumed on another node", live.channel().id(), userId);
+                }
+                live.channel().writeAndFlush(new io.netty.handler.codec.http.websocketx.CloseWebSocketFrame(
+                        dev.wschat.protocol.CloseCodes.SESSION_RESUMED, "Session resumed elsewhere"))
+                        .addListener(io.netty.channel.ChannelFutureListener.CLOSE);
+            });
+        } catch (java.util.concurrent.RejectedExecutionException stopping) {
+            LOG.debug("[{}] event loop stopped before a takeover from another node", live.channel().id());
         }
     }
 

@@ -20,6 +20,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Queue;
 import java.util.Set;
+import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
@@ -37,8 +38,11 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * <p>Once at most: each node subscribes to a user's channel once (a second {@code SUBSCRIBE} to a channel is a no-op
  * in Redis) and hands each message to the user's one session on that node; the sender's node publishes only when it
  * has no session of the recipient, so a message reaches a node either from the sender or from the channel, never
- * both. A user whose sessions are on two nodes for a moment (a resume through the balancer reached another node
- * before the first saw the connection drop) gets the message on each of those connections, once each.
+ * both. When a session is resumed on one node while still attached on another (the balancer sent the reconnect
+ * elsewhere before the first node saw the old connection drop, or a tab was duplicated), the resuming node publishes
+ * a takeover ({@code t}, beside direct messages' {@code d}) on the user's channel and the other node closes its
+ * connection with 4009, as a takeover on one node does: until then each of the two connections gets a message once.
+ * Two tabs of a signed-in user (one id, two resume keys) on two nodes both get it.
  *
  * <p>Threads: messages arrive on the pub/sub connection's thread and are handed to the recipient session's event
  * loop in the order Redis sent them; publishes complete on the command connection's thread in the order sent.
@@ -53,6 +57,7 @@ public final class RedisDirects implements DirectRelay {
 
     private final RedisConnections redis;
     private final Recipient local;
+    private final String node = UUID.randomUUID().toString();
     /** Users with an attached session here; a user is present until its unsubscribe is sent. */
     private final Map<String, UserState> users = new ConcurrentHashMap<>();
     private final Queue<String> changed = new ConcurrentLinkedQueue<>();
@@ -130,7 +135,7 @@ public final class RedisDirects implements DirectRelay {
         }
         CompletableFuture<Long> receivers = new CompletableFuture<>();
         try {
-            c.async().publish(channel(dm.to()), encode(dm)).whenComplete((count, failure) -> {
+            c.async().publish(channel(dm.to()), "d " + encode(dm)).whenComplete((count, failure) -> {
                 if (failure != null) {
                     receivers.completeExceptionally(new HistoryUnavailableException("redis: a direct message was not "
                             + "published on " + redis.where() + ": " + RedisConnections.rootMessage(failure), failure));
@@ -146,6 +151,25 @@ public final class RedisDirects implements DirectRelay {
                     + "published on " + redis.where() + ": " + RedisConnections.rootMessage(e), e));
         }
         return receivers;
+    }
+
+    @Override
+    public void resumed(String userId, String resumeKey) {
+        StatefulRedisConnection<String, String> c = redis.commands();
+        if (closed || c == null || !c.isOpen()) {
+            return;
+        }
+        JsonObject o = new JsonObject();
+        o.addProperty("node", node);
+        o.addProperty("key", resumeKey);
+        try {
+            c.async().publish(channel(userId), "t " + o).exceptionally(failure -> {
+                LOG.debug("[{}] takeover not published: {}", userId, failure.toString());
+                return null;
+            });
+        } catch (RuntimeException e) {
+            LOG.debug("[{}] takeover not published: {}", userId, e.toString());
+        }
     }
 
     private void scheduleFlush(long delayMs) {
@@ -262,11 +286,18 @@ public final class RedisDirects implements DirectRelay {
         @Override
         public void message(String channel, String payload) {
             String user = userOf(channel);
-            if (user == null || closed) {
+            if (user == null || closed || payload.length() < 2) {
                 return;
             }
             try {
-                ServerMessage.Direct dm = decode(payload);
+                if (payload.charAt(0) == 't') {
+                    JsonObject o = JsonParser.parseString(payload.substring(2)).getAsJsonObject();
+                    if (!node.equals(o.get("node").getAsString())) {
+                        local.resumedElsewhere(user, o.get("key").getAsString());
+                    }
+                    return;
+                }
+                ServerMessage.Direct dm = decode(payload.substring(2));
                 if (!user.equals(dm.to())) {
                     LOG.warn("[{}] direct message for {} on this user's channel skipped", user, dm.to());
                 } else if (local.deliver(dm)) {

@@ -12,6 +12,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -29,6 +31,7 @@ import static org.awaitility.Awaitility.await;
  */
 class CrossNodeDirectMessageTest {
     private static final Duration WAIT = Duration.ofSeconds(30);
+    private static final String SECRET = "a-session-secret-shared-by-both-nodes-0123";
     private RedisServer redis;
     private RunningServer one;
     private RunningServer two;
@@ -55,7 +58,7 @@ class CrossNodeDirectMessageTest {
     }
 
     private RunningServer node() {
-        return RunningServer.start("--redis", redis.url(), "--message-rate", "0");
+        return RunningServer.start("--redis", redis.url(), "--message-rate", "0", "--session-secret", SECRET);
     }
 
     @Test
@@ -195,6 +198,34 @@ class CrossNodeDirectMessageTest {
         await().atMost(WAIT).until(() -> messages(dms(bob)).contains("after"));
         await().during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(3))
                 .until(() -> messages(dms(bob)).stream().filter("after"::equals).count() == 1);
+    }
+
+    @Test
+    void aSessionResumedOnTheOtherNodeIsClosed4009ThereAndItsDirectMessagesReachTheNewConnectionOnce() {
+        TestClient alice = two.v2();
+        TestClient old = two.v2();
+        String bobId = id(old);
+        String token = str(JsonParser.parseString(old.received().get(0)).getAsJsonObject(), "resumeToken");
+
+        // The balancer sent the reconnect to node one before node two saw the old connection drop (or a tab was
+        // duplicated): both connections are open for a moment.
+        TestClient bob = one.connect(TestClient.to(one.ws("/ws?resume=" + URLEncoder.encode(token,
+                StandardCharsets.UTF_8))).subprotocol(TestClient.V2));
+        JsonObject welcome = bob.welcome();
+        assertThat(str(welcome, "clientId")).isEqualTo(bobId);
+        assertThat(welcome.get("resumed").getAsBoolean()).isTrue();
+
+        assertThat(old.awaitCloseCode()).isEqualTo(4009);
+        assertThat(old.closeReason()).isEqualTo("Session resumed elsewhere");
+        await().atMost(WAIT).until(() -> two.server().service().sessionCount() == 1);
+        assertThat(two.server().service().detachedCount()).isZero();
+        awaitSubscribers(bobId, 1);
+
+        dm(alice, bobId, "found you", "d6");
+        assertThat(str(bob.nextOfType("dm"), "message")).isEqualTo("found you");
+        assertThat(str(alice.nextOfType("dm"), "message")).isEqualTo("found you");
+        await().during(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(3)).until(() -> dms(bob).size() == 1);
+        assertThat(dms(old)).isEmpty();
     }
 
     private void awaitSubscribers(String userId, long count) {
