@@ -2,6 +2,7 @@ package dev.wschat.server;
 
 import dev.wschat.protocol.CloseCodes;
 import dev.wschat.protocol.JsonCodec;
+import dev.wschat.protocol.ServerMessage;
 import dev.wschat.server.broker.Broker;
 import dev.wschat.server.broker.DirectRelay;
 import dev.wschat.server.broker.LocalBroker;
@@ -346,7 +347,7 @@ public final class ChatServer {
         // Relayed direct messages go to the service, made once this returns: none arrive before a session subscribes.
         directs = new RedisDirects(redis, new DirectRelay.Recipient() {
             @Override
-            public boolean deliver(dev.wschat.protocol.ServerMessage.Direct dm) {
+            public boolean deliver(ServerMessage.Direct dm) {
                 return service.deliverRelayed(dm);
             }
 
