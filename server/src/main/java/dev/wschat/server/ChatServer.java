@@ -2,8 +2,11 @@ package dev.wschat.server;
 
 import dev.wschat.protocol.CloseCodes;
 import dev.wschat.protocol.JsonCodec;
+import dev.wschat.protocol.ServerMessage;
 import dev.wschat.server.broker.Broker;
+import dev.wschat.server.broker.DirectRelay;
 import dev.wschat.server.broker.LocalBroker;
+import dev.wschat.server.broker.LocalDirectRelay;
 import dev.wschat.server.chat.ChatService;
 import dev.wschat.server.chat.RoomRegistry;
 import dev.wschat.server.chat.Session;
@@ -21,6 +24,7 @@ import dev.wschat.server.metrics.ServerMetrics;
 import dev.wschat.server.presence.LocalPresence;
 import dev.wschat.server.redis.RedisBroker;
 import dev.wschat.server.redis.RedisConnections;
+import dev.wschat.server.redis.RedisDirects;
 import dev.wschat.server.redis.RedisHistory;
 import dev.wschat.server.redis.RedisPresence;
 import io.netty.bootstrap.ServerBootstrap;
@@ -70,6 +74,7 @@ public final class ChatServer {
     private Channel adminChannel;
     private ChatService service;
     private Broker broker;
+    private DirectRelay directs;
     private History history;
     private RedisConnections redis;
     private RedisPresence sharedPresence;
@@ -117,9 +122,10 @@ public final class ChatServer {
             openRedis(rooms);
         } else {
             broker = new LocalBroker(rooms);
+            directs = new LocalDirectRelay();
         }
         service = new ChatService(config, codec, rooms, broker, history,
-                sharedPresence != null ? sharedPresence : new LocalPresence(), metrics);
+                sharedPresence != null ? sharedPresence : new LocalPresence(), directs, metrics);
         ChatService chat = service;
         metrics.gauge("wschat.connections", "Open WebSocket connections", chat::sessionCount);
         metrics.gauge("wschat.rooms", "Rooms with members on this node", rooms::roomCount);
@@ -259,6 +265,7 @@ public final class ChatServer {
             adminChannel.close().awaitUninterruptibly();
         }
         broker.close();
+        directs.close();
         if (sharedPresence != null) {
             sharedPresence.close();
         }
@@ -337,6 +344,18 @@ public final class ChatServer {
                 config.historyMaxAge(), config.historyQueue(), HistorySettings.DEFAULT_DEDUP_WINDOW));
         history = shared;
         broker = new RedisBroker(redis, shared, rooms, metrics);
+        // Relayed direct messages go to the service, made once this returns: none arrive before a session subscribes.
+        directs = new RedisDirects(redis, new DirectRelay.Recipient() {
+            @Override
+            public boolean deliver(ServerMessage.Direct dm) {
+                return service.deliverRelayed(dm);
+            }
+
+            @Override
+            public void resumedElsewhere(String userId, String resumeKey) {
+                service.resumedElsewhere(userId, resumeKey);
+            }
+        }, metrics);
         sharedPresence = redis.presence(UUID.randomUUID().toString());
         sharedPresence.start();
         readiness.requires(redis::up);

@@ -10,6 +10,8 @@ import dev.wschat.protocol.Timestamps;
 import dev.wschat.server.ServerConfig;
 import dev.wschat.server.auth.Identity;
 import dev.wschat.server.broker.Broker;
+import dev.wschat.server.broker.DirectRelay;
+import dev.wschat.server.broker.LocalDirectRelay;
 import dev.wschat.server.broker.RoomEvent;
 import dev.wschat.server.history.History;
 import dev.wschat.server.limits.CloseGuard;
@@ -49,6 +51,7 @@ public final class ChatService {
     private final Broker broker;
     private final History history;
     private final Presence presence;
+    private final DirectRelay directs;
     private final ServerMetrics metrics;
     private final Map<String, Session> sessions = new ConcurrentHashMap<>();
     private final String nodePrefix = Long.toString(System.currentTimeMillis(), 36) + "-";
@@ -87,7 +90,25 @@ public final class ChatService {
      */
     public ChatService(ServerConfig config, JsonCodec codec, RoomRegistry rooms, Broker broker, History history,
                        Presence presence, ServerMetrics metrics) {
+        this(config, codec, rooms, broker, history, presence, new LocalDirectRelay(), metrics);
+    }
+
+    /**
+     * Creates the service.
+     *
+     * @param config   limits
+     * @param codec    the codec for direct replies
+     * @param rooms    this node's rooms
+     * @param broker   where room events are published
+     * @param history  where chat messages are stored and numbered
+     * @param presence who is in each room
+     * @param directs  carries direct messages to users connected to other nodes
+     * @param metrics  counts connections and rejections
+     */
+    public ChatService(ServerConfig config, JsonCodec codec, RoomRegistry rooms, Broker broker, History history,
+                       Presence presence, DirectRelay directs, ServerMetrics metrics) {
         this.presence = Objects.requireNonNull(presence, "presence");
+        this.directs = Objects.requireNonNull(directs, "directs");
         this.config = Objects.requireNonNull(config, "config");
         this.codec = Objects.requireNonNull(codec, "codec");
         this.rooms = Objects.requireNonNull(rooms, "rooms");
@@ -244,7 +265,7 @@ public final class ChatService {
         }
         Session session = new Session(id, name, dialect, channel, resumeKey);
         channel.attr(Session.KEY).set(session);
-        sessions.put(id, session);
+        attach(session);
         metrics.connectionOpened();
         LOG.debug("[{}] connected as {} ({}, {}) from {}", channel.id(), id, dialect,
                 claims == null ? "new" : kept == null ? "resumed, no rooms kept" : "resumed",
@@ -255,6 +276,9 @@ public final class ChatService {
         // its welcome is then never told of this join (it was a member before, as with the tutorial's server).
         write(session, new ServerMessage.Welcome(id, session.username(), Timestamps.now(), token,
                 token == null ? null : claims != null));
+        if (claims != null) {
+            directs.resumed(id, resumeKey); // a node where this session is still attached closes it (4009)
+        }
         if (kept != null) {
             reattach(session, kept);
         } else if (claims == null) {
@@ -342,12 +366,44 @@ public final class ChatService {
             return;
         }
         // remove(id, session): a user signed in twice shares one id; the other connection stays mapped.
-        if (!sessions.remove(session.id(), session) && session.rooms().isEmpty()) {
+        if (!forget(session) && session.rooms().isEmpty()) {
             return;
         }
         leaveAll(session.channel(), memberKey(session), List.copyOf(session.rooms()), session.user());
         session.rooms().clear();
         LOG.debug("[{}] disconnected {}", session.channel().id(), session.id());
+    }
+
+    /**
+     * Makes the session the one its id reaches (the newest, for a user signed in twice); the relay hears of the
+     * user's first session here inside the same update, so its subscriptions follow the map in order.
+     */
+    private void attach(Session session) {
+        sessions.compute(session.id(), (id, previous) -> {
+            if (previous == null) {
+                directs.userChanged(id, true);
+            }
+            return session;
+        });
+    }
+
+    /**
+     * Unmaps the session if its id still reaches it; a detached session is unmapped too, so direct messages to it
+     * get {@code no_such_user} on every node, as for anyone not connected.
+     *
+     * @return whether it was mapped
+     */
+    private boolean forget(Session session) {
+        boolean[] removed = new boolean[1];
+        sessions.computeIfPresent(session.id(), (id, current) -> {
+            if (current != session) {
+                return current;
+            }
+            removed[0] = true;
+            directs.userChanged(id, false);
+            return null;
+        });
+        return removed[0];
     }
 
     /** Keeps a dropped session for a resume; {@code false} when it cannot be kept (resume off, dialect 1, full). */
@@ -362,7 +418,7 @@ public final class ChatService {
                     session.channel().id(), config.maxDetachedSessions(), session.id());
             return false;
         }
-        sessions.remove(session.id(), session);
+        forget(session);
         LOG.debug("[{}] dropped; {} kept for a resume", session.channel().id(), session.id());
         return true;
     }
@@ -678,19 +734,108 @@ public final class ChatService {
         }
     }
 
+    /**
+     * Delivers a direct message to the recipient's session on this node, or else through the relay to its node
+     * (none without {@code --redis}): the sender gets its echo once a node took it, {@code no_such_user} when none
+     * had the user, {@code unavailable} when it could not be sent.
+     */
     private void direct(Session session, ClientMessage.DirectMessage m) {
         Session to = sessions.get(m.to());
-        if (to == null) {
-            error(session, ErrorCode.NO_SUCH_USER, "No connected user has the id '" + abbreviate(m.to()) + "'",
-                    m.ref());
+        // No id is longer than a token's sub: such a dm is not worth a round trip to Redis.
+        if (to == null && (!directs.reachesOtherNodes() || m.to().length() > Identity.MAX_SUBJECT_LENGTH)) {
+            noSuchUser(session, m);
             return;
         }
-        ServerMessage.Direct dm = new ServerMessage.Direct(nextMessageId(), session.user(), to.id(), m.content(),
+        ServerMessage.Direct dm = new ServerMessage.Direct(nextMessageId(), session.user(), m.to(), m.content(),
                 Timestamps.now());
-        send(to, dm);
-        if (to != session) {
+        if (to != null) {
+            send(to, dm);
+            if (to != session) {
+                send(session, dm);
+            }
+            return;
+        }
+        // Answered on the relay's threads in the order sent, and queued on the sender's loop in that order; never
+        // run inline here, even when the answer is already in, or it would pass the answers still queued before it.
+        directs.send(dm).whenComplete((receivers, failure) -> {
+            try {
+                session.channel().eventLoop().execute(() -> relayedAnswer(session, m, dm, receivers, failure));
+            } catch (java.util.concurrent.RejectedExecutionException stopping) {
+                LOG.debug("[{}] event loop stopped before a direct message's answer", session.channel().id());
+            }
+        });
+    }
+
+    private void relayedAnswer(Session session, ClientMessage.DirectMessage m, ServerMessage.Direct dm,
+                               Long receivers, Throwable failure) {
+        if (failure != null) {
+            LOG.debug("[{}] direct message not relayed: {}", session.channel().id(), failure.toString());
+            metrics.rejected(ServerMetrics.Reason.UNAVAILABLE);
+            error(session, ErrorCode.UNAVAILABLE, "The server cannot deliver direct messages right now; try again",
+                    m.ref());
+        } else if (receivers == 0) {
+            noSuchUser(session, m);
+        } else {
             send(session, dm);
         }
+    }
+
+    /**
+     * Another node resumed a session that is still attached here: its connection is closed 4009 and the session ends
+     * without notices (its user is back, on the other node; a leave announced now could arrive after its join there).
+     *
+     * @param userId    the session's client id
+     * @param resumeKey its resume key
+     */
+    public void resumedElsewhere(String userId, String resumeKey) {
+        Session live = sessions.get(userId);
+        if (live == null || !live.resumeKey().equals(resumeKey)) {
+            return;
+        }
+        try {
+            live.channel().eventLoop().execute(() -> {
+                if (live.end()) {
+                    forget(live);
+                    for (String room : live.rooms()) {
+                        rooms.leave(room, live.channel());
+                        presence.remove(room, memberKey(live));
+                    }
+                    live.rooms().clear();
+                    live.held().clear();
+                    LOG.debug("[{}] {} resumed on another node", live.channel().id(), userId);
+                }
+                live.channel().writeAndFlush(new io.netty.handler.codec.http.websocketx.CloseWebSocketFrame(
+                        dev.wschat.protocol.CloseCodes.SESSION_RESUMED, "Session resumed elsewhere"))
+                        .addListener(io.netty.channel.ChannelFutureListener.CLOSE);
+            });
+        } catch (java.util.concurrent.RejectedExecutionException stopping) {
+            LOG.debug("[{}] event loop stopped before a takeover from another node", live.channel().id());
+        }
+    }
+
+    private void noSuchUser(Session session, ClientMessage.DirectMessage m) {
+        error(session, ErrorCode.NO_SUCH_USER, "No connected user has the id '" + abbreviate(m.to()) + "'", m.ref());
+    }
+
+    /**
+     * Delivers a direct message relayed from another node to the recipient's session here, on its event loop (in
+     * the order relayed).
+     *
+     * @param dm the message
+     * @return whether the recipient had a session here
+     */
+    public boolean deliverRelayed(ServerMessage.Direct dm) {
+        Objects.requireNonNull(dm, "dm");
+        Session to = sessions.get(dm.to());
+        if (to == null) {
+            return false;
+        }
+        try {
+            to.channel().eventLoop().execute(() -> send(to, dm));
+        } catch (java.util.concurrent.RejectedExecutionException stopping) {
+            return false;
+        }
+        return true;
     }
 
     private void countRejection(ErrorCode code) {

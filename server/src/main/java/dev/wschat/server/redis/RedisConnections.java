@@ -62,8 +62,9 @@ public final class RedisConnections implements AutoCloseable {
     private final Counter reconnects;
     private volatile StatefulRedisConnection<String, String> commands;
     private volatile StatefulRedisPubSubConnection<String, String> pubsub;
-    private volatile RedisPubSubListener<String, String> pubsubListener;
-    private volatile Runnable onPubSubConnected = () -> { };
+    private final List<RedisPubSubListener<String, String>> pubsubListeners =
+            new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final List<Runnable> onPubSubConnected = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final List<Script> scripts = new java.util.concurrent.CopyOnWriteArrayList<>();
     private volatile boolean closed;
     private volatile boolean warnedDown;
@@ -136,12 +137,12 @@ public final class RedisConnections implements AutoCloseable {
     }
 
     /**
-     * Sets what hears pub/sub traffic and what runs each time the pub/sub connection opens (first time and after
-     * every reconnect); call before {@link #start()}.
+     * Adds what hears pub/sub traffic (every channel's: each listener skips the channels not its own) and what runs
+     * each time the pub/sub connection opens (first time and after every reconnect); call before {@link #start()}.
      */
     void pubSub(RedisPubSubListener<String, String> listener, Runnable onConnected) {
-        this.pubsubListener = Objects.requireNonNull(listener, "listener");
-        this.onPubSubConnected = Objects.requireNonNull(onConnected, "onConnected");
+        pubsubListeners.add(Objects.requireNonNull(listener, "listener"));
+        onPubSubConnected.add(Objects.requireNonNull(onConnected, "onConnected"));
     }
 
     /** Opens both connections in the background, retrying every {@link #CONNECT_RETRY} while Redis refuses. */
@@ -179,10 +180,7 @@ public final class RedisConnections implements AutoCloseable {
             } else if (closed) {
                 connection.closeAsync();
             } else {
-                RedisPubSubListener<String, String> listener = pubsubListener;
-                if (listener != null) {
-                    connection.addListener(listener);
-                }
+                pubsubListeners.forEach(connection::addListener);
                 pubsub = connection;
                 LOG.info("redis: connected to {} (pub/sub)", where);
                 pubSubConnected();
@@ -192,7 +190,7 @@ public final class RedisConnections implements AutoCloseable {
 
     private void pubSubConnected() {
         // Off Lettuce's thread: what runs here issues commands and must not hold up the connection's event loop.
-        execute(onPubSubConnected);
+        onPubSubConnected.forEach(this::execute);
     }
 
     private void unreachable(Throwable failure) {
