@@ -21,7 +21,8 @@
 # Settings (environment): OUT, LINES (all six above), MODE (ramp | fanout), CLIENTS (1000), SENDERS (10),
 # DIALECT (1: the tutorial's protocol, as bench/compare.sh; 2 = wschat.v2), RATE (200000 deliveries/s, fanout),
 # DURATION (10 s, fanout), RAMP_START (20000), RAMP_FACTOR (1.25), RAMP_MAX (2000000), STEP_SECONDS (5), WARMUP (5),
-# P99_LIMIT_MS (100), NGINX_WORKERS (worker_processes; default: deploy/nginx.conf's), SERVER_OPTS (JVM options
+# P99_LIMIT_MS (100), STEP_RETRIES (1: a ramp step over the p99 limit, nothing lost, is run once more before the
+# line ends), NGINX_WORKERS (worker_processes; default: deploy/nginx.conf's), SERVER_OPTS (JVM options
 # of the nodes), SERVER_ARGS (more wschat options), BENCH_ARGS (more bench options), LINE_TIMEOUT (seconds one
 # bench run may take, 900).
 #
@@ -50,6 +51,7 @@ SERVER_OPTS=${SERVER_OPTS:-}
 SERVER_ARGS=${SERVER_ARGS:-}
 BENCH_ARGS=${BENCH_ARGS:-}
 LINE_TIMEOUT=${LINE_TIMEOUT:-900}
+STEP_RETRIES=${STEP_RETRIES:-1}
 
 fail() { echo "cluster-compare.sh: $*" >&2; exit 2; }
 case $MODE in ramp|fanout) ;; *) fail "MODE must be ramp or fanout: $MODE" ;; esac
@@ -194,7 +196,8 @@ run_line() {
   url=$(IFS=,; echo "${urls[*]}")
   local load=(--clients "$CLIENTS" --senders "$SENDERS" --warmup "$WARMUP" --p99-limit-ms "$P99_LIMIT_MS")
   if [ "$MODE" = ramp ]; then
-    load+=(--start "$RAMP_START" --factor "$RAMP_FACTOR" --max "$RAMP_MAX" --step-seconds "$STEP_SECONDS")
+    load+=(--start "$RAMP_START" --factor "$RAMP_FACTOR" --max "$RAMP_MAX" --step-seconds "$STEP_SECONDS"
+      --step-retries "$STEP_RETRIES")
   else
     load+=(--rate "$RATE" --duration "$DURATION")
   fi

@@ -124,12 +124,21 @@ final class Fanout {
                 int stepSeconds = o.stepSeconds;
                 int maxSteps = o.maxSteps;
                 warmup(rate);
+                int retries = 0;
+                int n = 0;
                 for (int i = 0; i < maxSteps && rate <= max; i++) {
-                    Step s = step(String.format(Locale.ROOT, "step %d", i + 1), rate, stepSeconds);
+                    String name = retries == 0 ? String.format(Locale.ROOT, "step %d", ++n)
+                            : String.format(Locale.ROOT, "step %d, again (%d)", n, retries);
+                    Step s = step(name, rate, stepSeconds);
                     steps.add(s);
                     if (!s.sustainable()) {
-                        break;
+                        if (s.lost() > 0 || s.duplicates() > 0 || s.outOfOrder() > 0 || retries >= o.stepRetries) {
+                            break;
+                        }
+                        retries++;
+                        continue;
                     }
+                    retries = 0;
                     rate *= factor;
                 }
             } else {

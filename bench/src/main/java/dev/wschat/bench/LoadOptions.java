@@ -70,6 +70,12 @@ final class LoadOptions {
             description = "ramp: seconds per step (default: ${DEFAULT-VALUE})")
     int stepSeconds;
 
+    @Option(names = "--step-retries", defaultValue = "0", paramLabel = "N",
+            description = "ramp: a step over the p99 limit with nothing lost is run again at the same rate up to N times "
+                    + "before the ramp ends (a one-off pause on a shared machine); a step that lost or duplicated "
+                    + "anything ends it at once (default: ${DEFAULT-VALUE})")
+    int stepRetries;
+
     @Option(names = "--max-steps", defaultValue = "30", paramLabel = "N",
             description = "ramp: most steps (default: ${DEFAULT-VALUE})")
     int maxSteps;

@@ -28,6 +28,7 @@ class BenchOptionsTest {
         assertThat(f.load.rate).isEqualTo(50_000);
         assertThat(f.load.maxPending).isEqualTo(500);
         assertThat(f.load.maxSteps).isEqualTo(30);
+        assertThat(f.load.stepRetries).as("a ramp ends at its first failed step unless told").isZero();
         Bench.ConnectionsCommand c = (Bench.ConnectionsCommand) command("connections");
         assertThat(c.rate).isEqualTo(2_000);
         assertThat(c.maxPending).isEqualTo(1_000);
@@ -37,11 +38,12 @@ class BenchOptionsTest {
     @Test
     void aLaterOptionWinsAndNumbersMayCarrySeparators() {
         Bench.RampCommand r = (Bench.RampCommand) command("ramp", "--dialect", "1", "--quiet=1", "--start",
-                "40_000", "--max-steps", "12", "--max-steps", "40", "--clients", "1,000");
+                "40_000", "--max-steps", "12", "--max-steps", "40", "--clients", "1,000", "--step-retries", "2");
         assertThat(r.common.dialect).isEqualTo(Dialect.TUTORIAL);
         assertThat(r.common.quiet).isEqualTo(1);
         assertThat(r.load.start).isEqualTo(40_000);
         assertThat(r.load.maxSteps).isEqualTo(40);
+        assertThat(r.load.stepRetries).isEqualTo(2);
         assertThat(r.load.clients).isEqualTo(1_000);
     }
 

@@ -254,4 +254,24 @@ class BenchSmokeTest {
         }
         assertThat(((Number) r.get("sustainable_deliveries_per_sec")).doubleValue()).isPositive();
     }
+
+    @Test
+    void aFailedRampStepIsRunAgainAtTheSameRateBeforeTheRampEnds() throws Exception {
+        // no latency is under a nanosecond: every step fails on p99 alone, nothing lost
+        Map<?, ?> r = run("ramp-retry", "ramp", "--clients", "100", "--senders", "2", "--start", "2000",
+                "--factor", "2", "--step-seconds", "1", "--max-steps", "5", "--warmup", "1",
+                "--p99-limit-ms", "0.000001", "--step-retries", "1");
+        List<?> steps = (List<?>) r.get("steps");
+        List<Object> names = new java.util.ArrayList<>();
+        List<Object> offered = new java.util.ArrayList<>();
+        for (Object s : steps) {
+            names.add(((Map<?, ?>) s).get("name"));
+            offered.add(((Map<?, ?>) s).get("offered_deliveries_per_sec"));
+        }
+        assertThat(names).containsExactly("step 1", "step 1, again (1)");
+        assertThat(offered.get(1)).isEqualTo(offered.get(0));
+        for (Object s : steps) {
+            assertNothingLost((Map<?, ?>) s);
+        }
+    }
 }
