@@ -269,8 +269,8 @@ public final class ChatService {
         metrics.connectionOpened();
         LOG.debug("[{}] connected as {} ({}, {}) from {}", channel.id(), id, dialect,
                 claims == null ? "new" : kept == null ? "resumed, no rooms kept" : "resumed",
-                channel.hasAttr(ConnectionLimitHandler.CLIENT_ADDRESS)
-                        ? channel.attr(ConnectionLimitHandler.CLIENT_ADDRESS).get() : channel.remoteAddress());
+                ConnectionLimitHandler.clientAddress(channel) != null
+                        ? ConnectionLimitHandler.clientAddress(channel) : channel.remoteAddress());
         String token = newToken(session);
         // The welcome is flushed only once the lobby join is announced: a client that connects after this one saw
         // its welcome is then never told of this join (it was a member before, as with the tutorial's server).
