@@ -810,7 +810,7 @@ public final class ChatService {
                         presence.remove(room, memberKey(live));
                     }
                     live.rooms().clear();
-                    live.held().clear();
+                    live.releaseAll();
                     takenOverElsewhere.increment();
                     LOG.debug("[{}] {} resumed on another node", live.channel().id(), userId);
                 } else {
