@@ -135,9 +135,13 @@ public final class ChatService {
     /**
      * Announces a member whose node vanished (a shared presence found it expired): nobody else will. Called once per
      * member across all nodes, by the node whose sweep removed it; the leave goes through the broker to every node,
-     * as a leave announced by the member's own node would have.
+     * as a leave announced by the member's own node would have. Not when the user is still in the room through
+     * another connection: a session resumed on another node after its node stopped (a drain) has not left.
      */
     private void departed(String room, ServerMessage.User user) {
+        if (presence.includes(room, user.id())) {
+            return;
+        }
         if (presence.page(room, null, 1).total() < config.announceLimit()) {
             publish(room, new ServerMessage.Notice(ServerMessage.NoticeKind.LEAVE, room, user, null, Timestamps.now()),
                     null, RoomEvent.Exclusion.NONE);

@@ -31,7 +31,8 @@ class CrossNodeResumeTest {
     private static final int WINDOW_SECONDS = 3;
     private static final List<String> ROOMS = List.of("lobby", "dev", "ops");
     @AutoClose
-    private final Cluster cluster = Cluster.start(2, "--resume-window", Integer.toString(WINDOW_SECONDS));
+    private final Cluster cluster = Cluster.start(2, "--resume-window", Integer.toString(WINDOW_SECONDS),
+            "--drain-timeout", "2000");
     private final RunningServer a = cluster.node(0);
     private final RunningServer b = cluster.node(1);
     private final AtomicInteger refs = new AtomicInteger();
@@ -89,6 +90,38 @@ class CrossNodeResumeTest {
         assertThat(a.metric("wschat_sessions_resumed_elsewhere_total")).isEqualTo(1);
         assertThat(Chats.received(neighbour, "error")).isEmpty();
         assertThat(Chats.received(watcher, "error")).isEmpty();
+    }
+
+    @Test
+    void aSessionResumedOnTheOtherNodeAfterItsNodeStoppedIsNotAnnouncedAsLeftWhenItsOldEntriesExpire() {
+        TestClient alice = cluster.v2On(a);
+        String aliceId = clientId(alice);
+        String token = str(JsonParser.parseString(alice.received().get(0)).getAsJsonObject(), "resumeToken");
+        TestClient bystander = cluster.v2On(a);
+        String bystanderId = clientId(bystander);
+        TestClient watcher = cluster.v2On(b);
+        for (TestClient c : List.of(alice, bystander, watcher)) {
+            Chats.join(c, "dev");
+        }
+        await().atMost(LONG).until(() -> count(who(watcher, "dev"), aliceId) == 1
+                && count(who(watcher, "dev"), bystanderId) == 1);
+
+        // A drain: node a closes its clients with 1001 and stops, so nobody is left there to hear the resume; its
+        // members' presence entries stay in Redis until they expire, and node b's sweep removes them.
+        a.close();
+        assertThat(alice.awaitCloseCode()).isEqualTo(1001);
+        TestClient back = b.connect(TestClient.to(b.ws("/ws?resume=" + URLEncoder.encode(token,
+                StandardCharsets.UTF_8))).subprotocol(TestClient.V2));
+        assertThat(back.welcome().get("resumed").getAsBoolean()).isTrue();
+        back.send("{\"type\":\"resume\",\"rooms\":[{\"room\":\"lobby\"},{\"room\":\"dev\"}]}");
+        back.next(m -> "history".equals(str(m, "type")) && "dev".equals(str(m, "room")));
+
+        // The bystander did not come back: its expired entries are announced, once per room; alice's are not.
+        await().atMost(LONG).until(() -> leaves(watcher, bystanderId) == 2);
+        await().alias("no leave notice for alice").during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(10))
+                .until(() -> leaves(watcher, aliceId) == 0);
+        assertThat(who(watcher, "dev")).containsOnlyOnce(aliceId).doesNotContain(bystanderId);
+        assertThat(who(back, "lobby")).containsOnlyOnce(aliceId).doesNotContain(bystanderId);
     }
 
     private List<String> who(TestClient c, String room) {
