@@ -432,11 +432,15 @@ public final class ChatService {
         return true;
     }
 
-    /** A kept session's window passed without a resume: its rooms get the usual leave notices now. */
+    /**
+     * A kept session's window passed without a resume here: its rooms get the usual leave notices now, except those
+     * that still list its user through another connection (resumed on another node whose takeover this node missed,
+     * its Pub/Sub connection down at the time: the user has not left).
+     */
     private void expire(DetachedSessions.Detached d) {
         try {
             d.channel().eventLoop().execute(() -> {
-                leaveAll(d.channel(), d.memberKey(), d.rooms(), new ServerMessage.User(d.id(), d.username()));
+                leaveAll(d.channel(), d.memberKey(), d.rooms(), new ServerMessage.User(d.id(), d.username()), true);
                 LOG.debug("[{}] resume window of {} passed", d.channel().id(), d.id());
             });
         } catch (java.util.concurrent.RejectedExecutionException stopping) {
@@ -446,12 +450,19 @@ public final class ChatService {
 
     /** Takes a connection out of rooms, then announces it: whoever reads "left" no longer finds the user anywhere. */
     private void leaveAll(Channel channel, String memberKey, Collection<String> left, ServerMessage.User user) {
+        leaveAll(channel, memberKey, left, user, false);
+    }
+
+    /** As above; with {@code unlessStillThere}, a room still listing the user through another connection is not told. */
+    private void leaveAll(Channel channel, String memberKey, Collection<String> left, ServerMessage.User user,
+                          boolean unlessStillThere) {
         List<String> announce = new ArrayList<>();
         for (String room : left) {
             rooms.leave(room, channel);
             int remaining = membersLeft(room);
             presence.remove(room, memberKey);
-            if (remaining > 0 && remaining < config.announceLimit()) {
+            if (remaining > 0 && remaining < config.announceLimit()
+                    && !(unlessStillThere && presence.includes(room, user.id()))) {
                 announce.add(room);
             }
         }
