@@ -345,6 +345,7 @@ public final class ChatServer {
         history = shared;
         broker = new RedisBroker(redis, shared, rooms, metrics);
         // Relayed direct messages go to the service, made once this returns: none arrive before a session subscribes.
+        // Takeovers are on a channel subscribed at once, so one may come before the service exists (nothing to end).
         directs = new RedisDirects(redis, new DirectRelay.Recipient() {
             @Override
             public boolean deliver(ServerMessage.Direct dm) {
@@ -353,7 +354,10 @@ public final class ChatServer {
 
             @Override
             public void resumedElsewhere(String userId, String resumeKey) {
-                service.resumedElsewhere(userId, resumeKey);
+                ChatService chat = service;
+                if (chat != null) {
+                    chat.resumedElsewhere(userId, resumeKey);
+                }
             }
         }, metrics);
         sharedPresence = redis.presence(UUID.randomUUID().toString());

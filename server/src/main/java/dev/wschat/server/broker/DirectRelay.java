@@ -39,9 +39,10 @@ public interface DirectRelay extends AutoCloseable {
     CompletionStage<Long> send(ServerMessage.Direct dm);
 
     /**
-     * A session was resumed on this node with its resume token: another node where that session is still attached
-     * (a resume the balancer sent elsewhere before the old connection was seen to drop, or a duplicated tab) closes
-     * it there, as a takeover on one node does. Best effort: nothing is told when Redis cannot be reached.
+     * A session was resumed on this node with its resume token: another node that still holds that session ends it
+     * there, closing it with 4009 when it is still attached (a resume the balancer sent elsewhere before the old
+     * connection was seen to drop, or a duplicated tab), as a takeover on one node does, and without notices when it
+     * is detached. Best effort: nothing is told when Redis cannot be reached.
      *
      * @param userId    the session's client id
      * @param resumeKey the session's resume key
@@ -63,8 +64,8 @@ public interface DirectRelay extends AutoCloseable {
         boolean deliver(ServerMessage.Direct dm);
 
         /**
-         * Another node resumed a session: this node's attached session of that user with that resume key, if any,
-         * is closed with 4009 and ends.
+         * Another node resumed a session: this node's session of that user with that resume key, if any, ends
+         * without notices, closed with 4009 when still attached.
          *
          * @param userId    the session's client id
          * @param resumeKey its resume key

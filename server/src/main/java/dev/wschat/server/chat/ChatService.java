@@ -19,6 +19,7 @@ import dev.wschat.server.limits.ConnectionLimitHandler;
 import dev.wschat.server.metrics.ServerMetrics;
 import dev.wschat.server.presence.LocalPresence;
 import dev.wschat.server.presence.Presence;
+import io.micrometer.core.instrument.Counter;
 import io.netty.channel.Channel;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import org.apache.logging.log4j.LogManager;
@@ -60,6 +61,8 @@ public final class ChatService {
     private final ResumeTokens tokens;
     /** Dropped sessions kept for a resume; {@code null} when resume is off. */
     private final DetachedSessions detached;
+    /** Sessions, attached or detached, ended here because another node resumed them. */
+    private final Counter takenOverElsewhere;
     private volatile boolean draining;
 
     /**
@@ -115,6 +118,8 @@ public final class ChatService {
         this.broker = Objects.requireNonNull(broker, "broker");
         this.history = Objects.requireNonNull(history, "history");
         this.metrics = Objects.requireNonNull(metrics, "metrics");
+        this.takenOverElsewhere = metrics.counter("wschat.sessions.resumed.elsewhere",
+                "Sessions ended on this node, without notices, because another node resumed them");
         Duration window = config.resumeWindow();
         if (window.isZero()) {
             this.tokens = null;
@@ -130,9 +135,13 @@ public final class ChatService {
     /**
      * Announces a member whose node vanished (a shared presence found it expired): nobody else will. Called once per
      * member across all nodes, by the node whose sweep removed it; the leave goes through the broker to every node,
-     * as a leave announced by the member's own node would have.
+     * as a leave announced by the member's own node would have. Not when the user is still in the room through
+     * another connection: a session resumed on another node after its node stopped (a drain) has not left.
      */
     private void departed(String room, ServerMessage.User user) {
+        if (presence.includes(room, user.id())) {
+            return;
+        }
         if (presence.page(room, null, 1).total() < config.announceLimit()) {
             publish(room, new ServerMessage.Notice(ServerMessage.NoticeKind.LEAVE, room, user, null, Timestamps.now()),
                     null, RoomEvent.Exclusion.NONE);
@@ -423,11 +432,15 @@ public final class ChatService {
         return true;
     }
 
-    /** A kept session's window passed without a resume: its rooms get the usual leave notices now. */
+    /**
+     * A kept session's window passed without a resume here: its rooms get the usual leave notices now, except those
+     * that still list its user through another connection (resumed on another node whose takeover this node missed,
+     * its Pub/Sub connection down at the time: the user has not left).
+     */
     private void expire(DetachedSessions.Detached d) {
         try {
             d.channel().eventLoop().execute(() -> {
-                leaveAll(d.channel(), d.memberKey(), d.rooms(), new ServerMessage.User(d.id(), d.username()));
+                leaveAll(d.channel(), d.memberKey(), d.rooms(), new ServerMessage.User(d.id(), d.username()), true);
                 LOG.debug("[{}] resume window of {} passed", d.channel().id(), d.id());
             });
         } catch (java.util.concurrent.RejectedExecutionException stopping) {
@@ -437,12 +450,19 @@ public final class ChatService {
 
     /** Takes a connection out of rooms, then announces it: whoever reads "left" no longer finds the user anywhere. */
     private void leaveAll(Channel channel, String memberKey, Collection<String> left, ServerMessage.User user) {
+        leaveAll(channel, memberKey, left, user, false);
+    }
+
+    /** As above; with {@code unlessStillThere}, a room still listing the user through another connection is not told. */
+    private void leaveAll(Channel channel, String memberKey, Collection<String> left, ServerMessage.User user,
+                          boolean unlessStillThere) {
         List<String> announce = new ArrayList<>();
         for (String room : left) {
             rooms.leave(room, channel);
             int remaining = membersLeft(room);
             presence.remove(room, memberKey);
-            if (remaining > 0 && remaining < config.announceLimit()) {
+            if (remaining > 0 && remaining < config.announceLimit()
+                    && !(unlessStillThere && presence.includes(room, user.id()))) {
                 announce.add(room);
             }
         }
@@ -781,8 +801,10 @@ public final class ChatService {
     }
 
     /**
-     * Another node resumed a session that is still attached here: its connection is closed 4009 and the session ends
-     * without notices (its user is back, on the other node; a leave announced now could arrive after its join there).
+     * Another node resumed a session this node still holds; it ends here without notices (its user is back, on the
+     * other node, which lists it in presence itself; a leave announced now could arrive after its join there). An
+     * attached session's connection is closed 4009; a detached one's kept rooms, presence entries and resume window
+     * go, so its window's end announces nothing. Called on the relay's thread; never blocks.
      *
      * @param userId    the session's client id
      * @param resumeKey its resume key
@@ -790,6 +812,8 @@ public final class ChatService {
     public void resumedElsewhere(String userId, String resumeKey) {
         Session live = sessions.get(userId);
         if (live == null || !live.resumeKey().equals(resumeKey)) {
+            // Detached here, if at all: a dropping session is kept before it is unmapped, so it is in one or the other.
+            endDetachedSilently(resumeKey);
             return;
         }
         try {
@@ -801,8 +825,12 @@ public final class ChatService {
                         presence.remove(room, memberKey(live));
                     }
                     live.rooms().clear();
-                    live.held().clear();
+                    live.releaseAll();
+                    takenOverElsewhere.increment();
                     LOG.debug("[{}] {} resumed on another node", live.channel().id(), userId);
+                } else {
+                    // It dropped before this ran (its disconnect ran first on this loop) and may be detached now.
+                    endDetachedSilently(resumeKey);
                 }
                 live.channel().writeAndFlush(new io.netty.handler.codec.http.websocketx.CloseWebSocketFrame(
                         dev.wschat.protocol.CloseCodes.SESSION_RESUMED, "Session resumed elsewhere"))
@@ -810,6 +838,30 @@ public final class ChatService {
             });
         } catch (java.util.concurrent.RejectedExecutionException stopping) {
             LOG.debug("[{}] event loop stopped before a takeover from another node", live.channel().id());
+        }
+    }
+
+    /**
+     * Ends the detached session kept under {@code resumeKey}, if any, as its window's end would but without the leave
+     * notices: out of its rooms and their presence (only its own entries: member keys are per connection and node, so
+     * the resuming node's entries stay whichever lands first), its expiry cancelled.
+     */
+    private void endDetachedSilently(String resumeKey) {
+        DetachedSessions.Detached d = detached == null ? null : detached.claim(resumeKey);
+        if (d == null) {
+            return;
+        }
+        takenOverElsewhere.increment();
+        try {
+            d.channel().eventLoop().execute(() -> {
+                for (String room : d.rooms()) {
+                    rooms.leave(room, d.channel());
+                    presence.remove(room, d.memberKey());
+                }
+                LOG.debug("[{}] {}, detached here, resumed on another node", d.channel().id(), d.id());
+            });
+        } catch (java.util.concurrent.RejectedExecutionException stopping) {
+            LOG.debug("[{}] event loop stopped before a detached session resumed elsewhere ended", d.channel().id());
         }
     }
 

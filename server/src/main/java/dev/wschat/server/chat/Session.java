@@ -69,6 +69,13 @@ public final class Session {
         return held != null && held.remove(room);
     }
 
+    /** Forgets every held room (the session ended); event-loop only. */
+    void releaseAll() {
+        if (held != null) {
+            held.clear();
+        }
+    }
+
     long tokenIssuedAt() {
         return tokenIssuedAt;
     }

@@ -80,6 +80,17 @@ public final class LocalPresence implements Presence {
         return new Page(users, m.count.get(), more ? encode(last) : null);
     }
 
+    @Override
+    public boolean includes(String room, String userId) {
+        Members m = rooms.get(room);
+        if (m == null) {
+            return false;
+        }
+        String prefix = userId + SEPARATOR;
+        String first = m.byKey.ceilingKey(prefix);
+        return first != null && first.startsWith(prefix);
+    }
+
     private static String sortKey(String userId, String memberKey) {
         return userId + SEPARATOR + memberKey;
     }

@@ -50,6 +50,28 @@ public interface Presence {
     Page page(String room, String cursor, int limit);
 
     /**
+     * Whether a user is a member of a room through any connection this presence lists (another node's too, for a
+     * shared one). The default pages through the room; implementations answer from their index.
+     *
+     * @param room   the room
+     * @param userId the user's client id
+     * @return whether any member of the room is that user
+     */
+    default boolean includes(String room, String userId) {
+        String cursor = null;
+        do {
+            Page page = page(room, cursor, 1_000);
+            for (ServerMessage.User user : page.users()) {
+                if (user.id().equals(userId)) {
+                    return true;
+                }
+            }
+            cursor = page.next();
+        } while (cursor != null);
+        return false;
+    }
+
+    /**
      * Tells a listener of the members this presence found gone without a {@link #remove} (their node stopped
      * heartbeating): each is reported once across every node, by the one node that removed it, so that node can
      * announce the leave to the room. The embedded presence never loses a member this way and ignores it.

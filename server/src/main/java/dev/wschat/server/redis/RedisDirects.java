@@ -38,11 +38,15 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * <p>Once at most: each node subscribes to a user's channel once (a second {@code SUBSCRIBE} to a channel is a no-op
  * in Redis) and hands each message to the user's one session on that node; the sender's node publishes only when it
  * has no session of the recipient, so a message reaches a node either from the sender or from the channel, never
- * both. When a session is resumed on one node while still attached on another (the balancer sent the reconnect
- * elsewhere before the first node saw the old connection drop, or a tab was duplicated), the resuming node publishes
- * a takeover ({@code t}, beside direct messages' {@code d}) on the user's channel and the other node closes its
- * connection with 4009, as a takeover on one node does: until then each of the two connections gets a message once.
- * Two tabs of a signed-in user (one id, two resume keys) on two nodes both get it.
+ * both. Two tabs of a signed-in user (one id, two resume keys) on two nodes both get it.
+ *
+ * <p>Takeovers: a node that resumes a session publishes it on one channel every node subscribes to
+ * ({@value #TAKEOVER}, subscribed again after every reconnect), and the node that still holds the session ends it
+ * there: closed with 4009 when still attached (the balancer sent the reconnect elsewhere before the first node saw
+ * the old connection drop, or a tab was duplicated; until then each of the two connections gets a message once), or,
+ * when detached, ended without notices before its resume window runs out. Not the user's channel: a detached session
+ * is not subscribed to it, and must not be, or a direct message to it would count a receiver and not answer
+ * {@code no_such_user}.
  *
  * <p>Threads: messages arrive on the pub/sub connection's thread and are handed to the recipient session's event
  * loop in the order Redis sent them; publishes complete on the command connection's thread in the order sent.
@@ -53,6 +57,8 @@ public final class RedisDirects implements DirectRelay {
     static final long RETRY_MS = 1_000;
     private static final String PREFIX = "{u:";
     private static final String SUFFIX = "}:dm";
+    /** Where every node hears of sessions resumed on another node (no room or user channel has a {@code :} here). */
+    static final String TAKEOVER = "wschat:takeover";
     private static final Logger LOG = LogManager.getLogger(RedisDirects.class);
 
     private final RedisConnections redis;
@@ -161,9 +167,10 @@ public final class RedisDirects implements DirectRelay {
         }
         JsonObject o = new JsonObject();
         o.addProperty("node", node);
+        o.addProperty("user", userId);
         o.addProperty("key", resumeKey);
         try {
-            c.async().publish(channel(userId), "t " + o).exceptionally(failure -> {
+            c.async().publish(TAKEOVER, o.toString()).exceptionally(failure -> {
                 LOG.debug("[{}] takeover not published: {}", userId, failure.toString());
                 return null;
             });
@@ -249,13 +256,33 @@ public final class RedisDirects implements DirectRelay {
         scheduleFlush(RETRY_MS);
     }
 
-    /** After the pub/sub connection opened (again): every user here is subscribed again. */
+    /** After the pub/sub connection opened (again): the takeover channel and every user here are subscribed again. */
     private void resubscribeAll() {
+        subscribeTakeovers();
         users.forEach((user, s) -> {
             s.subscribeSent = false;
             changed.add(user);
         });
         scheduleFlush(0);
+    }
+
+    /** Subscribes to {@link #TAKEOVER}, retried every {@link #RETRY_MS} until Redis takes it or the connection goes. */
+    private void subscribeTakeovers() {
+        StatefulRedisPubSubConnection<String, String> p = redis.pubsub();
+        if (closed || p == null || !p.isOpen()) {
+            return; // resubscribeAll runs again when the pub/sub connection opens
+        }
+        try {
+            p.async().subscribe(TAKEOVER).whenComplete((ok, failure) -> {
+                if (failure != null) {
+                    LOG.debug("redis: subscribing to takeovers failed: {}", failure.toString());
+                    redis.schedule(this::subscribeTakeovers, RETRY_MS);
+                }
+            });
+        } catch (RuntimeException e) {
+            LOG.debug("redis: subscribing to takeovers failed: {}", e.toString());
+            redis.schedule(this::subscribeTakeovers, RETRY_MS);
+        }
     }
 
     private static String encode(ServerMessage.Direct dm) {
@@ -285,18 +312,15 @@ public final class RedisDirects implements DirectRelay {
     private final class Listener extends RedisPubSubAdapter<String, String> {
         @Override
         public void message(String channel, String payload) {
+            if (TAKEOVER.equals(channel)) {
+                takeover(payload);
+                return;
+            }
             String user = userOf(channel);
             if (user == null || closed || payload.length() < 2) {
                 return;
             }
             try {
-                if (payload.charAt(0) == 't') {
-                    JsonObject o = JsonParser.parseString(payload.substring(2)).getAsJsonObject();
-                    if (!node.equals(o.get("node").getAsString())) {
-                        local.resumedElsewhere(user, o.get("key").getAsString());
-                    }
-                    return;
-                }
                 ServerMessage.Direct dm = decode(payload.substring(2));
                 if (!user.equals(dm.to())) {
                     LOG.warn("[{}] direct message for {} on this user's channel skipped", user, dm.to());
@@ -307,6 +331,20 @@ public final class RedisDirects implements DirectRelay {
                 }
             } catch (RuntimeException e) {
                 LOG.warn("[{}] unreadable direct message skipped: {}", user, e.toString());
+            }
+        }
+
+        private void takeover(String payload) {
+            if (closed) {
+                return;
+            }
+            try {
+                JsonObject o = JsonParser.parseString(payload).getAsJsonObject();
+                if (!node.equals(o.get("node").getAsString())) {
+                    local.resumedElsewhere(o.get("user").getAsString(), o.get("key").getAsString());
+                }
+            } catch (RuntimeException e) {
+                LOG.warn("redis: unreadable takeover skipped: {}", e.toString());
             }
         }
     }

@@ -221,6 +221,12 @@ public final class RedisPresence implements Presence, AutoCloseable {
         return (r == null ? EMPTY : r.view).page(VIEW, cursor, limit);
     }
 
+    @Override
+    public boolean includes(String room, String userId) {
+        Room r = rooms.get(room);
+        return r != null && r.view.includes(VIEW, userId);
+    }
+
     // ---- writes
 
     private void put(String room, List<String> pairs) {

@@ -26,6 +26,8 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -38,7 +40,8 @@ import static org.awaitility.Awaitility.await;
 /**
  * Two nodes' chat services sharing presence through a real Redis (each with its own broker, so only presence
  * crosses): {@code who} on either lists both nodes' members, and when one node stops, the other's clients get
- * one {@code leave} notice per member it had and {@code who} no longer lists them, within 10 s.
+ * one {@code leave} notice per member it had and {@code who} no longer lists them, within 10 s; a session resumed on
+ * another node that its old node was never told of is not announced as left when its resume window ends there.
  */
 class CrossNodePresenceTest {
     private final ServerMetrics metrics = new ServerMetrics();
@@ -69,12 +72,15 @@ class CrossNodePresenceTest {
         metrics.close();
     }
 
-    private ChatService node(String id) {
+    /** A node's chat service; it relays no takeovers (a resume elsewhere is never told to it). */
+    private ChatService node(String id, String... options) {
         RedisPresence shared = new RedisPresence(client, RedisURI.create(redis.url()), id, PresenceTimings.DEFAULTS);
         presences.add(shared);
         shared.start();
         RoomRegistry rooms = new RoomRegistry(codec, metrics);
-        return new ChatService(ServerConfig.parse("--port", "0", "--history-on-join", "0"), codec, rooms,
+        List<String> args = new ArrayList<>(List.of("--port", "0", "--history-on-join", "0"));
+        args.addAll(List.of(options));
+        return new ChatService(ServerConfig.parse(args.toArray(String[]::new)), codec, rooms,
                 new LocalBroker(rooms), new InMemoryHistory(100), new OnTestThread(shared), metrics);
     }
 
@@ -113,10 +119,14 @@ class CrossNodePresenceTest {
     }
 
     private EmbeddedChannel connect(ChatService service) {
+        return connect(service, "/ws");
+    }
+
+    private EmbeddedChannel connect(ChatService service, String uri) {
         EmbeddedChannel channel = new EmbeddedChannel(DefaultChannelId.newInstance(), // distinct ids: presence keys by it
                 new ChatFrameHandler(service, codec, metrics));
         channel.pipeline().fireUserEventTriggered(
-                new WebSocketServerProtocolHandler.HandshakeComplete("/ws", EmptyHttpHeaders.INSTANCE, "wschat.v2"));
+                new WebSocketServerProtocolHandler.HandshakeComplete(uri, EmptyHttpHeaders.INSTANCE, "wschat.v2"));
         channels.add(channel);
         return channel;
     }
@@ -151,6 +161,40 @@ class CrossNodePresenceTest {
             }
         }
         return ids;
+    }
+
+    @Test
+    void aSessionResumedOnAnotherNodeThatWasNotToldIsNotAnnouncedAsLeftWhenItsWindowEnds() {
+        String[] resume = {"--resume-window", "1", "--session-secret", "a-secret-both-nodes-share-0123456789"};
+        ChatService a = node("node-a", resume);
+        ChatService b = node("node-b", resume);
+        EmbeddedChannel alice = connect(a);
+        EmbeddedChannel watcher = connect(a);
+        String aliceId = idOf(alice);
+        String token = received(alice).get(0).get("resumeToken").getAsString();
+        await().atMost(Duration.ofSeconds(10)).until(() -> who(watcher).equals(sorted(aliceId, idOf(watcher))));
+
+        alice.close(); // dropped: kept on node a for the window, and no takeover ever reaches node a
+        assertThat(a.detachedCount()).isEqualTo(1);
+        EmbeddedChannel back = connect(b, "/ws?resume=" + URLEncoder.encode(token, StandardCharsets.UTF_8));
+        assertThat(idOf(back)).isEqualTo(aliceId);
+        back.writeInbound(new TextWebSocketFrame("{\"type\":\"resume\",\"rooms\":[{\"room\":\"lobby\"}]}"));
+        await().atMost(Duration.ofSeconds(10)).until(() -> who(watcher).equals(sorted(aliceId, aliceId,
+                idOf(watcher))));
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> a.detachedCount() == 0);
+        await().atMost(Duration.ofSeconds(10)).until(() -> {
+            alice.runPendingTasks(); // the expiry's work runs on the dropped channel's loop
+            return who(watcher).equals(sorted(aliceId, idOf(watcher)));
+        });
+        received(watcher);
+        assertThat(leaves).as("no leave for a user still in the room on node b").isEmpty();
+    }
+
+    private static List<String> sorted(String... ids) {
+        List<String> out = new ArrayList<>(List.of(ids));
+        out.sort(null);
+        return out;
     }
 
     private static String idOf(EmbeddedChannel channel) {

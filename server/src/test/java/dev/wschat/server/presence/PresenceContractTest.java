@@ -14,7 +14,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * The contract of {@link Presence}, run against each implementation by a subclass: bounded pages in a stable
- * order, cursors that survive members coming and going, one member per connection, renames.
+ * order, cursors that survive members coming and going, one member per connection, renames, membership by user.
  */
 abstract class PresenceContractTest {
     Presence presence;
@@ -81,6 +81,22 @@ abstract class PresenceContractTest {
         presence.remove("dev", "a");
         presence.remove("dev", "b");
         assertThat(presence.page("dev", null, 10)).isEqualTo(new Presence.Page(List.of(), 0, null));
+    }
+
+    @Test
+    void includesAUserWhileAnyOfItsConnectionsIsAMember() {
+        presence.add("dev", "a", user(1));
+        presence.add("dev", "b", user(1));
+        presence.add("dev", "c", user(12));
+        assertThat(presence.includes("dev", "u0001")).isTrue();
+        assertThat(presence.includes("dev", "u000")).as("a prefix of an id is not the id").isFalse();
+        assertThat(presence.includes("dev", "u0002")).isFalse();
+        assertThat(presence.includes("ops", "u0001")).isFalse();
+        presence.remove("dev", "a");
+        assertThat(presence.includes("dev", "u0001")).isTrue();
+        presence.remove("dev", "b");
+        assertThat(presence.includes("dev", "u0001")).isFalse();
+        assertThat(presence.includes("dev", "u0012")).isTrue();
     }
 
     @Test

@@ -1,0 +1,150 @@
+package dev.wschat.server.redis;
+
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import dev.wschat.server.testing.Cluster;
+import dev.wschat.server.testing.RunningServer;
+import dev.wschat.server.testing.TestClient;
+import org.junit.jupiter.api.AutoClose;
+import org.junit.jupiter.api.Test;
+
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static dev.wschat.server.redis.Chats.LONG;
+import static dev.wschat.server.redis.Chats.clientId;
+import static dev.wschat.server.testing.TestClient.str;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * Two real nodes on one Redis behind nginx: a session whose connection dropped on one node and that is resumed on the
+ * other ends on the first without a notice. Regression test for the old node keeping the detached session in presence
+ * (the user listed twice) until its resume window ran out, then announcing "left" for a user who was back.
+ */
+class CrossNodeResumeTest {
+    private static final int WINDOW_SECONDS = 3;
+    private static final List<String> ROOMS = List.of("lobby", "dev", "ops");
+    @AutoClose
+    private final Cluster cluster = Cluster.start(2, "--resume-window", Integer.toString(WINDOW_SECONDS),
+            "--drain-timeout", "2000");
+    private final RunningServer a = cluster.node(0);
+    private final RunningServer b = cluster.node(1);
+    private final AtomicInteger refs = new AtomicInteger();
+
+    @Test
+    void aDetachedSessionResumedOnTheOtherNodeEndsOnTheFirstWithoutALeaveAndIsListedOnce() {
+        TestClient alice = cluster.v2On(a);
+        String aliceId = clientId(alice);
+        String token = str(JsonParser.parseString(alice.received().get(0)).getAsJsonObject(), "resumeToken");
+        TestClient watcher = cluster.v2On(b);
+        TestClient neighbour = cluster.v2On(a);
+        for (TestClient c : List.of(alice, watcher, neighbour)) {
+            Chats.join(c, "dev");
+            Chats.join(c, "ops");
+        }
+        for (String room : ROOMS) {
+            await().atMost(LONG).until(() -> count(who(watcher, room), aliceId) == 1
+                    && count(who(neighbour, room), aliceId) == 1);
+        }
+
+        alice.abort(); // no Close frame: node a keeps the session, detached, rooms and presence untouched
+        await().atMost(LONG).until(() -> a.server().service().detachedCount() == 1);
+        TestClient back = b.connect(TestClient.to(b.ws("/ws?resume=" + URLEncoder.encode(token,
+                StandardCharsets.UTF_8))).subprotocol(TestClient.V2));
+        JsonObject welcome = back.welcome();
+        assertThat(str(welcome, "clientId")).isEqualTo(aliceId);
+        assertThat(welcome.get("resumed").getAsBoolean()).isTrue();
+        back.send("{\"type\":\"resume\",\"rooms\":[{\"room\":\"lobby\"},{\"room\":\"dev\"},{\"room\":\"ops\"}]}");
+        for (String room : ROOMS) {
+            back.next(m -> "history".equals(str(m, "type")) && room.equals(str(m, "room")));
+        }
+
+        await().atMost(LONG).until(() -> a.server().service().detachedCount() == 0);
+        for (String room : ROOMS) {
+            await().atMost(LONG).alias("alice listed once in " + room + " on both nodes")
+                    .until(() -> count(who(watcher, room), aliceId) == 1 && count(who(neighbour, room), aliceId) == 1
+                            && count(who(back, room), aliceId) == 1);
+        }
+
+        neighbour.sendJson("type", "dm", "to", aliceId, "content", "from a", "ref", "d1");
+        watcher.sendJson("type", "dm", "to", aliceId, "content", "from b", "ref", "d2");
+        await().atMost(LONG).until(() -> dms(back).size() == 2);
+        assertThat(dms(back)).containsExactlyInAnyOrder("from a", "from b");
+
+        // Past the window (and the presence TTL): the old node's expiry announces nothing, and nobody sweeps alice.
+        await().alias("no leave notice for alice").during(Duration.ofSeconds(WINDOW_SECONDS + 7))
+                .atMost(Duration.ofSeconds(WINDOW_SECONDS + 15))
+                .until(() -> leaves(watcher, aliceId) == 0 && leaves(neighbour, aliceId) == 0);
+        for (String room : ROOMS) {
+            assertThat(who(watcher, room)).as("node b's %s", room).containsOnlyOnce(aliceId);
+            assertThat(who(neighbour, room)).as("node a's %s", room).containsOnlyOnce(aliceId);
+        }
+        assertThat(dms(back)).hasSize(2);
+        assertThat(a.metric("wschat_sessions_detached")).isZero();
+        assertThat(a.metric("wschat_sessions_resumed_elsewhere_total")).isEqualTo(1);
+        assertThat(Chats.received(neighbour, "error")).isEmpty();
+        assertThat(Chats.received(watcher, "error")).isEmpty();
+    }
+
+    @Test
+    void aSessionResumedOnTheOtherNodeAfterItsNodeStoppedIsNotAnnouncedAsLeftWhenItsOldEntriesExpire() {
+        TestClient alice = cluster.v2On(a);
+        String aliceId = clientId(alice);
+        String token = str(JsonParser.parseString(alice.received().get(0)).getAsJsonObject(), "resumeToken");
+        TestClient bystander = cluster.v2On(a);
+        String bystanderId = clientId(bystander);
+        TestClient watcher = cluster.v2On(b);
+        for (TestClient c : List.of(alice, bystander, watcher)) {
+            Chats.join(c, "dev");
+        }
+        await().atMost(LONG).until(() -> count(who(watcher, "dev"), aliceId) == 1
+                && count(who(watcher, "dev"), bystanderId) == 1);
+
+        // A drain: node a closes its clients with 1001 and stops, so nobody is left there to hear the resume; its
+        // members' presence entries stay in Redis until they expire, and node b's sweep removes them.
+        a.close();
+        assertThat(alice.awaitCloseCode()).isEqualTo(1001);
+        TestClient back = b.connect(TestClient.to(b.ws("/ws?resume=" + URLEncoder.encode(token,
+                StandardCharsets.UTF_8))).subprotocol(TestClient.V2));
+        assertThat(back.welcome().get("resumed").getAsBoolean()).isTrue();
+        back.send("{\"type\":\"resume\",\"rooms\":[{\"room\":\"lobby\"},{\"room\":\"dev\"}]}");
+        back.next(m -> "history".equals(str(m, "type")) && "dev".equals(str(m, "room")));
+
+        // The bystander did not come back: its expired entries are announced, once per room; alice's are not.
+        await().atMost(LONG).until(() -> leaves(watcher, bystanderId) == 2);
+        await().alias("no leave notice for alice").during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(10))
+                .until(() -> leaves(watcher, aliceId) == 0);
+        assertThat(who(watcher, "dev")).containsOnlyOnce(aliceId).doesNotContain(bystanderId);
+        assertThat(who(back, "lobby")).containsOnlyOnce(aliceId).doesNotContain(bystanderId);
+    }
+
+    private List<String> who(TestClient c, String room) {
+        String ref = "w" + refs.incrementAndGet();
+        c.sendJson("type", "who", "room", room, "ref", ref);
+        JsonObject p = c.next(m -> "presence".equals(str(m, "type")) && ref.equals(str(m, "ref")));
+        List<String> ids = new ArrayList<>();
+        for (JsonElement u : p.getAsJsonArray("users")) {
+            ids.add(u.getAsJsonObject().get("id").getAsString());
+        }
+        return ids;
+    }
+
+    private static long count(List<String> ids, String id) {
+        return ids.stream().filter(id::equals).count();
+    }
+
+    private static long leaves(TestClient c, String id) {
+        return Chats.received(c, "system").stream().filter(m -> "leave".equals(str(m, "event"))
+                && id.equals(m.getAsJsonObject("user").get("id").getAsString())).count();
+    }
+
+    private static List<String> dms(TestClient c) {
+        return Chats.received(c, "dm").stream().map(m -> str(m, "message")).toList();
+    }
+}
