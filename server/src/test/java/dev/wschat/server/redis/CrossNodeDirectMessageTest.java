@@ -15,7 +15,6 @@ import org.junit.jupiter.api.Test;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.IntStream;
 
@@ -239,18 +238,11 @@ class CrossNodeDirectMessageTest {
     }
 
     private static String id(TestClient c) {
-        return str(JsonParser.parseString(c.received().get(0)).getAsJsonObject(), "clientId");
+        return Chats.clientId(c);
     }
 
     private static List<JsonObject> ofType(TestClient c, String type) {
-        List<JsonObject> out = new ArrayList<>();
-        for (String text : c.received()) {
-            JsonObject m = JsonParser.parseString(text).getAsJsonObject();
-            if (type.equals(str(m, "type"))) {
-                out.add(m);
-            }
-        }
-        return out;
+        return Chats.received(c, type);
     }
 
     private static List<JsonObject> dms(TestClient c) {
