@@ -7,8 +7,9 @@
 #
 #   bench/compare.sh                 # everything, results under bench-results/compare-<time>/
 #   SCENARIOS="fanout ramp" bench/compare.sh
+#   PEER=socketio SCENARIOS="fanout ramp" bench/compare.sh   # against one Socket.IO 4.8 node (bench/peer/)
 #
-# Settings (environment): OUT, CLIENTS (1000), SENDERS (10), RATE (50000 deliveries/s for fanout),
+# Settings (environment): PEER (tutorial | socketio: the baseline server), OUT, CLIENTS (1000), SENDERS (10), RATE (50000 deliveries/s for fanout),
 # RAMP_START (25000), RAMP_FACTOR (1.25), STEP_SECONDS (5), CONNECTIONS (2000), CONN_RATE (2000),
 # SCENARIOS ("fanout ramp connections"), PORT_OURS (18181), PORT_PEER (19000), SERVER_OPTS (JVM options),
 # SERVER_ARGS (more wschat options, e.g. "--transport io_uring"), BENCH_ARGS (more bench options for both runs,
@@ -26,6 +27,8 @@ STEP_SECONDS=${STEP_SECONDS:-5}
 CONNECTIONS=${CONNECTIONS:-2000}
 CONN_RATE=${CONN_RATE:-2000}
 SCENARIOS=${SCENARIOS:-"fanout ramp connections"}
+PEER=${PEER:-tutorial}
+case $PEER in tutorial|socketio) ;; *) echo "compare.sh: PEER must be tutorial or socketio: $PEER" >&2; exit 2 ;; esac
 PORT_OURS=${PORT_OURS:-18181}
 PORT_PEER=${PORT_PEER:-19000}
 SERVER_OPTS=${SERVER_OPTS:-}
@@ -59,8 +62,10 @@ stop() {
 }
 
 start_server() { # name port: starts the server, sets SERVER (the process to stop) and SERVER_PID (to read)
-  if [ "$1" = tutorial ]; then
-    (cd bench/peer && PORT=$2 exec node server.js >> "$OUT/tutorial-server.log" 2>&1) &
+  if [ "$1" = tutorial ] || [ "$1" = socketio ]; then
+    local script=server.js
+    [ "$1" = socketio ] && script=socketio-server.js
+    (cd bench/peer && unset REDIS_URL && PORT=$2 exec node "$script" >> "$OUT/$1-server.log" 2>&1) &
     SERVER=$!
     wait_port "$2"
     SERVER_PID=$(pgrep -P "$SERVER" node || echo "$SERVER")
@@ -87,6 +92,13 @@ run_scenarios() { # name port
     # shellcheck disable=SC2206
     common+=($BENCH_ARGS)
     [ "$name" = wschat ] && common+=(--metrics-url "http://127.0.0.1:$port/metrics")
+    if [ "$name" = socketio ]; then
+      if [ "$s" = connections ]; then
+        echo "compare.sh: the connections scenario speaks wschat's upgrade only; skipped for Socket.IO" >&2
+        stop "$SERVER"; SERVER=; continue
+      fi
+      common+=(--wire socketio)
+    fi
     case $s in
       fanout) "${BENCH[@]}" fanout "${common[@]}" --name "$name-fanout" --clients "$CLIENTS" --senders "$SENDERS" \
                 --rate "$RATE" --duration 10 --warmup 5 ;;
@@ -103,13 +115,15 @@ run_scenarios() { # name port
 
 SERVER=
 trap '[ -n "${SERVER:-}" ] && stop "$SERVER"' EXIT
-run_scenarios tutorial "$PORT_PEER"
+run_scenarios "$PEER" "$PORT_PEER"
 run_scenarios wschat "$PORT_OURS"
 trap - EXIT
 
 echo
-echo "== ratio table (baseline: the tutorial's server; candidate: wschat)"
+echo "== ratio table (baseline: $PEER; candidate: wschat)"
 args=()
-for s in $SCENARIOS; do args+=("$OUT/tutorial-$s.json" "$OUT/wschat-$s.json"); done
+for s in $SCENARIOS; do
+  [ -f "$OUT/$PEER-$s.json" ] && args+=("$OUT/$PEER-$s.json" "$OUT/wschat-$s.json")
+done
 "${BENCH[@]}" compare "${args[@]}" | tee "$OUT/ratio.txt"
 echo "results, charts (*.html) and logs: $OUT"
