@@ -1,10 +1,5 @@
 package dev.wschat.server.redis;
 
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
-
 /**
  * The Lua scripts of {@link RedisPresence}, one room each (its keys share the room's hash tag). Every change to a
  * room's member hash bumps the room's version and publishes {@code version \n op \n memberKey \n value} on the
@@ -22,7 +17,7 @@ final class PresenceScripts {
      * whose value is new or changed is announced ({@code P}). Used for add, rename and the periodic refresh, which
      * therefore re-registers whatever a sweep or a Redis failure lost. Returns the room's version.
      */
-    static final Script PUT = Script.of("presence-put", NOW
+    static final RedisConnections.Script PUT = RedisConnections.Script.of("presence-put", NOW
             + "local ttl = tonumber(ARGV[2])\n"
             + "for i = 3, #ARGV, 2 do\n"
             + "  redis.call('ZADD', KEYS[2], now + ttl, ARGV[i])\n"
@@ -39,7 +34,7 @@ final class PresenceScripts {
      * Removes one member (ARGV[2]) and announces it ({@code D}); the room's keys go when it is empty. Returns the
      * room's version, or -1 when the member was not there.
      */
-    static final Script DELETE = Script.of("presence-delete", ""
+    static final RedisConnections.Script DELETE = RedisConnections.Script.of("presence-delete", ""
             + "redis.call('ZREM', KEYS[2], ARGV[2])\n"
             + "local old = redis.call('HGET', KEYS[1], ARGV[2])\n"
             + "if not old then return -1 end\n"
@@ -53,7 +48,7 @@ final class PresenceScripts {
      * Removes up to ARGV[2] members whose expiry passed, announcing each ({@code D}), atomically: of several nodes
      * sweeping one room, exactly one removes (and reports) each. Returns {version, {key, value, key, value...}}.
      */
-    static final Script SWEEP = Script.of("presence-sweep", NOW
+    static final RedisConnections.Script SWEEP = RedisConnections.Script.of("presence-sweep", NOW
             + "local expired = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', now, 'LIMIT', 0, tonumber(ARGV[2]))\n"
             + "local out = {}\n"
             + "for _, k in ipairs(expired) do\n"
@@ -71,7 +66,7 @@ final class PresenceScripts {
             + "return {tonumber(redis.call('GET', KEYS[3]) or '0'), out}\n");
 
     /** The room's version and every member, read at one instant: {version, {key, value, ...}}. */
-    static final Script SNAPSHOT = Script.of("presence-snapshot",
+    static final RedisConnections.Script SNAPSHOT = RedisConnections.Script.of("presence-snapshot",
             "return {tonumber(redis.call('GET', KEYS[3]) or '0'), redis.call('HGETALL', KEYS[1])}\n");
 
     private PresenceScripts() {
@@ -94,17 +89,5 @@ final class PresenceScripts {
             return null;
         }
         return channel.substring(1, channel.length() - suffix.length());
-    }
-
-    /** A Lua script and its SHA-1, for {@code EVALSHA}. */
-    record Script(String name, String body, String sha) {
-        static Script of(String name, String body) {
-            try {
-                byte[] digest = MessageDigest.getInstance("SHA-1").digest(body.getBytes(StandardCharsets.UTF_8));
-                return new Script(name, body, HexFormat.of().formatHex(digest));
-            } catch (NoSuchAlgorithmException e) {
-                throw new IllegalStateException("SHA-1 is missing from this JVM", e);
-            }
-        }
     }
 }

@@ -251,7 +251,7 @@ public final class RedisPresence implements Presence, AutoCloseable {
         });
     }
 
-    private CompletableFuture<Object> eval(PresenceScripts.Script script, String room, ScriptOutputType type,
+    private CompletableFuture<Object> eval(RedisConnections.Script script, String room, ScriptOutputType type,
                                            String... args) {
         StatefulRedisConnection<String, String> c = commands;
         if (c == null || closed) {
