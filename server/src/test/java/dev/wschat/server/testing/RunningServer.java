@@ -25,12 +25,14 @@ import static org.awaitility.Awaitility.await;
  */
 public final class RunningServer implements AutoCloseable {
     private final ChatServer server;
+    private final ServerConfig config;
     private final String scheme;
     private final Deque<AutoCloseable> opened = new ConcurrentLinkedDeque<>();
 
-    private RunningServer(ChatServer server, boolean tls) {
+    private RunningServer(ChatServer server, ServerConfig config) {
         this.server = server;
-        this.scheme = tls ? "s" : "";
+        this.config = config;
+        this.scheme = config.tlsEnabled() ? "s" : "";
     }
 
     /** A new, empty directory for a server's history. */
@@ -54,7 +56,7 @@ public final class RunningServer implements AutoCloseable {
         args.addAll(List.of(options));
         ServerConfig config = ServerConfig.parse(args.toArray(String[]::new));
         try {
-            return new RunningServer(new ChatServer(config).start(), config.tlsEnabled());
+            return new RunningServer(new ChatServer(config).start(), config);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while starting the server", e);
@@ -86,11 +88,18 @@ public final class RunningServer implements AutoCloseable {
         return scheme.isEmpty() ? "127.0.0.1" : "localhost";
     }
 
-    /** Connects a v2 client to {@code /ws} and reads its welcome and lobby presence; it closes with the server. */
+    /**
+     * Connects a v2 client to {@code /ws} and reads its welcome and the lobby's join answer (presence, then history
+     * unless {@code --history-on-join 0}); it closes with the server. Once this returns, a message sent to the lobby
+     * reaches the client live: before the history, it could be in the history instead.
+     */
     public TestClient v2() {
         TestClient c = closeLater(TestClient.v2(ws("/ws")));
         c.welcome();
         c.nextOfType("presence");
+        if (config.historyOnJoin() > 0) {
+            c.nextOfType("history");
+        }
         return c;
     }
 
