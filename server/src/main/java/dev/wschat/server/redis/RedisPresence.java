@@ -23,6 +23,7 @@ import java.net.SocketAddress;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -186,20 +187,25 @@ public final class RedisPresence implements Presence, AutoCloseable {
 
     @Override
     public void remove(String room, String memberKey) {
+        Room r = rooms.get(room);
+        if (r == null) {
+            return;
+        }
         String key = prefix + memberKey;
-        boolean[] removed = new boolean[2];
-        rooms.computeIfPresent(room, (name, r) -> {
+        synchronized (r.writes) {
+            // under the lock a refresh batch is built and sent in: a member it sends was here, so this DELETE
+            // follows its PUT on the connection and no refresh puts the member back after it left
             if (r.local.remove(memberKey) != null) {
                 r.view.remove(VIEW, key);
-                removed[0] = true;
+                delete(room, key);
             }
-            removed[1] = r.local.isEmpty();
-            return removed[1] ? null : r;
-        });
-        if (removed[0]) {
-            delete(room, key);
         }
-        if (removed[1]) {
+        boolean[] emptied = new boolean[1];
+        rooms.computeIfPresent(room, (name, existing) -> {
+            emptied[0] = existing.local.isEmpty();
+            return emptied[0] ? null : existing;
+        });
+        if (emptied[0]) {
             execute(() -> reconcile(room));
         }
     }
@@ -208,10 +214,15 @@ public final class RedisPresence implements Presence, AutoCloseable {
     public void rename(String room, String memberKey, ServerMessage.User user) {
         Objects.requireNonNull(user, "user");
         Room r = rooms.get(room);
-        if (r != null && r.local.replace(memberKey, user) != null) {
-            String key = prefix + memberKey;
-            r.view.rename(VIEW, key, user);
-            put(room, List.of(key, encode(user)));
+        if (r == null) {
+            return;
+        }
+        synchronized (r.writes) { // a refresh sending the old name after this PUT would rename the member back
+            if (r.local.replace(memberKey, user) != null) {
+                String key = prefix + memberKey;
+                r.view.rename(VIEW, key, user);
+                put(room, List.of(key, encode(user)));
+            }
         }
     }
 
@@ -353,17 +364,25 @@ public final class RedisPresence implements Presence, AutoCloseable {
             return;
         }
         for (Map.Entry<String, Room> e : rooms.entrySet()) {
-            List<String> pairs = new ArrayList<>();
-            for (Map.Entry<String, ServerMessage.User> m : e.getValue().local.entrySet()) {
-                pairs.add(prefix + m.getKey());
-                pairs.add(encode(m.getValue()));
-                if (pairs.size() == 2 * REFRESH_BATCH) {
-                    track(refreshBatch(e.getKey(), pairs));
-                    pairs = new ArrayList<>();
+            Room r = e.getValue();
+            Iterator<String> members = r.local.keySet().iterator();
+            while (members.hasNext()) {
+                // built and sent under the room's write lock: a member that leaves meanwhile is either not in
+                // the batch or removed (DELETE) after it on the connection, never put back by it
+                synchronized (r.writes) {
+                    List<String> pairs = new ArrayList<>();
+                    while (members.hasNext() && pairs.size() < 2 * REFRESH_BATCH) {
+                        String memberKey = members.next();
+                        ServerMessage.User user = r.local.get(memberKey); // the iterator may lag behind a leave
+                        if (user != null) {
+                            pairs.add(prefix + memberKey);
+                            pairs.add(encode(user));
+                        }
+                    }
+                    if (!pairs.isEmpty()) {
+                        track(refreshBatch(e.getKey(), pairs));
+                    }
                 }
-            }
-            if (!pairs.isEmpty()) {
-                track(refreshBatch(e.getKey(), pairs));
             }
         }
     }
@@ -620,8 +639,10 @@ public final class RedisPresence implements Presence, AutoCloseable {
     /** One room this node has members in: its view, its own members, the other nodes' as last heard. */
     private static final class Room {
         final LocalPresence view = new LocalPresence();
-        /** This node's members, by connection key. */
+        /** This node's members, by connection key; removed and renamed only under {@link #writes}. */
         final Map<String, ServerMessage.User> local = new ConcurrentHashMap<>();
+        /** Orders a leave or rename and a refresh batch of this room on the command connection. */
+        final Object writes = new Object();
         /** Other nodes' members, by member key; guarded by this. */
         final Map<String, ServerMessage.User> remote = new HashMap<>();
         /** The room's version the view reflects; guarded by this. */

@@ -20,6 +20,7 @@ import java.util.List;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -57,7 +58,11 @@ class RedisPresenceTest {
     }
 
     private RedisPresence node(String id, Queue<String> departures) {
-        RedisPresence p = new RedisPresence(client, RedisURI.create(redis.url()), id, PresenceTimings.DEFAULTS);
+        return node(id, departures, PresenceTimings.DEFAULTS);
+    }
+
+    private RedisPresence node(String id, Queue<String> departures, PresenceTimings timings) {
+        RedisPresence p = new RedisPresence(client, RedisURI.create(redis.url()), id, timings);
         p.onDeparture((room, user) -> departures.add(room + "/" + user.id()));
         p.start();
         nodes.add(p);
@@ -202,5 +207,42 @@ class RedisPresenceTest {
         assertThat(all(b, "lobby", 100)).hasSize(members + 1).doesNotHaveDuplicates()
                 .isEqualTo(all(a, "lobby", 1_000));
         assertThat(left).isEmpty();
+    }
+
+    @Test
+    void membersWhoLeaveWhileTheirNodeRefreshesAreNotPutBackAndNeverAnnouncedAsVanished() throws Exception {
+        Queue<String> left = new ConcurrentLinkedQueue<>();
+        // a refresh every 10 ms: the leaves below keep running into refreshes of the same room
+        RedisPresence a = node("node-a", new ConcurrentLinkedQueue<>(), new PresenceTimings(Duration.ofMillis(10),
+                Duration.ofSeconds(1), Duration.ofMillis(20)));
+        RedisPresence b = node("node-b", left);
+        b.add("dev", "b", new ServerMessage.User("zz", "stays"));
+        int members = 2_000;
+        for (int i = 0; i < members; i++) {
+            a.add("dev", "c" + i, user(i));
+        }
+        await().atMost(WAIT).until(() -> b.page("dev", null, 1).total() == members + 1);
+
+        Thread leaving = new Thread(() -> {
+            for (int i = 0; i < members; i++) {
+                a.remove("dev", "c" + i);
+                if (i % 20 == 0) {
+                    LockSupport.parkNanos(1_000_000); // spread over about 100 ms, across many refreshes
+                }
+            }
+        }, "leaving");
+        leaving.start();
+        leaving.join(10_000);
+        assertThat(leaving.isAlive()).isFalse();
+
+        await().atMost(WAIT).until(() -> ids(b, "dev").equals(List.of("zz")));
+        try (StatefulRedisConnection<String, String> c = client.connect(RedisURI.create(redis.url()))) {
+            await().atMost(WAIT).until(() -> c.sync().hkeys(PresenceScripts.keys("dev")[0]), // b's own, once pushed
+                    keys -> keys.equals(List.of("node-b:b")));
+        }
+        // a member a refresh put back after its leave would expire and be announced by b's sweep as vanished
+        await().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(4)).until(() -> left.size() > 10
+                || ids(b, "dev").equals(List.of("zz")));
+        assertThat(left).as("members announced as vanished after they had left").isEmpty();
     }
 }
