@@ -157,6 +157,21 @@ class SqliteHistoryTest extends HistoryContractTest {
     }
 
     @Test
+    void aDedupEntryPastTheWindowThatRetentionHasNotDeletedYetIsReplacedByTheNewMessage() {
+        History h = open();
+        Appended first = await(h.append(draft("dev", "hello"), "c-1", "a1"));
+        clock.advance(HistorySettings.DEFAULT_DEDUP_WINDOW.plusMinutes(1)); // no retention step: the old row stays
+
+        Appended later = await(h.append(draft("dev", "hello again"), "c-1", "a1"));
+        assertThat(later.duplicate()).isFalse();
+        assertThat(later.message().seq()).isEqualTo(first.message().seq() + 1);
+        Appended resent = await(h.append(draft("dev", "hello again"), "c-1", "a1"));
+        assertThat(resent.duplicate()).isTrue();
+        assertThat(resent.message().seq()).isEqualTo(later.message().seq());
+        assertThat(resent.message().id()).isEqualTo(later.message().id());
+    }
+
+    @Test
     void aSchemaOneFileIsMovedToSchemaTwoKeepingMessagesEpochAndDedup() throws Exception {
         Path data = dataDir();
         Files.createDirectories(data);
