@@ -98,19 +98,6 @@ class SessionResumeTest {
         return messages.isEmpty() ? orElse : messages.get(messages.size() - 1).getAsJsonObject().get("seq").getAsLong();
     }
 
-    /** The notices (join, leave, rename) about {@code userId} among everything {@code c} received. */
-    private static List<String> noticesAbout(TestClient c, String userId) {
-        List<String> out = new ArrayList<>();
-        for (String text : c.received()) {
-            JsonObject m = com.google.gson.JsonParser.parseString(text).getAsJsonObject();
-            if ("system".equals(str(m, "type")) && m.has("user")
-                    && userId.equals(str(m.getAsJsonObject("user"), "id"))) {
-                out.add(str(m, "event") + ":" + str(m, "room"));
-            }
-        }
-        return out;
-    }
-
     /** The resume message for rooms with their last seq and epoch. */
     private static String resumeMessage(Map<String, long[]> since, Map<String, String> epochs) {
         JsonArray rooms = new JsonArray();
@@ -166,7 +153,7 @@ class SessionResumeTest {
 
         chat(bob.client(), "dev", "live");
         assertThat(str(chatIn(back.client(), "dev"), "message")).isEqualTo("live");
-        assertThat(noticesAbout(bob.client(), alice.id())).isEmpty();
+        assertThat(bob.client().noticesAbout(alice.id())).isEmpty();
         assertThat(server.server().service().detachedCount()).isZero();
         back.client().sendJson("type", "who", "room", "dev");
         assertThat(back.client().nextOfType("presence").get("total").getAsInt()).isEqualTo(2);
@@ -245,7 +232,7 @@ class SessionResumeTest {
         }
         bob.client().sendJson("type", "chat", "room", "r1", "content", "end"); // its echoes of the live ones are unread
         assertThat(str(chatIn(back.client(), "r1"), "message")).as("nothing twice before it").isEqualTo("end");
-        assertThat(noticesAbout(bob.client(), alice.id())).isEmpty();
+        assertThat(bob.client().noticesAbout(alice.id())).isEmpty();
     }
 
     @Test
@@ -260,7 +247,7 @@ class SessionResumeTest {
         assertThat(str(left.getAsJsonObject("user"), "id")).isEqualTo(alice.id());
         assertThat(server.server().service().detachedCount()).isZero();
         chat(bob.client(), "dev", "marker");
-        assertThat(noticesAbout(bob.client(), alice.id())).containsExactlyInAnyOrder("leave:dev", "leave:lobby");
+        assertThat(bob.client().noticesAbout(alice.id())).containsExactlyInAnyOrder("leave:dev", "leave:lobby");
     }
 
     @Test
@@ -287,7 +274,7 @@ class SessionResumeTest {
         assertThat(str(left.getAsJsonObject("user"), "id")).isEqualTo(carol.id());
         assertThat(server.server().service().detachedCount()).isEqualTo(1);
         assertThat(server.metric("wschat_sessions_detached")).isEqualTo(1.0);
-        assertThat(noticesAbout(bob.client(), alice.id())).isEmpty();
+        assertThat(bob.client().noticesAbout(alice.id())).isEmpty();
     }
 
     @Test
@@ -330,7 +317,7 @@ class SessionResumeTest {
         historyOf(back.client(), "lobby");
         chat(bob.client(), "dev", "hi");
         assertThat(str(chatIn(back.client(), "dev"), "message")).isEqualTo("hi");
-        assertThat(noticesAbout(bob.client(), alice.id())).isEmpty();
+        assertThat(bob.client().noticesAbout(alice.id())).isEmpty();
     }
 
     @Test

@@ -273,6 +273,11 @@ public final class ChatService {
             resumeKey = identity != null ? id + "/" + UUID.randomUUID() : id;
         }
         Session session = new Session(id, name, dialect, channel, resumeKey);
+        if (claims != null && kept == null) {
+            // Its rooms were kept elsewhere (another node, which hands them over now) or no longer: each join asks
+            // presence whether the user is still listed there, and only a user who was not is announced.
+            session.rejoin();
+        }
         channel.attr(Session.KEY).set(session);
         attach(session);
         metrics.connectionOpened();
@@ -434,13 +439,13 @@ public final class ChatService {
 
     /**
      * A kept session's window passed without a resume here: its rooms get the usual leave notices now, except those
-     * that still list its user through another connection (resumed on another node whose takeover this node missed,
-     * its Pub/Sub connection down at the time: the user has not left).
+     * that still list its user through another connection (another tab, or resumed on another node whose takeover this
+     * node missed, its Pub/Sub connection down at the time: the user has not left).
      */
     private void expire(DetachedSessions.Detached d) {
         try {
             d.channel().eventLoop().execute(() -> {
-                leaveAll(d.channel(), d.memberKey(), d.rooms(), new ServerMessage.User(d.id(), d.username()), true);
+                leaveAll(d.channel(), d.memberKey(), d.rooms(), new ServerMessage.User(d.id(), d.username()));
                 LOG.debug("[{}] resume window of {} passed", d.channel().id(), d.id());
             });
         } catch (java.util.concurrent.RejectedExecutionException stopping) {
@@ -448,21 +453,18 @@ public final class ChatService {
         }
     }
 
-    /** Takes a connection out of rooms, then announces it: whoever reads "left" no longer finds the user anywhere. */
+    /**
+     * Takes a connection out of rooms, then announces it: whoever reads "left" no longer finds the user anywhere. A
+     * room that still lists the user through another connection (another tab, on any node) is not told: the user is
+     * still there, and is announced as left when the last connection goes.
+     */
     private void leaveAll(Channel channel, String memberKey, Collection<String> left, ServerMessage.User user) {
-        leaveAll(channel, memberKey, left, user, false);
-    }
-
-    /** As above; with {@code unlessStillThere}, a room still listing the user through another connection is not told. */
-    private void leaveAll(Channel channel, String memberKey, Collection<String> left, ServerMessage.User user,
-                          boolean unlessStillThere) {
         List<String> announce = new ArrayList<>();
         for (String room : left) {
             rooms.leave(room, channel);
             int remaining = membersLeft(room);
             presence.remove(room, memberKey);
-            if (remaining > 0 && remaining < config.announceLimit()
-                    && !(unlessStillThere && presence.includes(room, user.id()))) {
+            if (remaining > 0 && remaining < config.announceLimit() && !presence.includes(room, user.id())) {
                 announce.add(room);
             }
         }
@@ -603,12 +605,17 @@ public final class ChatService {
         // was delivered meanwhile past the history's last seq: no gap and no duplicate at the boundary.
         boolean catchUp = m.since() != null || config.historyOnJoin() > 0;
         int members = rooms.join(room, session.channel(), catchUp);
+        boolean announce = members <= config.announceLimit();
+        // Asked before the add: of two connections of one user joining at once here, one at least is announced.
+        boolean listed = announce && !session.rejoins() && presence.includes(room, session.id());
         presence.add(room, memberKey(session), session.user());
         // Announced before the joiner hears anything back, so whoever joins after it learns of it is a member
-        // before this notice is queued (and is not told of a join that came before its own).
-        if (members <= config.announceLimit()) {
-            publish(room, new ServerMessage.Notice(ServerMessage.NoticeKind.JOIN, room, session.user(), null,
-                    Timestamps.now()), session.id(), RoomEvent.Exclusion.SENDER);
+        // before this notice is queued (and is not told of a join that came before its own); a re-join, whose
+        // answer may need Redis, is announced when it comes (at once, on this loop, when presence knows already).
+        if (announce && session.rejoins()) {
+            announceRejoin(session, room);
+        } else if (announce && !listed) {
+            announceJoin(session, room);
         }
         if (session.dialect() != Dialect.TUTORIAL) {
             // presence has no tutorial form: skip listing every member (O(room size) per join) for nothing
@@ -617,6 +624,38 @@ public final class ChatService {
         if (catchUp) {
             catchUp(session, m);
         }
+    }
+
+    private void announceJoin(Session session, String room) {
+        publish(room, new ServerMessage.Notice(ServerMessage.NoticeKind.JOIN, room, session.user(), null,
+                Timestamps.now()), session.id(), RoomEvent.Exclusion.SENDER);
+    }
+
+    /**
+     * Announces a re-join (see {@link Session#rejoin}) only if presence says the user was not listed in the room
+     * before it: not through another connection, on any node, nor as the session its old node just handed over
+     * (which its old node removes from the room's presence without a leave). Answered on the session's loop; not
+     * announced if the session left the room meanwhile, or another of its joins of it was answered first.
+     */
+    private void announceRejoin(Session session, String room) {
+        session.awaitListed(room);
+        presence.listed(room, session.id(), memberKey(session), session.resumeKey()).whenComplete((listed, failure) -> {
+            Runnable answer = () -> {
+                if (session.listedAnswered(room) && session.rooms().contains(room) && !Boolean.TRUE.equals(listed)) {
+                    announceJoin(session, room);
+                }
+            };
+            if (session.channel().eventLoop().inEventLoop()) {
+                answer.run();
+                return;
+            }
+            try {
+                session.channel().eventLoop().execute(answer);
+            } catch (java.util.concurrent.RejectedExecutionException stopping) {
+                LOG.debug("[{}] event loop stopped before presence answered a re-join of {}", session.channel().id(),
+                        room);
+            }
+        });
     }
 
     /**
@@ -731,7 +770,8 @@ public final class ChatService {
         ServerMessage.Notice notice = new ServerMessage.Notice(ServerMessage.NoticeKind.LEAVE, m.room(),
                 session.user(), null, Timestamps.now());
         send(session, notice);
-        if (left > 0 && left < config.announceLimit()) {
+        // Asked after the remove: of two connections of one user leaving at once here, one at least is announced.
+        if (left > 0 && left < config.announceLimit() && !presence.includes(m.room(), session.id())) {
             publish(m.room(), notice, session.id(), RoomEvent.Exclusion.SENDER);
         }
     }
@@ -804,7 +844,9 @@ public final class ChatService {
      * Another node resumed a session this node still holds; it ends here without notices (its user is back, on the
      * other node, which lists it in presence itself; a leave announced now could arrive after its join there). An
      * attached session's connection is closed 4009; a detached one's kept rooms, presence entries and resume window
-     * go, so its window's end announces nothing. Called on the relay's thread; never blocks.
+     * go, so its window's end announces nothing. Its presence entries are handed over ({@link Presence#handOver}),
+     * not just removed: the other node, re-joining the session's rooms, finds the user was listed there and
+     * announces no join either. Called on the relay's thread; never blocks.
      *
      * @param userId    the session's client id
      * @param resumeKey its resume key
@@ -822,7 +864,7 @@ public final class ChatService {
                     forget(live);
                     for (String room : live.rooms()) {
                         rooms.leave(room, live.channel());
-                        presence.remove(room, memberKey(live));
+                        presence.handOver(room, memberKey(live), resumeKey);
                     }
                     live.rooms().clear();
                     live.releaseAll();
@@ -843,8 +885,8 @@ public final class ChatService {
 
     /**
      * Ends the detached session kept under {@code resumeKey}, if any, as its window's end would but without the leave
-     * notices: out of its rooms and their presence (only its own entries: member keys are per connection and node, so
-     * the resuming node's entries stay whichever lands first), its expiry cancelled.
+     * notices: out of its rooms and their presence (only its own entries, handed over to the resume: member keys are
+     * per connection and node, so the resuming node's entries stay whichever lands first), its expiry cancelled.
      */
     private void endDetachedSilently(String resumeKey) {
         DetachedSessions.Detached d = detached == null ? null : detached.claim(resumeKey);
@@ -856,7 +898,7 @@ public final class ChatService {
             d.channel().eventLoop().execute(() -> {
                 for (String room : d.rooms()) {
                     rooms.leave(room, d.channel());
-                    presence.remove(room, d.memberKey());
+                    presence.handOver(room, d.memberKey(), resumeKey);
                 }
                 LOG.debug("[{}] {}, detached here, resumed on another node", d.channel().id(), d.id());
             });

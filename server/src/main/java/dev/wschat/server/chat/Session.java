@@ -28,6 +28,12 @@ public final class Session {
      * the first (most sessions never resume: 88 B saved on each). Loop-only.
      */
     private Set<String> held;
+    /**
+     * Rooms whose join notice waits for presence to say whether the user was listed there already; {@code null}
+     * unless the session was resumed by token on a node that kept none of its rooms (its joins are re-joins).
+     * Loop-only.
+     */
+    private Set<String> rejoins;
     private volatile String username;
     /** When the session's current resume token was issued (epoch millis), 0 when it has none. */
     private volatile long tokenIssuedAt;
@@ -74,6 +80,28 @@ public final class Session {
         if (held != null) {
             held.clear();
         }
+    }
+
+    /** Makes this session's joins re-joins: resumed by token, none of its rooms kept here; event-loop only. */
+    void rejoin() {
+        if (rejoins == null) {
+            rejoins = new LinkedHashSet<>();
+        }
+    }
+
+    /** Whether this session's joins are re-joins; event-loop only. */
+    boolean rejoins() {
+        return rejoins != null;
+    }
+
+    /** Notes that a room's join notice waits for presence's answer (see {@link #rejoin}); event-loop only. */
+    void awaitListed(String room) {
+        rejoins.add(room);
+    }
+
+    /** Whether a room's join notice was waiting for presence's answer, which it is no longer; event-loop only. */
+    boolean listedAnswered(String room) {
+        return rejoins != null && rejoins.remove(room);
     }
 
     long tokenIssuedAt() {

@@ -9,6 +9,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.NavigableMap;
 import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -89,6 +91,39 @@ public final class LocalPresence implements Presence {
         String prefix = userId + SEPARATOR;
         String first = m.byKey.ceilingKey(prefix);
         return first != null && first.startsWith(prefix);
+    }
+
+    /** Answered at once, from the index: this presence is all there is; it hands nothing over. */
+    @Override
+    public CompletionStage<Boolean> listed(String room, String userId, String memberKey, String resumeKey) {
+        return CompletableFuture.completedFuture(includesOther(room, userId, memberKey));
+    }
+
+    /**
+     * Whether a user is a member of a room through a connection other than {@code memberKey}, in O(log n + the
+     * user's connections).
+     *
+     * @param room      the room
+     * @param userId    the user's client id
+     * @param memberKey the connection left out
+     * @return whether another member of the room is that user
+     */
+    public boolean includesOther(String room, String userId, String memberKey) {
+        Members m = rooms.get(room);
+        if (m == null) {
+            return false;
+        }
+        String prefix = userId + SEPARATOR;
+        String own = sortKey(userId, memberKey);
+        for (String key : m.byKey.tailMap(prefix).keySet()) {
+            if (!key.startsWith(prefix)) {
+                return false;
+            }
+            if (!key.equals(own)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static String sortKey(String userId, String memberKey) {

@@ -3,6 +3,8 @@ package dev.wschat.server.presence;
 import dev.wschat.protocol.ServerMessage;
 
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 
 /**
  * Who is in each room, by connection: every connection of a user is a member of its own (a user signed in twice
@@ -69,6 +71,48 @@ public interface Presence {
             cursor = page.next();
         } while (cursor != null);
         return false;
+    }
+
+    /**
+     * Whether a user was already listed in a room when one of its connections, {@code memberKey}, joined it: through
+     * another connection of the user's, on any node, or as the member of a session another connection resumed not long
+     * before under {@code resumeKey} (see {@link #handOver}). Asked after {@link #add}ing {@code memberKey}, which the
+     * answer leaves out. Never blocks: a shared presence answers once it knows the room's members (at once when it
+     * does), {@code false} when it cannot tell in time. The default counts the user's members a page at a time.
+     *
+     * @param room      the room
+     * @param userId    the user's client id
+     * @param memberKey the joining connection's key, left out
+     * @param resumeKey the joining session's resume key, or {@code null}
+     * @return whether the user was listed before this connection joined
+     */
+    default CompletionStage<Boolean> listed(String room, String userId, String memberKey, String resumeKey) {
+        int seen = 0;
+        String cursor = null;
+        do {
+            Page page = page(room, cursor, 1_000);
+            for (ServerMessage.User user : page.users()) {
+                if (user.id().equals(userId) && ++seen > 1) {
+                    return CompletableFuture.completedFuture(true);
+                }
+            }
+            cursor = page.next();
+        } while (cursor != null);
+        return CompletableFuture.completedFuture(false);
+    }
+
+    /**
+     * Removes a member whose session goes on through another connection, resumed on another node: the room lists it
+     * no longer, but for a while {@link #listed} with its {@code resumeKey} still says the user was there, so that the
+     * session re-joining the room on its new node is not announced as a join. The embedded presence has no other
+     * node and just removes it.
+     *
+     * @param room      the room
+     * @param memberKey the connection's key
+     * @param resumeKey the resume key of its session
+     */
+    default void handOver(String room, String memberKey, String resumeKey) {
+        remove(room, memberKey);
     }
 
     /**

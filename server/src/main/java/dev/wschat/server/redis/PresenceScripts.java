@@ -6,7 +6,9 @@ package dev.wschat.server.redis;
  * room's presence channel in the same script, so a node that sees a version out of sequence knows it missed one.
  * Times are Redis's own ({@code TIME}), so the nodes' clocks never disagree about who expired.
  *
- * <p>KEYS: 1 the member hash, 2 the expiry sorted set, 3 the version counter. ARGV[1] is the room's presence channel.
+ * <p>KEYS: 1 the member hash, 2 the expiry sorted set, 3 the version counter, 4 the hand-overs (a sorted set of the
+ * resume keys of sessions whose member another node resumed, by when that stops counting). ARGV[1] is the room's
+ * presence channel, except for {@link #HANDED_OVER}.
  */
 final class PresenceScripts {
     private static final String NOW = "local t = redis.call('TIME')\n"
@@ -30,19 +32,45 @@ final class PresenceScripts {
             + "end\n"
             + "return tonumber(redis.call('GET', KEYS[3]) or '0')\n");
 
-    /**
-     * Removes one member (ARGV[2]) and announces it ({@code D}); the room's keys go when it is empty. Returns the
-     * room's version, or -1 when the member was not there.
-     */
-    static final RedisConnections.Script DELETE = RedisConnections.Script.of("presence-delete", ""
+    /** Removes member ARGV[2] and announces it ({@link #DELETE}, {@link #HAND_OVER}); -1 when it was not there. */
+    private static final String REMOVE = ""
             + "redis.call('ZREM', KEYS[2], ARGV[2])\n"
             + "local old = redis.call('HGET', KEYS[1], ARGV[2])\n"
             + "if not old then return -1 end\n"
             + "redis.call('HDEL', KEYS[1], ARGV[2])\n"
             + "local v = redis.call('INCR', KEYS[3])\n"
             + "redis.call('PUBLISH', ARGV[1], v .. '\\nD\\n' .. ARGV[2] .. '\\n' .. old)\n"
-            + "if redis.call('HLEN', KEYS[1]) == 0 then redis.call('DEL', KEYS[2], KEYS[3]) end\n"
+            + "if redis.call('HLEN', KEYS[1]) == 0 then redis.call('DEL', KEYS[2], KEYS[3]) end\n";
+
+    /**
+     * Removes one member (ARGV[2]) and announces it ({@code D}); the room's keys go when it is empty. Returns the
+     * room's version, or -1 when the member was not there.
+     */
+    static final RedisConnections.Script DELETE = RedisConnections.Script.of("presence-delete", REMOVE
             + "return v\n");
+
+    /**
+     * Removes one member (ARGV[2]) as {@link #DELETE} does and, in the same step, records that its session (resume key
+     * ARGV[3]) was in the room until now, for ARGV[4] ms: a node that sees the member gone has the hand-over to find.
+     * Expired hand-overs go; the set itself expires with its newest. Returns as {@link #DELETE}.
+     */
+    static final RedisConnections.Script HAND_OVER = RedisConnections.Script.of("presence-hand-over", NOW + REMOVE
+            + "local ttl = tonumber(ARGV[4])\n"
+            + "redis.call('ZREMRANGEBYSCORE', KEYS[4], '-inf', now)\n"
+            + "redis.call('ZADD', KEYS[4], now + ttl, ARGV[3])\n"
+            + "redis.call('PEXPIRE', KEYS[4], ttl)\n"
+            + "return v\n");
+
+    /**
+     * Takes the hand-over of resume key ARGV[1] (its session re-joins the room): 1 when it was recorded and has not
+     * expired, else 0; gone either way, so a later join of the same session counts as a join again.
+     */
+    static final RedisConnections.Script HANDED_OVER = RedisConnections.Script.of("presence-handed-over", NOW
+            + "local expiry = redis.call('ZSCORE', KEYS[4], ARGV[1])\n"
+            + "if not expiry then return 0 end\n"
+            + "redis.call('ZREM', KEYS[4], ARGV[1])\n"
+            + "if tonumber(expiry) < now then return 0 end\n"
+            + "return 1\n");
 
     /**
      * Removes up to ARGV[2] members whose expiry passed, announcing each ({@code D}), atomically: of several nodes
@@ -74,7 +102,8 @@ final class PresenceScripts {
 
     /** A room's keys, in the order the scripts take them. */
     static String[] keys(String room) {
-        return new String[] {"{" + room + "}:presence", "{" + room + "}:presence:exp", "{" + room + "}:presence:ver"};
+        return new String[] {"{" + room + "}:presence", "{" + room + "}:presence:exp", "{" + room + "}:presence:ver",
+            "{" + room + "}:presence:handover"};
     }
 
     /** A room's presence channel. */

@@ -20,6 +20,7 @@ import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 
 import java.net.SocketAddress;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -30,6 +31,7 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
@@ -61,6 +63,10 @@ import java.util.regex.Pattern;
  * nobody to announce it: the node whose sweep removed it (exactly one, the script is atomic) tells its
  * {@link Presence.Departures} listener, which publishes the leave through the broker to every node once.
  *
+ * <p>Hand-overs: a member whose session another node resumed is removed with a record of its resume key, kept for
+ * the TTL ({@code {room}:presence:handover}, in the same script, so no node sees the member gone before the record is
+ * there); the resuming node's {@link #listed} takes it when the session re-joins the room, which is then no join.
+ *
  * <p>Bounds: a view holds the room's members, no more; Redis commands are sent only while connected (Lettuce's
  * queue is bounded by the client's options), a tick is skipped while the last one is still waiting, removals
  * waiting for Redis are capped at {@link #MAX_PENDING_REMOVALS}.
@@ -76,6 +82,11 @@ public final class RedisPresence implements Presence, AutoCloseable {
     private static final Pattern NODE_ID = Pattern.compile("[A-Za-z0-9._-]{1,64}");
     private static final String VIEW = "view";
     private static final LocalPresence EMPTY = new LocalPresence();
+    /**
+     * How long {@link #listed} waits for a room's members to be loaded from Redis (a subscription and a snapshot,
+     * milliseconds when Redis answers) before it answers {@code false}.
+     */
+    private static final Duration LISTED_WAIT = Duration.ofSeconds(2);
 
     private final RedisClient client;
     private final RedisURI uri;
@@ -187,6 +198,16 @@ public final class RedisPresence implements Presence, AutoCloseable {
 
     @Override
     public void remove(String room, String memberKey) {
+        remove(room, memberKey, null);
+    }
+
+    @Override
+    public void handOver(String room, String memberKey, String resumeKey) {
+        remove(room, memberKey, Objects.requireNonNull(resumeKey, "resumeKey"));
+    }
+
+    /** Removes a member, recording its session's hand-over when {@code resumeKey} is not {@code null}. */
+    private void remove(String room, String memberKey, String resumeKey) {
         Room r = rooms.get(room);
         if (r == null) {
             return;
@@ -197,7 +218,7 @@ public final class RedisPresence implements Presence, AutoCloseable {
             // follows its PUT on the connection and no refresh puts the member back after it left
             if (r.local.remove(memberKey) != null) {
                 r.view.remove(VIEW, key);
-                delete(room, key);
+                delete(room, key, resumeKey);
             }
         }
         boolean[] emptied = new boolean[1];
@@ -238,6 +259,31 @@ public final class RedisPresence implements Presence, AutoCloseable {
         return r != null && r.view.includes(VIEW, userId);
     }
 
+    /**
+     * Answers from the room's view once it has been loaded from Redis (at once when it was), else from the room's
+     * hand-overs, which it takes; {@code false} after {@link #LISTED_WAIT} or when Redis fails. Completes on the
+     * calling thread when the view answers, else on a Redis or timer thread.
+     */
+    @Override
+    public CompletionStage<Boolean> listed(String room, String userId, String memberKey, String resumeKey) {
+        Objects.requireNonNull(userId, "userId");
+        Room r = rooms.get(room);
+        if (r == null) {
+            return CompletableFuture.completedFuture(false); // the connection left again: nothing to tell
+        }
+        String own = prefix + memberKey;
+        return r.loaded.thenCompose(loaded -> {
+            if (r.view.includesOther(VIEW, userId, own)) {
+                return CompletableFuture.completedFuture(true);
+            }
+            if (resumeKey == null) {
+                return CompletableFuture.completedFuture(false);
+            }
+            return eval(PresenceScripts.HANDED_OVER, room, ScriptOutputType.INTEGER, resumeKey)
+                    .thenApply(taken -> ((Number) taken).longValue() == 1);
+        }).completeOnTimeout(false, LISTED_WAIT.toMillis(), TimeUnit.MILLISECONDS).exceptionally(failure -> false);
+    }
+
     // ---- writes
 
     private void put(String room, List<String> pairs) {
@@ -250,9 +296,12 @@ public final class RedisPresence implements Presence, AutoCloseable {
         lastWrite = eval(PresenceScripts.PUT, room, ScriptOutputType.INTEGER, args);
     }
 
-    private void delete(String room, String key) {
-        CompletableFuture<Object> done = eval(PresenceScripts.DELETE, room, ScriptOutputType.INTEGER,
-                PresenceScripts.channel(room), key);
+    /** Removes a member from Redis, with its session's hand-over unless {@code resumeKey} is {@code null}. */
+    private void delete(String room, String key, String resumeKey) {
+        CompletableFuture<Object> done = resumeKey == null
+                ? eval(PresenceScripts.DELETE, room, ScriptOutputType.INTEGER, PresenceScripts.channel(room), key)
+                : eval(PresenceScripts.HAND_OVER, room, ScriptOutputType.INTEGER, PresenceScripts.channel(room), key,
+                        resumeKey, Long.toString(timings.ttl().toMillis()));
         lastWrite = done;
         done.whenComplete((reply, failure) -> {
             if (failure != null && pendingCount.get() < MAX_PENDING_REMOVALS
@@ -402,7 +451,8 @@ public final class RedisPresence implements Presence, AutoCloseable {
             for (String key : List.copyOf(e.getValue())) {
                 if (e.getValue().remove(key)) {
                     pendingCount.decrementAndGet();
-                    delete(e.getKey(), key);
+                    // a failed hand-over too is sent again as a plain removal: its re-join has had its answer
+                    delete(e.getKey(), key, null);
                 }
             }
             pendingRemovals.computeIfPresent(e.getKey(), (room, keys) -> keys.isEmpty() ? null : keys);
@@ -462,6 +512,7 @@ public final class RedisPresence implements Presence, AutoCloseable {
                 r.version = version;
                 r.disagreed = -1;
             }
+            r.loaded.complete(null);
         });
     }
 
@@ -487,7 +538,13 @@ public final class RedisPresence implements Presence, AutoCloseable {
                         execute(() -> reload(room));
                     }
                 });
-            } else if (!wanted && subscribed.remove(room)) {
+            } else if (wanted) {
+                Room r = rooms.get(room);
+                if (r != null && !r.loaded.isDone()) {
+                    // emptied and joined again before its unsubscription ran: still subscribed, but this view is new
+                    reload(room);
+                }
+            } else if (subscribed.remove(room)) {
                 p.async().unsubscribe(channel);
             }
         } catch (RuntimeException e) {
@@ -649,6 +706,8 @@ public final class RedisPresence implements Presence, AutoCloseable {
         long version;
         /** Redis's version at the last sweep that disagreed with {@link #version}, or -1; guarded by this. */
         long disagreed = -1;
+        /** Completed once the view holds the other nodes' members, read from Redis. */
+        final CompletableFuture<Void> loaded = new CompletableFuture<>();
 
         void putRemote(String key, ServerMessage.User user) {
             ServerMessage.User old = remote.put(key, user);

@@ -263,6 +263,40 @@ class AuthenticationTest {
     }
 
     @Test
+    void aSignedInUsersSecondConnectionJoinsAndLeavesUnannouncedWhileTheFirstIsThere() throws Exception {
+        // The rooms hear of a user, not of a connection: "joined" when first listed, "left" when listed nowhere.
+        hs256();
+        String alice = TestTokens.hs256("alice-42", "Alice", Duration.ofMinutes(5));
+        TestClient bob = connect(withToken(TestTokens.hs256("bob", "Bob", Duration.ofMinutes(5))));
+        bob.welcome();
+        joinRoom(bob, "dev");
+        TestClient first = connect(withToken(alice));
+        first.welcome();
+        joinRoom(first, "dev");
+        TestClient second = connect(withToken(alice));
+        second.welcome();
+        joinRoom(second, "dev");
+        second.sendJson("type", "leave", "room", "dev");
+        second.next(m -> "leave".equals(TestClient.str(m, "event"))); // its own, always told
+        second.close();
+        await().atMost(TestClient.TIMEOUT).until(() -> bob.sendJson("type", "who", "room", "lobby")
+                .nextOfType("presence").getAsJsonArray("users").size() == 2);
+
+        first.sendJson("type", "leave", "room", "dev");
+        first.close();
+        bob.next(m -> "leave".equals(TestClient.str(m, "event")) && "lobby".equals(TestClient.str(m, "room")));
+        bob.sendJson("type", "who", "room", "lobby");
+        bob.nextOfType("presence"); // anything sent before it has arrived
+        assertThat(bob.noticesAbout("alice-42")).containsExactly("join:lobby", "join:dev", "leave:dev",
+                "leave:lobby");
+    }
+
+    private static void joinRoom(TestClient c, String room) {
+        c.sendJson("type", "join", "room", room);
+        c.next(m -> "history".equals(TestClient.str(m, "type")) && room.equals(TestClient.str(m, "room")));
+    }
+
+    @Test
     void requestsPipelinedBehindAnUpgradeWhileItsTokenIsVerifiedCloseTheConnection() throws Exception {
         // Verification runs off the event loop; nothing may slip past the handshake meanwhile.
         hs256();

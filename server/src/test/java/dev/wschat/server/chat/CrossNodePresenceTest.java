@@ -32,6 +32,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Queue;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentLinkedQueue;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -110,6 +111,21 @@ class CrossNodePresenceTest {
         @Override
         public Page page(String room, String cursor, int limit) {
             return shared.page(room, cursor, limit);
+        }
+
+        @Override
+        public boolean includes(String room, String userId) {
+            return shared.includes(room, userId);
+        }
+
+        @Override
+        public CompletionStage<Boolean> listed(String room, String userId, String memberKey, String resumeKey) {
+            return shared.listed(room, userId, memberKey, resumeKey);
+        }
+
+        @Override
+        public void handOver(String room, String memberKey, String resumeKey) {
+            shared.handOver(room, memberKey, resumeKey);
         }
 
         @Override

@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -97,6 +98,25 @@ abstract class PresenceContractTest {
         presence.remove("dev", "b");
         assertThat(presence.includes("dev", "u0001")).isFalse();
         assertThat(presence.includes("dev", "u0012")).isTrue();
+    }
+
+    @Test
+    void listedSaysWhetherTheUserIsAMemberThroughAnotherConnection() throws Exception {
+        presence.add("dev", "a", user(1));
+        assertThat(listed("dev", "u0001", "a")).as("through the joining connection only").isFalse();
+        presence.add("dev", "b", user(1));
+        presence.add("dev", "c", user(12));
+        assertThat(listed("dev", "u0001", "b")).isTrue();
+        assertThat(listed("dev", "u0001", "a")).isTrue();
+        assertThat(listed("dev", "u0012", "c")).isFalse();
+        assertThat(listed("dev", "u000", "d")).as("a prefix of an id is not the id").isFalse();
+        assertThat(listed("ops", "u0001", "e")).isFalse();
+        presence.remove("dev", "a");
+        assertThat(listed("dev", "u0001", "b")).isFalse();
+    }
+
+    private boolean listed(String room, String userId, String memberKey) throws Exception {
+        return presence.listed(room, userId, memberKey, null).toCompletableFuture().get(5, TimeUnit.SECONDS);
     }
 
     @Test

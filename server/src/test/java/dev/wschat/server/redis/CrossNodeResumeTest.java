@@ -24,8 +24,10 @@ import static org.awaitility.Awaitility.await;
 
 /**
  * Two real nodes on one Redis behind nginx: a session whose connection dropped on one node and that is resumed on the
- * other ends on the first without a notice. Regression test for the old node keeping the detached session in presence
- * (the user listed twice) until its resume window ran out, then announcing "left" for a user who was back.
+ * other ends on the first without a notice, and re-joins its rooms on the other without one. Regression test for the
+ * old node keeping the detached session in presence (the user listed twice) until its resume window ran out, then
+ * announcing "left" for a user who was back; and for the stray join: the new node announced "joined" for each room
+ * the session re-joined, though nobody had been told it left.
  */
 class CrossNodeResumeTest {
     private static final int WINDOW_SECONDS = 3;
@@ -78,9 +80,11 @@ class CrossNodeResumeTest {
         assertThat(dms(back)).containsExactlyInAnyOrder("from a", "from b");
 
         // Past the window (and the presence TTL): the old node's expiry announces nothing, and nobody sweeps alice.
-        await().alias("no leave notice for alice").during(Duration.ofSeconds(WINDOW_SECONDS + 7))
+        // Nor was her re-joining on node b announced: she was listed in every room until then, and never left.
+        await().alias("no leave or join notice for alice").during(Duration.ofSeconds(WINDOW_SECONDS + 7))
                 .atMost(Duration.ofSeconds(WINDOW_SECONDS + 15))
-                .until(() -> leaves(watcher, aliceId) == 0 && leaves(neighbour, aliceId) == 0);
+                .until(() -> leaves(watcher, aliceId) == 0 && leaves(neighbour, aliceId) == 0
+                        && joins(watcher, aliceId) == 0 && joins(neighbour, aliceId) == 0);
         for (String room : ROOMS) {
             assertThat(who(watcher, room)).as("node b's %s", room).containsOnlyOnce(aliceId);
             assertThat(who(neighbour, room)).as("node a's %s", room).containsOnlyOnce(aliceId);
@@ -118,10 +122,46 @@ class CrossNodeResumeTest {
 
         // The bystander did not come back: its expired entries are announced, once per room; alice's are not.
         await().atMost(LONG).until(() -> leaves(watcher, bystanderId) == 2);
-        await().alias("no leave notice for alice").during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(10))
-                .until(() -> leaves(watcher, aliceId) == 0);
+        await().alias("no leave or join notice for alice").during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(10))
+                .until(() -> leaves(watcher, aliceId) == 0 && joins(watcher, aliceId) == 0);
         assertThat(who(watcher, "dev")).containsOnlyOnce(aliceId).doesNotContain(bystanderId);
         assertThat(who(back, "lobby")).containsOnlyOnce(aliceId).doesNotContain(bystanderId);
+    }
+
+    @Test
+    void aSessionWhoseLeaveWasAnnouncedIsAnnouncedAsJoinedWhenItResumesOnTheOtherNode() {
+        TestClient alice = cluster.v2On(a);
+        String aliceId = clientId(alice);
+        TestClient watcher = cluster.v2On(b);
+        TestClient neighbour = cluster.v2On(a);
+        for (TestClient c : List.of(alice, watcher, neighbour)) {
+            Chats.join(c, "dev");
+        }
+        await().atMost(LONG).until(() -> count(who(watcher, "dev"), aliceId) == 1);
+
+        String token = latestToken(alice);
+        alice.close(); // 1000: she left, and both nodes' members are told so at once
+        await().atMost(LONG).until(() -> leaves(watcher, aliceId) == 2 && leaves(neighbour, aliceId) == 2);
+        await().atMost(LONG).until(() -> count(who(watcher, "dev"), aliceId) == 0);
+        TestClient back = b.connect(TestClient.to(b.ws("/ws?resume=" + URLEncoder.encode(token,
+                StandardCharsets.UTF_8))).subprotocol(TestClient.V2));
+        assertThat(back.welcome().get("resumed").getAsBoolean()).isTrue();
+        back.send("{\"type\":\"resume\",\"rooms\":[{\"room\":\"lobby\"},{\"room\":\"dev\"}]}");
+        back.next(m -> "history".equals(str(m, "type")) && "dev".equals(str(m, "room")));
+
+        // Not listed anywhere since her leave was announced: her return is a join, once per room, on both nodes.
+        await().atMost(LONG).until(() -> joins(watcher, aliceId) == 2 && joins(neighbour, aliceId) == 2);
+        await().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(5))
+                .until(() -> joins(watcher, aliceId) == 2 && joins(neighbour, aliceId) == 2);
+    }
+
+    /** The newest resume token the client was given: its welcome's, or the last refresh's. */
+    private static String latestToken(TestClient c) {
+        String token = str(JsonParser.parseString(c.received().get(0)).getAsJsonObject(), "resumeToken");
+        for (JsonObject m : Chats.received(c, "token")) {
+            token = str(m, "resumeToken");
+        }
+        return token;
     }
 
     private List<String> who(TestClient c, String room) {
@@ -140,7 +180,16 @@ class CrossNodeResumeTest {
     }
 
     private static long leaves(TestClient c, String id) {
-        return Chats.received(c, "system").stream().filter(m -> "leave".equals(str(m, "event"))
+        return notices(c, "leave", id);
+    }
+
+    private static long joins(TestClient c, String id) {
+        return notices(c, "join", id);
+    }
+
+    /** How many notices of {@code event} about user {@code id} the client received, in every room. */
+    private static long notices(TestClient c, String event, String id) {
+        return Chats.received(c, "system").stream().filter(m -> event.equals(str(m, "event"))
                 && id.equals(m.getAsJsonObject("user").get("id").getAsString())).count();
     }
 

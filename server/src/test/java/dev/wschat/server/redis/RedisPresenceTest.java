@@ -144,6 +144,53 @@ class RedisPresenceTest {
     }
 
     @Test
+    void aHandedOverMemberLeavesEveryViewUnannouncedAndIsListedOnceForItsSessionsRejoin() throws Exception {
+        Queue<String> left = new ConcurrentLinkedQueue<>();
+        RedisPresence a = node("node-a", left);
+        RedisPresence b = node("node-b", left);
+        a.add("dev", "a1", user(1));
+        b.add("dev", "b2", user(2));
+        await().atMost(WAIT).until(() -> ids(b, "dev").equals(List.of("u001", "u002")));
+
+        a.handOver("dev", "a1", "session-1"); // its session resumed on node b
+        await().atMost(WAIT).until(() -> ids(b, "dev").equals(List.of("u002")) && ids(a, "dev").isEmpty());
+        b.add("dev", "b1", user(1));
+        assertThat(listed(b, "dev", "u001", "b1", "another-session")).isFalse();
+        assertThat(listed(b, "dev", "u001", "b1", "session-1")).isTrue();
+        assertThat(listed(b, "dev", "u001", "b1", "session-1")).as("taken by the first re-join").isFalse();
+
+        // Not handed over yet (or its node stopped): the member itself, in the view that the join loads first.
+        a.add("ops", "a5", user(5));
+        b.add("ops", "b5", user(5));
+        assertThat(listed(b, "ops", "u005", "b5", "session-5")).isTrue();
+        await().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(4)).until(left::isEmpty);
+    }
+
+    @Test
+    void aHandOverCountsForTheTtlOnly() throws Exception {
+        PresenceTimings quick = new PresenceTimings(Duration.ofMillis(100), Duration.ofMillis(300),
+                Duration.ofMillis(100));
+        RedisPresence a = node("node-a", new ConcurrentLinkedQueue<>(), quick);
+        RedisPresence b = node("node-b", new ConcurrentLinkedQueue<>(), quick);
+        a.add("dev", "a1", user(1));
+        await().atMost(WAIT).until(() -> ids(a, "dev").equals(List.of("u001")));
+        a.handOver("dev", "a1", "session-1");
+        try (StatefulRedisConnection<String, String> c = client.connect(RedisURI.create(redis.url()))) {
+            String[] keys = PresenceScripts.keys("dev");
+            // the member and its hand-over change in one script: once the member is gone, the hand-over was there
+            await().atMost(WAIT).until(() -> c.sync().exists(keys[0]) == 0);
+            await().atMost(WAIT).until(() -> c.sync().exists(keys[3]) == 0);
+        }
+        b.add("dev", "b1", user(1));
+        assertThat(listed(b, "dev", "u001", "b1", "session-1")).isFalse();
+    }
+
+    private static boolean listed(Presence p, String room, String userId, String memberKey, String resumeKey)
+            throws Exception {
+        return p.listed(room, userId, memberKey, resumeKey).toCompletableFuture().get(5, TimeUnit.SECONDS);
+    }
+
+    @Test
     void renamesShowOnTheOtherNodeAndAnOrdinaryLeaveIsNotAnnouncedByPresence() {
         Queue<String> left = new ConcurrentLinkedQueue<>();
         RedisPresence a = node("node-a", left);

@@ -279,6 +279,22 @@ public final class TestClient implements AutoCloseable {
         return List.copyOf(received);
     }
 
+    /**
+     * The notices (join, leave, rename) about user {@code userId} among every message received so far, in order of
+     * arrival, each as {@code event:room}.
+     */
+    public List<String> noticesAbout(String userId) {
+        List<String> out = new ArrayList<>();
+        for (String text : received) {
+            JsonObject m = JsonParser.parseString(text).getAsJsonObject();
+            if ("system".equals(str(m, "type")) && m.has("user")
+                    && userId.equals(str(m.getAsJsonObject("user"), "id"))) {
+                out.add(str(m, "event") + ":" + str(m, "room"));
+            }
+        }
+        return out;
+    }
+
     /** Stops asking for messages: the client's socket fills up and then the server's queue for it. */
     public void pause() {
         paused.set(true);
