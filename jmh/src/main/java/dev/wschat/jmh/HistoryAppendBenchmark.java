@@ -34,6 +34,8 @@ import java.util.stream.Stream;
 @OutputTimeUnit(TimeUnit.SECONDS)
 public class HistoryAppendBenchmark {
     static final int BURST = 1_000;
+    /** The writer's largest batch ({@code SqliteHistory.MAX_BATCH}): what a queue kept full by a busy server gives. */
+    static final int FULL_BATCH = 4_096;
     private static final ServerMessage.User SENDER = new ServerMessage.User("bench-user", "bench");
     /** About the 200-byte rows once id, sender and timestamp are counted. */
     private static final String TEXT = "x".repeat(120);
@@ -53,7 +55,7 @@ public class HistoryAppendBenchmark {
     @Setup(Level.Trial)
     public void open() throws IOException {
         dir = Files.createTempDirectory("wschat-jmh-history");
-        history = new SqliteHistory(HistorySettings.defaults(dir).withQueueCapacity(BURST * 4));
+        history = new SqliteHistory(HistorySettings.defaults(dir).withQueueCapacity(FULL_BATCH * 4));
         roomNames = new String[rooms];
         for (int i = 0; i < rooms; i++) {
             roomNames[i] = "room-" + i;
@@ -72,8 +74,19 @@ public class HistoryAppendBenchmark {
     @Benchmark
     @OperationsPerInvocation(BURST)
     public Appended appendBurst() {
+        return burst(BURST);
+    }
+
+    /** {@value #FULL_BATCH} at once: the writer's batches are as large as it takes them. */
+    @Benchmark
+    @OperationsPerInvocation(FULL_BATCH)
+    public Appended appendFullBatches() {
+        return burst(FULL_BATCH);
+    }
+
+    private Appended burst(int count) {
         CompletableFuture<Appended> last = null;
-        for (int i = 0; i < BURST; i++) {
+        for (int i = 0; i < count; i++) {
             long n = next++;
             ServerMessage.Chat draft = new ServerMessage.Chat(roomNames[(int) (n % rooms)], "bench-" + n, 0, SENDER,
                     TEXT, "2026-11-26T00:00:00.000Z");
