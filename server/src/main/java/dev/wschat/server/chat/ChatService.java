@@ -54,7 +54,9 @@ public final class ChatService {
     private final Presence presence;
     private final DirectRelay directs;
     private final ServerMetrics metrics;
-    private final Map<String, Session> sessions = new ConcurrentHashMap<>();
+    /** Each id's connected sessions, oldest first: one, or several for a user signed in from several tabs. */
+    private final Map<String, List<Session>> sessions = new ConcurrentHashMap<>();
+    private final java.util.concurrent.atomic.AtomicInteger connected = new java.util.concurrent.atomic.AtomicInteger();
     private final String nodePrefix = Long.toString(System.currentTimeMillis(), 36) + "-";
     private final AtomicLong messageIds = new AtomicLong();
     /** Signs resume tokens; {@code null} when resume is off ({@code --resume-window 0}). */
@@ -148,14 +150,29 @@ public final class ChatService {
         }
     }
 
-    /** The number of connected sessions. */
+    /** The number of connected sessions (a user signed in from two tabs counts twice). */
     public int sessionCount() {
-        return sessions.size();
+        return connected.get();
     }
 
     /** Every connected session. */
     public Collection<Session> sessions() {
-        return sessions.values();
+        return sessions.values().stream().flatMap(List::stream).toList();
+    }
+
+    /** The id's connected sessions, oldest first; empty when it has none here. */
+    private List<Session> sessionsOf(String id) {
+        return sessions.getOrDefault(id, List.of());
+    }
+
+    /** The id's connected session with that resume key, or {@code null}. */
+    private Session sessionOf(String id, String resumeKey) {
+        for (Session s : sessionsOf(id)) {
+            if (s.resumeKey().equals(resumeKey)) {
+                return s;
+            }
+        }
+        return null;
     }
 
     /** This node's rooms. */
@@ -222,8 +239,8 @@ public final class ChatService {
             }
         }
         if (claims != null) {
-            Session live = sessions.get(claims.clientId());
-            if (live != null && live.channel() != channel && live.resumeKey().equals(claims.resumeKey())) {
+            Session live = sessionOf(claims.clientId(), claims.resumeKey());
+            if (live != null && live.channel() != channel) {
                 takeOver(live, channel, dialect, identity, claims);
                 return null;
             }
@@ -344,7 +361,7 @@ public final class ChatService {
     private void refreshTokens() {
         try {
             long due = System.currentTimeMillis() - config.resumeWindow().toMillis() / 2;
-            for (Session session : sessions.values()) {
+            for (Session session : sessions()) {
                 if (session.dialect() == Dialect.V2 && session.tokenIssuedAt() != 0 && session.tokenIssuedAt() <= due) {
                     session.channel().eventLoop().execute(() -> sendToken(session));
                 }
@@ -389,34 +406,45 @@ public final class ChatService {
     }
 
     /**
-     * Makes the session the one its id reaches (the newest, for a user signed in twice); the relay hears of the
-     * user's first session here inside the same update, so its subscriptions follow the map in order.
+     * Adds the session to those its id reaches (a user signed in from several tabs has one each); the relay hears of
+     * the user's first session here inside the same update, so its subscriptions follow the map in order.
      */
     private void attach(Session session) {
         sessions.compute(session.id(), (id, previous) -> {
             if (previous == null) {
                 directs.userChanged(id, true);
+                return List.of(session);
             }
-            return session;
+            List<Session> more = new java.util.ArrayList<>(previous.size() + 1);
+            more.addAll(previous);
+            more.add(session);
+            return List.copyOf(more);
         });
+        connected.incrementAndGet();
     }
 
     /**
-     * Unmaps the session if its id still reaches it; a detached session is unmapped too, so direct messages to it
-     * get {@code no_such_user} on every node, as for anyone not connected.
+     * Unmaps the session; its id keeps reaching the user's other connections, if any. A detached session is unmapped
+     * too, so direct messages to a user with no connection get {@code no_such_user} on every node.
      *
      * @return whether it was mapped
      */
     private boolean forget(Session session) {
         boolean[] removed = new boolean[1];
         sessions.computeIfPresent(session.id(), (id, current) -> {
-            if (current != session) {
+            if (!current.contains(session)) {
                 return current;
             }
             removed[0] = true;
-            directs.userChanged(id, false);
-            return null;
+            if (current.size() == 1) {
+                directs.userChanged(id, false);
+                return null;
+            }
+            return current.stream().filter(s -> s != session).toList();
         });
+        if (removed[0]) {
+            connected.decrementAndGet();
+        }
         return removed[0];
     }
 
@@ -800,17 +828,19 @@ public final class ChatService {
      * had the user, {@code unavailable} when it could not be sent.
      */
     private void direct(Session session, ClientMessage.DirectMessage m) {
-        Session to = sessions.get(m.to());
+        List<Session> to = sessionsOf(m.to());
         // No id is longer than a token's sub: such a dm is not worth a round trip to Redis.
-        if (to == null && (!directs.reachesOtherNodes() || m.to().length() > Identity.MAX_SUBJECT_LENGTH)) {
+        if (to.isEmpty() && (!directs.reachesOtherNodes() || m.to().length() > Identity.MAX_SUBJECT_LENGTH)) {
             noSuchUser(session, m);
             return;
         }
         ServerMessage.Direct dm = new ServerMessage.Direct(nextMessageId(), session.user(), m.to(), m.content(),
                 Timestamps.now());
-        if (to != null) {
-            send(to, dm);
-            if (to != session) {
+        if (!to.isEmpty()) {
+            for (Session connection : to) { // every tab of a user signed in more than once
+                send(connection, dm);
+            }
+            if (!to.contains(session)) {
                 send(session, dm);
             }
             return;
@@ -852,8 +882,8 @@ public final class ChatService {
      * @param resumeKey its resume key
      */
     public void resumedElsewhere(String userId, String resumeKey) {
-        Session live = sessions.get(userId);
-        if (live == null || !live.resumeKey().equals(resumeKey)) {
+        Session live = sessionOf(userId, resumeKey);
+        if (live == null) {
             // Detached here, if at all: a dropping session is kept before it is unmapped, so it is in one or the other.
             endDetachedSilently(resumeKey);
             return;
@@ -920,16 +950,16 @@ public final class ChatService {
      */
     public boolean deliverRelayed(ServerMessage.Direct dm) {
         Objects.requireNonNull(dm, "dm");
-        Session to = sessions.get(dm.to());
-        if (to == null) {
-            return false;
+        boolean delivered = false;
+        for (Session to : sessionsOf(dm.to())) {
+            try {
+                to.channel().eventLoop().execute(() -> send(to, dm));
+                delivered = true;
+            } catch (java.util.concurrent.RejectedExecutionException stopping) {
+                LOG.debug("[{}] event loop stopped before a relayed direct message", to.channel().id());
+            }
         }
-        try {
-            to.channel().eventLoop().execute(() -> send(to, dm));
-        } catch (java.util.concurrent.RejectedExecutionException stopping) {
-            return false;
-        }
-        return true;
+        return delivered;
     }
 
     private void countRejection(ErrorCode code) {

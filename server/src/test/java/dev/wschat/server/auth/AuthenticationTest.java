@@ -263,6 +263,32 @@ class AuthenticationTest {
     }
 
     @Test
+    void aDirectMessageReachesEveryConnectionOfAUserAndTheOlderOneAfterTheNewestCloses() throws Exception {
+        // The newest connection closing used to unmap the user while the older one was open: dm -> no_such_user.
+        hs256();
+        TestClient older = connect(withToken(TestTokens.hs256("ivy", "Ivy", Duration.ofMinutes(5))));
+        older.welcome();
+        TestClient newest = connect(withToken(TestTokens.hs256("ivy", "Ivy", Duration.ofMinutes(5))));
+        newest.welcome();
+        TestClient jack = connect(withToken(TestTokens.hs256("jack", "Jack", Duration.ofMinutes(5))));
+        jack.welcome();
+        assertThat(server.server().service().sessionCount()).as("connections, not users").isEqualTo(3);
+
+        jack.send("{\"type\":\"dm\",\"to\":\"ivy\",\"content\":\"both tabs?\"}");
+        assertThat(older.nextOfType("dm").get("message").getAsString()).isEqualTo("both tabs?");
+        assertThat(newest.nextOfType("dm").get("message").getAsString()).isEqualTo("both tabs?");
+        assertThat(jack.nextOfType("dm").get("message").getAsString()).as("the sender's echo").isEqualTo("both tabs?");
+
+        newest.close();
+        await().atMost(TestClient.TIMEOUT).until(() -> server.server().service().sessionCount() == 2);
+        jack.send("{\"type\":\"dm\",\"to\":\"ivy\",\"content\":\"still there?\"}");
+        JsonObject echo = jack.next(m -> "dm".equals(TestClient.str(m, "type"))
+                || "error".equals(TestClient.str(m, "type")));
+        assertThat(echo.get("type").getAsString()).as("not no_such_user").isEqualTo("dm");
+        assertThat(older.nextOfType("dm").get("message").getAsString()).isEqualTo("still there?");
+    }
+
+    @Test
     void aSignedInUsersSecondConnectionJoinsAndLeavesUnannouncedWhileTheFirstIsThere() throws Exception {
         // The rooms hear of a user, not of a connection: "joined" when first listed, "left" when listed nowhere.
         hs256();
