@@ -2,6 +2,7 @@ package dev.wschat.server;
 
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
+import dev.wschat.server.testing.Http;
 import dev.wschat.server.testing.RunningServer;
 import dev.wschat.server.testing.ServerProcess;
 import dev.wschat.server.testing.TestClient;
@@ -9,6 +10,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 import java.net.URI;
+import java.net.http.HttpClient;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -19,6 +21,7 @@ import java.util.Map;
 
 import static dev.wschat.server.testing.TestClient.str;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 /**
  * A resume token across a restart of the server process (the real JAR, same {@code --data-dir} and
@@ -98,5 +101,32 @@ class SessionResumeIT {
         JsonObject history = historyOf(back, "dev");
         assertThat(history.get("recovered").getAsBoolean()).isTrue();
         assertThat(bodies(history)).containsExactly("missed-0", "missed-1", "missed-2");
+    }
+    @Test
+    void aDirectMessageKeptForAUserAwaySurvivesKill9AndIsGivenWhenTheyResume() throws Exception {
+        Path dataDir = RunningServer.freshDataDir();
+        ServerProcess first = start(dataDir);
+        TestClient alice = connect(first.uri("/ws"));
+        JsonObject hello = alice.welcome();
+        String id = str(hello, "clientId");
+        String token = str(hello, "resumeToken");
+        TestClient bob = connect(first.uri("/ws"));
+        bob.welcome();
+        alice.abort(); // dropped, not closed: its session is kept for the resume window
+        String metrics = "http://127.0.0.1:" + first.awaitPort();
+        await().atMost(Duration.ofSeconds(10)).until(() ->
+                Http.metric(HttpClient.newHttpClient(), metrics, "wschat_sessions_detached") == 1.0);
+        bob.send("{\"type\":\"dm\",\"to\":\"" + id + "\",\"content\":\"kept for you\"}");
+        JsonObject echo = bob.next(m -> "dm".equals(str(m, "type")) || "error".equals(str(m, "type")));
+        assertThat(str(echo, "type")).as("echoed once stored: " + echo).isEqualTo("dm");
+        first.close(); // SIGKILL right after the echo
+        first.awaitExit(Duration.ofSeconds(20));
+
+        ServerProcess second = start(dataDir);
+        TestClient back = connect(second.uri("/ws?resume=" + URLEncoder.encode(token, StandardCharsets.UTF_8)));
+        assertThat(str(back.welcome(), "clientId")).isEqualTo(id);
+        JsonObject dm = back.nextOfType("dm");
+        assertThat(str(dm, "message")).isEqualTo("kept for you");
+        assertThat(str(dm, "id")).isEqualTo(str(echo, "id"));
     }
 }

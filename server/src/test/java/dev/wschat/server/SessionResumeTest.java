@@ -235,6 +235,66 @@ class SessionResumeTest {
         assertThat(bob.client().noticesAbout(alice.id())).isEmpty();
     }
 
+    private static String dm(TestClient from, String to, String content) {
+        JsonObject m = new JsonObject();
+        m.addProperty("type", "dm");
+        m.addProperty("to", to);
+        m.addProperty("content", content);
+        from.send(m.toString());
+        JsonObject answer = from.next(a -> "dm".equals(str(a, "type")) || "error".equals(str(a, "type")));
+        assertThat(str(answer, "type")).as("the echo, not an error: " + answer).isEqualTo("dm");
+        assertThat(str(answer, "message")).isEqualTo(content);
+        return str(answer, "id");
+    }
+
+    @Test
+    void directMessagesToAUserAwayAreKeptAndGivenOnceInOrderWhenTheyResume() {
+        start();
+        Peer alice = fresh();
+        String token = str(alice.welcome(), "resumeToken");
+        Peer bob = fresh();
+        alice.client().abort();
+        await().atMost(Duration.ofSeconds(5)).until(() -> server.server().service().detachedCount() == 1);
+        List<String> ids = new ArrayList<>();
+        for (int i = 1; i <= 3; i++) {
+            ids.add(dm(bob.client(), alice.id(), "while away " + i)); // echoed: kept, not no_such_user
+        }
+
+        Peer back = resume(token);
+        assertThat(back.id()).isEqualTo(alice.id());
+        List<String> got = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            JsonObject d = back.client().nextOfType("dm");
+            assertThat(str(d.getAsJsonObject("from"), "id")).isEqualTo(bob.id());
+            assertThat(str(d, "to")).isEqualTo(alice.id());
+            assertThat(str(d, "id")).isEqualTo(ids.get(i));
+            got.add(str(d, "message"));
+        }
+        assertThat(got).containsExactly("while away 1", "while away 2", "while away 3");
+        String later = str(back.client().nextOfType("token"), "resumeToken"); // says they were given
+
+        dm(bob.client(), alice.id(), "live");
+        assertThat(str(back.client().nextOfType("dm"), "message")).as("attached: given live").isEqualTo("live");
+        back.client().abort();
+        await().atMost(Duration.ofSeconds(5)).until(() -> server.server().service().detachedCount() == 1);
+        dm(bob.client(), alice.id(), "away again");
+        Peer again = resume(later);
+        // Had the first three been given again they would come first: the inbox gives in the order stored.
+        assertThat(str(again.client().nextOfType("dm"), "message")).isEqualTo("away again");
+        assertThat(server.metric("wschat_dm_kept_total")).isEqualTo(4.0);
+    }
+
+    @Test
+    void aDirectMessageToAUserWhoseWindowPassedIsNoSuchUser() {
+        start("--resume-window", "1");
+        Peer alice = fresh();
+        Peer bob = fresh();
+        alice.client().abort();
+        bob.client().next(m -> "leave".equals(str(m, "event")));
+        bob.client().sendJson("type", "dm", "to", alice.id(), "content", "too late");
+        assertThat(str(bob.client().nextOfType("error"), "code")).isEqualTo("no_such_user");
+    }
+
     @Test
     void pastTheWindowTheRoomsSeeExactlyOneLeave() {
         start("--resume-window", "1");

@@ -65,6 +65,8 @@ public final class ChatService {
     private final DetachedSessions detached;
     /** Sessions, attached or detached, ended here because another node resumed them. */
     private final Counter takenOverElsewhere;
+    /** Direct messages kept for users away (their sessions kept for a resume), delivered when they resume. */
+    private final Counter directsKept;
     private volatile boolean draining;
 
     /**
@@ -122,6 +124,8 @@ public final class ChatService {
         this.metrics = Objects.requireNonNull(metrics, "metrics");
         this.takenOverElsewhere = metrics.counter("wschat.sessions.resumed.elsewhere",
                 "Sessions ended on this node, without notices, because another node resumed them");
+        this.directsKept = metrics.counter("wschat.dm.kept",
+                "Direct messages stored for users away (kept for a resume), given when they resume");
         Duration window = config.resumeWindow();
         if (window.isZero()) {
             this.tokens = null;
@@ -297,6 +301,11 @@ public final class ChatService {
         }
         channel.attr(Session.KEY).set(session);
         attach(session);
+        // Read only now it is attached: a direct message kept after this is given live (see keepForResume).
+        boolean readInbox = claims != null && (kept == null || kept.inboxUsed().get());
+        if (claims != null) {
+            session.inbox(new Inbox(claims.inboxSeq()));
+        }
         metrics.connectionOpened();
         LOG.debug("[{}] connected as {} ({}, {}) from {}", channel.id(), id, dialect,
                 claims == null ? "new" : kept == null ? "resumed, no rooms kept" : "resumed",
@@ -316,7 +325,95 @@ public final class ChatService {
             join(session, Limits.DEFAULT_ROOM);
         }
         channel.flush();
+        if (readInbox) {
+            readInbox(session);
+        } else if (session.inbox() != null) {
+            give(session, session.inbox().loaded(List.of()));
+        }
         return session;
+    }
+
+    /** Gives a resumed session the direct messages kept for it while it was away (on this node or another). */
+    private void readInbox(Session session) {
+        Inbox inbox = session.inbox();
+        history.after(Inbox.room(session.resumeKey()), inbox.given(), config.recoveryLimit())
+                .whenComplete((page, failure) -> {
+                    if (failure != null) {
+                        LOG.warn("[{}] the direct messages kept for {} cannot be read now: {}",
+                                session.channel().id(), session.id(), failure.toString());
+                    }
+                    try {
+                        session.channel().eventLoop().execute(() -> give(session,
+                                inbox.loaded(failure != null ? List.of() : page.messages())));
+                    } catch (java.util.concurrent.RejectedExecutionException stopping) {
+                        LOG.debug("[{}] event loop stopped before the kept direct messages", session.channel().id());
+                    }
+                });
+    }
+
+    /** Sends kept direct messages to their session, then a token that says they were given; on its event loop. */
+    private void give(Session session, List<ServerMessage.Chat> kept) {
+        if (kept.isEmpty()) {
+            return;
+        }
+        for (ServerMessage.Chat m : kept) {
+            write(session, new ServerMessage.Direct(m.id(), m.from(), session.id(), m.message(), m.timestamp()));
+        }
+        sendToken(session);
+    }
+
+    /**
+     * A direct message to a user whose connections all dropped while their sessions are kept for a resume here: it is
+     * stored in each kept session's inbox, and the sender gets its echo once every one of them has it (then a restart
+     * or {@code kill -9} cannot lose it); {@code unavailable} when the store cannot take it. A session that resumed
+     * while it was being stored gets it live, once.
+     */
+    private void keepForResume(Session session, ServerMessage.Direct dm, ClientMessage.DirectMessage m,
+                               List<DetachedSessions.Detached> away) {
+        java.util.concurrent.CompletableFuture<?>[] stored = new java.util.concurrent.CompletableFuture<?>[away.size()];
+        for (int i = 0; i < stored.length; i++) {
+            DetachedSessions.Detached d = away.get(i);
+            d.inboxUsed().set(true); // before the append: a resume that finds it unset gets the message live
+            ServerMessage.Chat draft = new ServerMessage.Chat(Inbox.room(d.resumeKey()), dm.id(), 0, dm.from(),
+                    dm.message(), dm.timestamp());
+            stored[i] = history.append(draft, null, session.id(), a -> storedForResume(d, a.message()))
+                    .toCompletableFuture();
+        }
+        java.util.concurrent.CompletableFuture.allOf(stored).whenComplete((done, failure) -> {
+            try {
+                session.channel().eventLoop().execute(() -> {
+                    if (failure != null) {
+                        LOG.debug("[{}] direct message not kept: {}", session.channel().id(), failure.toString());
+                        metrics.rejected(ServerMetrics.Reason.UNAVAILABLE);
+                        error(session, ErrorCode.UNAVAILABLE,
+                                "The server cannot store direct messages right now; try again", m.ref());
+                    } else {
+                        directsKept.increment();
+                        send(session, dm);
+                    }
+                });
+            } catch (java.util.concurrent.RejectedExecutionException stopping) {
+                LOG.debug("[{}] event loop stopped before a kept direct message's answer", session.channel().id());
+            }
+        });
+    }
+
+    /** A direct message is in a kept session's inbox (in the inbox's seq order): given now if it resumed here. */
+    private void storedForResume(DetachedSessions.Detached d, ServerMessage.Chat message) {
+        Session live = sessionOf(d.id(), d.resumeKey());
+        if (live == null) {
+            return; // still away (its resume reads it), or gone
+        }
+        try {
+            live.channel().eventLoop().execute(() -> {
+                Inbox inbox = live.inbox();
+                if (inbox != null) {
+                    give(live, inbox.stored(message));
+                }
+            });
+        } catch (java.util.concurrent.RejectedExecutionException stopping) {
+            LOG.debug("[{}] event loop stopped before a kept direct message", live.channel().id());
+        }
     }
 
     /**
@@ -341,7 +438,8 @@ public final class ChatService {
             return null;
         }
         session.tokenIssuedAt(System.currentTimeMillis());
-        return tokens.issue(session.id(), session.username(), session.resumeKey(), tokenLifetime());
+        return tokens.issue(session.id(), session.username(), session.resumeKey(), session.inboxGiven(),
+                tokenLifetime());
     }
 
     /**
@@ -829,13 +927,19 @@ public final class ChatService {
      */
     private void direct(Session session, ClientMessage.DirectMessage m) {
         List<Session> to = sessionsOf(m.to());
+        List<DetachedSessions.Detached> away = to.isEmpty() && detached != null ? detached.ofUser(m.to()) : List.of();
         // No id is longer than a token's sub: such a dm is not worth a round trip to Redis.
-        if (to.isEmpty() && (!directs.reachesOtherNodes() || m.to().length() > Identity.MAX_SUBJECT_LENGTH)) {
+        if (to.isEmpty() && away.isEmpty()
+                && (!directs.reachesOtherNodes() || m.to().length() > Identity.MAX_SUBJECT_LENGTH)) {
             noSuchUser(session, m);
             return;
         }
         ServerMessage.Direct dm = new ServerMessage.Direct(nextMessageId(), session.user(), m.to(), m.content(),
                 Timestamps.now());
+        if (!away.isEmpty()) {
+            keepForResume(session, dm, m, away);
+            return;
+        }
         if (!to.isEmpty()) {
             for (Session connection : to) { // every tab of a user signed in more than once
                 send(connection, dm);

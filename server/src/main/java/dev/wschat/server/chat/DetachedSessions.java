@@ -8,11 +8,14 @@ import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 
@@ -35,15 +38,25 @@ final class DetachedSessions implements AutoCloseable {
      * @param channel   the closed connection still listed as the member of its rooms
      * @param memberKey its key in presence
      * @param rooms     the rooms it was in
+     * @param inboxUsed set once a direct message to it was kept in its inbox ({@link Inbox}): its resume reads it
      */
-    record Detached(String resumeKey, String id, String username, Channel channel, String memberKey, Set<String> rooms) {
+    record Detached(String resumeKey, String id, String username, Channel channel, String memberKey, Set<String> rooms,
+                    AtomicBoolean inboxUsed) {
         Detached {
             Objects.requireNonNull(resumeKey, "resumeKey");
+            Objects.requireNonNull(id, "id");
             rooms = Set.copyOf(rooms);
+            Objects.requireNonNull(inboxUsed, "inboxUsed");
+        }
+
+        Detached(String resumeKey, String id, String username, Channel channel, String memberKey, Set<String> rooms) {
+            this(resumeKey, id, username, channel, memberKey, rooms, new AtomicBoolean());
         }
     }
 
     private final Map<String, Entry> byKey = new ConcurrentHashMap<>();
+    /** The resume keys kept for each client id (a user signed in from several tabs may have several). */
+    private final Map<String, Set<String>> keysById = new ConcurrentHashMap<>();
     private final AtomicInteger count = new AtomicInteger();
     private final int max;
     private final Duration window;
@@ -85,6 +98,7 @@ final class DetachedSessions implements AutoCloseable {
         }
         Entry entry = new Entry(session);
         Entry before = byKey.put(session.resumeKey(), entry);
+        keysById.computeIfAbsent(session.id(), id -> ConcurrentHashMap.newKeySet()).add(session.resumeKey());
         if (before != null) {
             // The same session dropped twice without a resume between: impossible unless a key repeats; end the first.
             before.cancel();
@@ -95,6 +109,7 @@ final class DetachedSessions implements AutoCloseable {
         try {
             entry.expiry = timer.newTimeout(t -> {
                 if (byKey.remove(session.resumeKey(), entry)) {
+                    unindex(session);
                     count.decrementAndGet();
                     onExpiry.accept(session);
                 }
@@ -102,6 +117,7 @@ final class DetachedSessions implements AutoCloseable {
         } catch (IllegalStateException stopped) {
             // closed: the server is stopping, nothing is kept any more
             byKey.remove(session.resumeKey(), entry);
+            unindex(session);
             count.decrementAndGet();
             return false;
         }
@@ -115,8 +131,35 @@ final class DetachedSessions implements AutoCloseable {
             return null;
         }
         entry.cancel();
+        unindex(entry.session);
         count.decrementAndGet();
         return entry.session;
+    }
+
+    /** The sessions of a client id kept now; empty when none is. */
+    List<Detached> ofUser(String id) {
+        Set<String> keys = keysById.get(id);
+        if (keys == null) {
+            return List.of();
+        }
+        List<Detached> kept = new ArrayList<>(1);
+        for (String key : keys) {
+            Entry e = byKey.get(key);
+            if (e != null) {
+                kept.add(e.session);
+            }
+        }
+        return kept;
+    }
+
+    private void unindex(Detached session) {
+        keysById.computeIfPresent(session.id(), (id, keys) -> {
+            if (byKey.containsKey(session.resumeKey())) {
+                return keys; // kept again under the same key meanwhile
+            }
+            keys.remove(session.resumeKey());
+            return keys.isEmpty() ? null : keys;
+        });
     }
 
     /** The number of sessions kept now. */
@@ -138,6 +181,7 @@ final class DetachedSessions implements AutoCloseable {
     public void close() {
         timer.stop();
         byKey.clear();
+        keysById.clear();
         count.set(0);
     }
 }

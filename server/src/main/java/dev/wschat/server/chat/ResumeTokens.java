@@ -19,7 +19,8 @@ import java.util.Optional;
 
 /**
  * Issues and checks resume tokens: {@code base64url(payload).base64url(HMAC-SHA256(key, payload))}, the payload a
- * small JSON object with the client id, the username, the session's resume key and the expiry. A token that is
+ * small JSON object with the client id, the username, the session's resume key, the last of its kept direct messages
+ * it was given and the expiry. A token that is
  * malformed, signed with another key or expired is simply not valid: checking never throws.
  */
 final class ResumeTokens {
@@ -36,9 +37,11 @@ final class ResumeTokens {
      * @param clientId  the session's client id
      * @param username  its username when the token was issued
      * @param resumeKey which of the user's sessions it resumes
+     * @param inboxSeq  the seq of the last direct message kept for the session while it was away that it was given
+     *                  (0 for none): a resume gets those after it
      * @param expiresAt when the token stops being valid
      */
-    record Claims(String clientId, String username, String resumeKey, Instant expiresAt) {
+    record Claims(String clientId, String username, String resumeKey, long inboxSeq, Instant expiresAt) {
         Claims {
             Objects.requireNonNull(clientId, "clientId");
             Objects.requireNonNull(username, "username");
@@ -72,11 +75,14 @@ final class ResumeTokens {
     }
 
     /** A token for the session, valid for {@code lifetime} from now. */
-    String issue(String clientId, String username, String resumeKey, Duration lifetime) {
+    String issue(String clientId, String username, String resumeKey, long inboxSeq, Duration lifetime) {
         JsonObject payload = new JsonObject();
         payload.addProperty("c", clientId);
         payload.addProperty("u", username);
         payload.addProperty("k", resumeKey);
+        if (inboxSeq > 0) {
+            payload.addProperty("d", inboxSeq);
+        }
         payload.addProperty("e", clock.instant().plus(lifetime).toEpochMilli());
         byte[] bytes = payload.toString().getBytes(StandardCharsets.UTF_8);
         return ENCODER.encodeToString(bytes) + "." + ENCODER.encodeToString(mac(bytes));
@@ -106,8 +112,9 @@ final class ResumeTokens {
             if (!clock.instant().isBefore(expiresAt)) {
                 return Optional.empty();
             }
+            long inboxSeq = o.has("d") ? o.get("d").getAsLong() : 0;
             return Optional.of(new Claims(o.get("c").getAsString(), o.get("u").getAsString(),
-                    o.get("k").getAsString(), expiresAt));
+                    o.get("k").getAsString(), inboxSeq, expiresAt));
         } catch (RuntimeException malformed) {
             // Bad base64, bad JSON, a missing or mistyped field: signed by us, so only a bug gets here; still invalid.
             return Optional.empty();

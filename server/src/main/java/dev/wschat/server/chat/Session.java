@@ -34,6 +34,8 @@ public final class Session {
      * Loop-only.
      */
     private Set<String> rejoins;
+    /** Direct messages kept while it was away; {@code null} unless it was resumed by token. Loop-only. */
+    private Inbox inbox;
     private volatile String username;
     /** When the session's current resume token was issued (epoch millis), 0 when it has none. */
     private volatile long tokenIssuedAt;
@@ -102,6 +104,21 @@ public final class Session {
     /** Whether a room's join notice was waiting for presence's answer, which it is no longer; event-loop only. */
     boolean listedAnswered(String room) {
         return rejoins != null && rejoins.remove(room);
+    }
+
+    /** Its inbox, or {@code null} when it was not resumed by token; event-loop only. */
+    Inbox inbox() {
+        return inbox;
+    }
+
+    void inbox(Inbox inbox) {
+        this.inbox = inbox;
+    }
+
+    /** The seq of the last kept direct message given, for its resume token; 0 when none was. */
+    long inboxGiven() {
+        Inbox i = inbox;
+        return i == null ? 0 : i.given();
     }
 
     long tokenIssuedAt() {

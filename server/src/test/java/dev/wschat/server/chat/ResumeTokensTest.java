@@ -23,18 +23,21 @@ class ResumeTokensTest {
 
     @Test
     void aTokenSaysWhatItWasIssuedFor() {
-        String token = tokens.issue("1f0c-id", "Ann \"the\" | first.", "1f0c-id", Duration.ofMinutes(4));
+        String token = tokens.issue("1f0c-id", "Ann \"the\" | first.", "1f0c-id", 0, Duration.ofMinutes(4));
         assertThat(token).matches("[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+");
         ResumeTokens.Claims claims = tokens.verify(token).orElseThrow();
         assertThat(claims.clientId()).isEqualTo("1f0c-id");
         assertThat(claims.username()).isEqualTo("Ann \"the\" | first.");
         assertThat(claims.resumeKey()).isEqualTo("1f0c-id");
         assertThat(claims.expiresAt()).isEqualTo(NOW.plus(Duration.ofMinutes(4)));
+        assertThat(claims.inboxSeq()).as("no kept direct message given yet").isZero();
+        assertThat(tokens.verify(tokens.issue("1f0c-id", "Ann", "1f0c-id", 17, Duration.ofMinutes(4))).orElseThrow()
+                .inboxSeq()).isEqualTo(17);
     }
 
     @Test
     void anotherProcessWithTheSameSecretAcceptsItOneWithAnotherDoesNot() {
-        String token = tokens.issue("id", "Ann", "id", Duration.ofMinutes(4));
+        String token = tokens.issue("id", "Ann", "id", 0, Duration.ofMinutes(4));
         assertThat(ResumeTokens.create(SECRET, clock).verify(token)).isPresent();
         assertThat(ResumeTokens.create("another-session-secret-of-32-bytes!!", clock).verify(token)).isEmpty();
         assertThat(ResumeTokens.create(null, clock).verify(token)).as("a random key per process").isEmpty();
@@ -42,7 +45,7 @@ class ResumeTokensTest {
 
     @Test
     void anExpiredTokenIsNotValid() {
-        String token = tokens.issue("id", "Ann", "id", Duration.ofSeconds(10));
+        String token = tokens.issue("id", "Ann", "id", 0, Duration.ofSeconds(10));
         Clock later = Clock.fixed(NOW.plusSeconds(10), ZoneOffset.UTC);
         assertThat(ResumeTokens.create(SECRET, Clock.fixed(NOW.plusSeconds(9), ZoneOffset.UTC)).verify(token))
                 .isPresent();
@@ -51,7 +54,7 @@ class ResumeTokensTest {
 
     @Test
     void aForgedPayloadOrMacIsNotValid() {
-        String token = tokens.issue("victim", "Ann", "victim", Duration.ofMinutes(4));
+        String token = tokens.issue("victim", "Ann", "victim", 0, Duration.ofMinutes(4));
         String mac = token.substring(token.indexOf('.') + 1);
         String forged = Base64.getUrlEncoder().withoutPadding().encodeToString(
                 ("{\"c\":\"attacker\",\"u\":\"Ann\",\"k\":\"attacker\",\"e\":" + NOW.plusSeconds(60).toEpochMilli() + "}")

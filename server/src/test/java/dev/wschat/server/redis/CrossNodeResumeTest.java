@@ -97,6 +97,25 @@ class CrossNodeResumeTest {
     }
 
     @Test
+    void aDirectMessageKeptOnOneNodeForAUserAwayIsGivenWhenTheyResumeOnTheOther() {
+        TestClient alice = cluster.v2On(a);
+        String aliceId = clientId(alice);
+        String token = str(JsonParser.parseString(alice.received().get(0)).getAsJsonObject(), "resumeToken");
+        TestClient neighbour = cluster.v2On(a);
+        alice.abort();
+        await().atMost(LONG).until(() -> a.server().service().detachedCount() == 1);
+        neighbour.sendJson("type", "dm", "to", aliceId, "content", "kept in redis", "ref", "k1");
+        await().atMost(LONG).until(() -> dms(neighbour).contains("kept in redis")); // the echo: it is stored
+        assertThat(Chats.received(neighbour, "error")).isEmpty();
+
+        TestClient back = b.connect(TestClient.to(b.ws("/ws?resume=" + URLEncoder.encode(token,
+                StandardCharsets.UTF_8))).subprotocol(TestClient.V2));
+        assertThat(str(back.welcome(), "clientId")).isEqualTo(aliceId);
+        await().atMost(LONG).until(() -> dms(back).size() == 1);
+        assertThat(dms(back)).containsExactly("kept in redis");
+    }
+
+    @Test
     void aSessionResumedOnTheOtherNodeAfterItsNodeStoppedIsNotAnnouncedAsLeftWhenItsOldEntriesExpire() {
         TestClient alice = cluster.v2On(a);
         String aliceId = clientId(alice);
