@@ -673,10 +673,10 @@ public final class ChatService {
                 error(session, ErrorCode.UNAVAILABLE, "The server cannot store messages right now; try again",
                         m.ref());
             } else if (clientMsgId != null) {
-                // On the sender's own loop (in-memory history) its echo is written first, as from the store's thread.
-                rooms.drainOwed(session.channel().eventLoop());
                 ServerMessage.Chat stored = appended.message();
-                send(session, new ServerMessage.Ack(room, clientMsgId, stored.id(), stored.seq(), appended.duplicate()));
+                // Behind its echo in the room's queue for the sender's loop: written after it, in the same flush.
+                rooms.sendAfterEvents(room, session.channel(), new ServerMessage.Ack(room, clientMsgId, stored.id(),
+                        stored.seq(), appended.duplicate()));
             }
         });
     }

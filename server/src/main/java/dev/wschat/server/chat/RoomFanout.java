@@ -121,7 +121,7 @@ final class RoomFanout {
             return;
         }
         long seq = event.message() instanceof ServerMessage.Chat chat ? chat.seq() : 0;
-        Delivery d = new Delivery(v2Frame, tutorialFrame, event.senderId(), event.exclusion(), seq);
+        Delivery d = new Delivery(v2Frame, tutorialFrame, event.senderId(), event.exclusion(), seq, null);
         try {
             for (Slice slice : room.byLoop.values()) {
                 if (slice.size > 0) {
@@ -149,6 +149,34 @@ final class RoomFanout {
         }
         flusher.owed.clear();
         flusher.scheduleFlush();
+    }
+
+    /**
+     * Queues a message for one v2 member of a room behind the room's events already queued for its loop, so it is
+     * written right after them and flushed with them: the {@code ack} of a stored message, answered from the
+     * history's thread, goes out after the sender's own echo and in the same {@code writev}, and many acks cost the
+     * loop no task of their own. A connection that is no member there (it left meanwhile) gets it at once.
+     *
+     * @param room    the room's slices, or {@code null} when the room is gone
+     * @param channel the member
+     * @param message what to send it
+     */
+    void sendAfterEvents(Slices room, Channel channel, ServerMessage message) {
+        ByteBuf frame = frame(message, Dialect.V2);
+        Slice slice = room == null ? null : room.byLoop.get(channel.eventLoop());
+        if (slice == null) {
+            if (CloseGuard.acceptsData(channel)) {
+                channel.writeAndFlush(new TextWebSocketFrame(RawFrames.retainedPayload(frame)), channel.voidPromise());
+            }
+            frame.release();
+            return;
+        }
+        Delivery d = new Delivery(frame, null, null, RoomEvent.Exclusion.NONE, 0, channel);
+        try {
+            slice.deliver(d);
+        } finally {
+            d.release();
+        }
     }
 
     /** The message as one complete, unmasked WebSocket text frame, or {@code null} when the dialect has no form of it. */
@@ -212,13 +240,16 @@ final class RoomFanout {
         final RoomEvent.Exclusion exclusion;
         /** The chat message's seq, or 0 for other events. */
         final long seq;
+        /** The one connection it is for ({@link #sendAfterEvents}), or {@code null}: every member. */
+        final Channel only;
 
-        Delivery(ByteBuf v2, ByteBuf tutorial, String senderId, RoomEvent.Exclusion exclusion, long seq) {
+        Delivery(ByteBuf v2, ByteBuf tutorial, String senderId, RoomEvent.Exclusion exclusion, long seq, Channel only) {
             this.v2 = v2;
             this.tutorial = tutorial;
             this.senderId = senderId;
             this.exclusion = exclusion;
             this.seq = seq;
+            this.only = only;
         }
 
         /** The frame for a member, or {@code null} when the member is left out. */
@@ -402,6 +433,10 @@ final class RoomFanout {
 
         /** Writes one event to every member of this slice, without flushing; counts the deliveries. */
         private void write(Delivery d) {
+            if (d.only != null) {
+                writeOnly(d);
+                return;
+            }
             int n = 0;
             for (int i = 0, size = members.size(); i < size; i++) {
                 Member m = members.get(i);
@@ -425,6 +460,25 @@ final class RoomFanout {
             }
             if (n > 0) {
                 metrics.deliveries(n);
+            }
+        }
+
+        /** Writes a message for one connection: in its place among the member's frames, or at once if no member. */
+        private void writeOnly(Delivery d) {
+            Member m = byChannel.get(d.only);
+            if (m == null) {
+                if (d.only.isActive() && CloseGuard.acceptsData(d.only)) {
+                    d.only.writeAndFlush(new TextWebSocketFrame(RawFrames.retainedPayload(d.v2)), d.only.voidPromise());
+                }
+                return;
+            }
+            if (!m.channel.isActive() || (m.closeGuard != null && !m.closeGuard.acceptsData())) {
+                return;
+            }
+            if (m.held != null) {
+                hold(m, d.v2, 0);
+            } else {
+                writeTo(m, d.v2);
             }
         }
     }

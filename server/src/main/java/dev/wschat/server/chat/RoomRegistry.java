@@ -166,6 +166,19 @@ public final class RoomRegistry implements Broker.Subscriber {
     }
 
     /**
+     * Sends a v2 member of a room a message right after the room's events queued for its loop so far, flushed with
+     * them (see {@link RoomFanout#sendAfterEvents}).
+     *
+     * @param room    the room
+     * @param channel the member
+     * @param message what to send it
+     */
+    public void sendAfterEvents(String room, io.netty.channel.Channel channel, ServerMessage message) {
+        Room r = rooms.get(room);
+        fanout.sendAfterEvents(r == null ? null : r.slices, channel, message);
+    }
+
+    /**
      * Writes now what this loop queued for its own members; call on {@code loop}, outside any lock
      * (see {@link ChatService#handle}). Does nothing on another thread or when nothing is owed.
      *
