@@ -67,6 +67,13 @@ class AuthenticationTest {
         return connect(uri, Map.of());
     }
 
+    /** A connection signed in as {@code sub} (HS256, valid 5 minutes), its welcome read. */
+    private TestClient signedIn(String sub, String name) throws Exception {
+        TestClient client = connect(withToken(TestTokens.hs256(sub, name, Duration.ofMinutes(5))));
+        client.welcome();
+        return client;
+    }
+
     private static void assertUnauthorized(TestClient client) {
         assertThat(client.awaitClose()).isEqualTo(new TestClient.Close(CloseCodes.UNAUTHORIZED, "Unauthorized"));
         assertThat(client.pending()).as("no chat message before the close").isZero();
@@ -246,12 +253,9 @@ class AuthenticationTest {
     void sameUserOnTwoConnectionsStaysReachableWhenOneCloses() throws Exception {
         // Both connections of one user share the id from sub; closing the first must not forget the second.
         hs256();
-        TestClient first = connect(withToken(TestTokens.hs256("ivy", "Ivy", Duration.ofMinutes(5))));
-        first.welcome();
-        TestClient second = connect(withToken(TestTokens.hs256("ivy", "Ivy", Duration.ofMinutes(5))));
-        second.welcome();
-        TestClient other = connect(withToken(TestTokens.hs256("jack", "Jack", Duration.ofMinutes(5))));
-        other.welcome();
+        TestClient first = signedIn("ivy", "Ivy");
+        TestClient second = signedIn("ivy", "Ivy");
+        TestClient other = signedIn("jack", "Jack");
         first.close();
         // Wait until the first connection's leave reached the room (two members left), then address the user.
         await().atMost(TestClient.TIMEOUT).until(() -> other.sendJson("type", "who", "room", "lobby")
@@ -266,12 +270,9 @@ class AuthenticationTest {
     void aDirectMessageReachesEveryConnectionOfAUserAndTheOlderOneAfterTheNewestCloses() throws Exception {
         // The newest connection closing used to unmap the user while the older one was open: dm -> no_such_user.
         hs256();
-        TestClient older = connect(withToken(TestTokens.hs256("ivy", "Ivy", Duration.ofMinutes(5))));
-        older.welcome();
-        TestClient newest = connect(withToken(TestTokens.hs256("ivy", "Ivy", Duration.ofMinutes(5))));
-        newest.welcome();
-        TestClient jack = connect(withToken(TestTokens.hs256("jack", "Jack", Duration.ofMinutes(5))));
-        jack.welcome();
+        TestClient older = signedIn("ivy", "Ivy");
+        TestClient newest = signedIn("ivy", "Ivy");
+        TestClient jack = signedIn("jack", "Jack");
         assertThat(server.server().service().sessionCount()).as("connections, not users").isEqualTo(3);
 
         jack.send("{\"type\":\"dm\",\"to\":\"ivy\",\"content\":\"both tabs?\"}");
@@ -293,8 +294,7 @@ class AuthenticationTest {
         // The rooms hear of a user, not of a connection: "joined" when first listed, "left" when listed nowhere.
         hs256();
         String alice = TestTokens.hs256("alice-42", "Alice", Duration.ofMinutes(5));
-        TestClient bob = connect(withToken(TestTokens.hs256("bob", "Bob", Duration.ofMinutes(5))));
-        bob.welcome();
+        TestClient bob = signedIn("bob", "Bob");
         joinRoom(bob, "dev");
         TestClient first = connect(withToken(alice));
         first.welcome();
