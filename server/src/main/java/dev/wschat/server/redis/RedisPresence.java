@@ -58,6 +58,9 @@ import java.util.regex.Pattern;
  * the hash. While Redis is down the view keeps serving what it last knew plus this node's own changes; refreshes
  * re-register this node's members when Redis is back, and removals that failed are sent again.
  *
+ * <p>A command Redis refuses (a script's error, a key of the wrong type) is not Redis being down: it is logged with
+ * Redis's answer and the script's name ({@link RedisErrors}), and the room's view carries on as while Redis is down.
+ *
  * <p>Notices: the broker carries join, leave and rename notices between nodes, so presence announces nothing for
  * them (a leave on node A reaches node B once, through the broker). Only a member that vanished with its node has
  * nobody to announce it: the node whose sweep removed it (exactly one, the script is atomic) tells its
@@ -93,6 +96,7 @@ public final class RedisPresence implements Presence, AutoCloseable {
     private final String nodeId;
     private final String prefix;
     private final PresenceTimings timings;
+    private final RedisErrors errors;
     private final Map<String, Room> rooms = new ConcurrentHashMap<>();
     /** Member keys of rooms whose removal Redis has not taken yet, by room. */
     private final Map<String, Set<String>> pendingRemovals = new ConcurrentHashMap<>();
@@ -132,6 +136,7 @@ public final class RedisPresence implements Presence, AutoCloseable {
             throw new IllegalArgumentException("node id must match " + NODE_ID + ": " + nodeId);
         }
         this.prefix = nodeId + ":";
+        this.errors = new RedisErrors(uri.getHost() + ":" + uri.getPort());
         this.timer = new ScheduledThreadPoolExecutor(1, task -> {
             Thread thread = new Thread(task, "wschat-presence");
             thread.setDaemon(true);
@@ -333,10 +338,13 @@ public final class RedisPresence implements Presence, AutoCloseable {
                 }
                 return CompletableFuture.failedFuture(cause);
             }).whenComplete((reply, failure) -> {
-                if (failure != null) {
-                    unreachable(failure);
-                } else {
+                if (failure == null) {
                     reachable();
+                } else if (RedisErrors.refused(failure)) {
+                    reachable(); // it answered, with an error
+                    errors.log(LOG, "[" + room + "] presence:", "script " + script.name(), failure);
+                } else {
+                    unreachable(failure);
                 }
             });
         } catch (RuntimeException e) {
@@ -533,6 +541,7 @@ public final class RedisPresence implements Presence, AutoCloseable {
             if (wanted && subscribed.add(room)) {
                 p.async().subscribe(channel).toCompletableFuture().whenComplete((ok, failure) -> {
                     if (failure != null) {
+                        errors.failed(LOG, "[" + room + "] presence:", "SUBSCRIBE", failure);
                         execute(() -> subscribed.remove(room)); // tried again on the next tick
                     } else {
                         execute(() -> reload(room));
@@ -576,7 +585,9 @@ public final class RedisPresence implements Presence, AutoCloseable {
                 });
         CompletableFuture.allOf(c, p).whenComplete((ok, failure) -> {
             connecting.set(false);
-            if (failure != null) {
+            if (failure != null && RedisErrors.refused(failure)) {
+                errors.log(LOG, "presence:", "connecting", failure); // e.g. a wrong password: not a Redis that is down
+            } else if (failure != null) {
                 unreachable(failure);
             } else {
                 reloadAll = true;
