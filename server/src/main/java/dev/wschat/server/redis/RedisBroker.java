@@ -120,7 +120,7 @@ public final class RedisBroker implements Broker {
         try {
             c.async().publish(RedisHistory.channel(event.room()), "e " + encode(event, notice))
                     .exceptionally(failure -> {
-                        LOG.debug("[{}] notice not published: {}", event.room(), failure.toString());
+                        redis.errors().failed(LOG, "[" + event.room() + "]", "PUBLISH of a notice", failure);
                         return null;
                     });
         } catch (RuntimeException e) {
@@ -208,7 +208,7 @@ public final class RedisBroker implements Broker {
             try {
                 p.async().subscribe(subscribe.toArray(String[]::new)).whenComplete((ok, failure) -> {
                     if (failure != null) {
-                        LOG.debug("redis: subscribing to {} rooms failed: {}", subscribe.size(), failure.toString());
+                        redis.errors().failed(LOG, "redis:", "SUBSCRIBE to " + subscribe.size() + " rooms", failure);
                         retrySubscribe(subscribe);
                     }
                 });
@@ -351,6 +351,7 @@ public final class RedisBroker implements Broker {
         private synchronized void initialized(Page page, Throwable failure) {
             initializing = false;
             if (failure != null) {
+                // DEBUG: Redis being down is logged by RedisConnections, and Redis refusing the read (at ERROR) too
                 LOG.debug("[{}] reading the stream position failed: {}; retrying", room, failure.toString());
                 redis.schedule(this::retryInit, RETRY_MS);
                 return;
@@ -435,6 +436,7 @@ public final class RedisBroker implements Broker {
         private synchronized void repaired(long from, Page page, Throwable failure) {
             repairing = false;
             if (failure != null) {
+                // DEBUG: Redis being down, or refusing the read, is logged by RedisConnections
                 LOG.debug("[{}] repair read after seq {} failed: {}; retrying", room, from, failure.toString());
                 redis.schedule(this::retryRepair, RETRY_MS);
                 return;

@@ -44,6 +44,7 @@ import java.util.function.BiConsumer;
  * a node starts while Redis is down; Lettuce reconnects them after a drop. Lettuce's request queue is bounded
  * ({@code --history-queue} plus {@link #QUEUE_HEADROOM}), commands time out after {@link #COMMAND_TIMEOUT}, and while disconnected commands are
  * refused at once ({@code REJECT_COMMANDS}) rather than queued: a chat then fails fast with {@code unavailable}.
+ * A command Redis refuses (an error reply) fails the same way but is logged as what it is ({@link RedisErrors}).
  */
 public final class RedisConnections implements AutoCloseable {
     /** How long a command may wait for its reply before it fails (the sender then gets {@code unavailable}). */
@@ -60,6 +61,7 @@ public final class RedisConnections implements AutoCloseable {
     private final RedisClient client;
     private final ScheduledExecutorService timer;
     private final Counter reconnects;
+    private final RedisErrors errors;
     private volatile StatefulRedisConnection<String, String> commands;
     private volatile StatefulRedisPubSubConnection<String, String> pubsub;
     private final List<RedisPubSubListener<String, String>> pubsubListeners =
@@ -82,6 +84,7 @@ public final class RedisConnections implements AutoCloseable {
         this.uri = RedisURI.create(url);
         this.where = (uri.isSsl() ? "rediss://" : "redis://") + uri.getHost() + ":" + uri.getPort() + "/"
                 + uri.getDatabase();
+        this.errors = new RedisErrors(where);
         this.resources = ClientResources.builder()
                 .ioThreadPoolSize(2)
                 .computationThreadPoolSize(1)
@@ -196,8 +199,13 @@ public final class RedisConnections implements AutoCloseable {
     private void unreachable(Throwable failure) {
         if (!warnedDown) {
             warnedDown = true;
-            LOG.warn("redis: cannot reach {} ({}); retrying every {} ms, /ready answers 503 until it answers", where,
-                    rootMessage(failure), CONNECT_RETRY.toMillis());
+            if (RedisErrors.refused(failure)) { // e.g. a wrong password: Redis is there and says no
+                LOG.error("redis: {} refused the connection: {}; retrying every {} ms, /ready answers 503 until it "
+                        + "accepts it", where, RedisErrors.message(failure), CONNECT_RETRY.toMillis());
+            } else {
+                LOG.warn("redis: cannot reach {} ({}); retrying every {} ms, /ready answers 503 until it answers",
+                        where, RedisErrors.message(failure), CONNECT_RETRY.toMillis());
+            }
         }
     }
 
@@ -220,7 +228,7 @@ public final class RedisConnections implements AutoCloseable {
             try {
                 connection.async().scriptLoad(script.body()).whenComplete((sha, failure) -> {
                     if (failure != null) {
-                        LOG.debug("redis: loading script {} failed: {}", script.name(), failure.toString());
+                        errors.failed(LOG, "redis:", "SCRIPT LOAD of " + script.name(), failure);
                     }
                 });
             } catch (RuntimeException e) {
@@ -255,6 +263,11 @@ public final class RedisConnections implements AutoCloseable {
     /** The pub/sub connection, or {@code null} before it first opened. */
     StatefulRedisPubSubConnection<String, String> pubsub() {
         return pubsub;
+    }
+
+    /** Logs the commands Redis refuses; shared by everything on these connections. */
+    RedisErrors errors() {
+        return errors;
     }
 
     /** Runs a task on this client's own thread (never an event loop), after {@code delayMs}. */
@@ -326,9 +339,12 @@ public final class RedisConnections implements AutoCloseable {
                 LOG.debug("redis: script {} not loaded on {}; sending it", script.name(), where);
                 dispatch(script, keys, args, false, onReply);
             } else if (cause != null) {
+                if (RedisErrors.refused(cause)) {
+                    errors.log(LOG, "[" + room(keys) + "] redis:", "script " + script.name(), cause);
+                }
                 onReply.accept(null, cause instanceof HistoryUnavailableException ? cause
                         : new HistoryUnavailableException("redis: " + script.name() + " failed on " + where + ": "
-                                + rootMessage(cause), cause));
+                                + RedisErrors.message(cause), cause));
             } else {
                 onReply.accept(reply, null);
             }
@@ -340,12 +356,11 @@ public final class RedisConnections implements AutoCloseable {
         }
     }
 
-    static String rootMessage(Throwable t) {
-        Throwable root = t;
-        while (root.getCause() != null && root.getCause() != root) {
-            root = root.getCause();
-        }
-        return root.getMessage() == null ? root.getClass().getSimpleName() : root.getMessage();
+    /** The room a script's keys belong to: their hash tag ({@code {room}:meta}), else the first key. */
+    private static String room(String[] keys) {
+        String key = keys.length == 0 ? "" : keys[0];
+        int end = key.indexOf('}');
+        return key.startsWith("{") && end > 0 ? key.substring(1, end) : key;
     }
 
     @Override

@@ -143,8 +143,9 @@ public final class RedisDirects implements DirectRelay {
         try {
             c.async().publish(channel(dm.to()), "d " + encode(dm)).whenComplete((count, failure) -> {
                 if (failure != null) {
+                    redis.errors().failed(LOG, "[" + dm.to() + "]", "PUBLISH of a direct message", failure);
                     receivers.completeExceptionally(new HistoryUnavailableException("redis: a direct message was not "
-                            + "published on " + redis.where() + ": " + RedisConnections.rootMessage(failure), failure));
+                            + "published on " + redis.where() + ": " + RedisErrors.message(failure), failure));
                 } else {
                     if (count > 0) {
                         relayed.increment();
@@ -154,7 +155,7 @@ public final class RedisDirects implements DirectRelay {
             });
         } catch (RuntimeException e) {
             receivers.completeExceptionally(new HistoryUnavailableException("redis: a direct message was not "
-                    + "published on " + redis.where() + ": " + RedisConnections.rootMessage(e), e));
+                    + "published on " + redis.where() + ": " + RedisErrors.message(e), e));
         }
         return receivers;
     }
@@ -171,7 +172,7 @@ public final class RedisDirects implements DirectRelay {
         o.addProperty("key", resumeKey);
         try {
             c.async().publish(TAKEOVER, o.toString()).exceptionally(failure -> {
-                LOG.debug("[{}] takeover not published: {}", userId, failure.toString());
+                redis.errors().failed(LOG, "[" + userId + "]", "PUBLISH of a takeover", failure);
                 return null;
             });
         } catch (RuntimeException e) {
@@ -233,8 +234,8 @@ public final class RedisDirects implements DirectRelay {
             try {
                 p.async().subscribe(subscribe.toArray(String[]::new)).whenComplete((ok, failure) -> {
                     if (failure != null) {
-                        LOG.debug("redis: subscribing to {} users' direct messages failed: {}", subscribe.size(),
-                                failure.toString());
+                        redis.errors().failed(LOG, "redis:", "SUBSCRIBE to " + subscribe.size()
+                                + " users' direct messages", failure);
                         retrySubscribe(subscribe);
                     }
                 });
@@ -275,7 +276,7 @@ public final class RedisDirects implements DirectRelay {
         try {
             p.async().subscribe(TAKEOVER).whenComplete((ok, failure) -> {
                 if (failure != null) {
-                    LOG.debug("redis: subscribing to takeovers failed: {}", failure.toString());
+                    redis.errors().failed(LOG, "redis:", "SUBSCRIBE to takeovers", failure);
                     redis.schedule(this::subscribeTakeovers, RETRY_MS);
                 }
             });

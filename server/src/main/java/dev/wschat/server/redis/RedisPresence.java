@@ -56,7 +56,11 @@ import java.util.regex.Pattern;
  * script that changed the hash), numbered by a per-room version: a version out of sequence, a version that
  * disagrees with Redis's for two sweeps, a (re)subscription and a Redis reconnect each reload the room's view from
  * the hash. While Redis is down the view keeps serving what it last knew plus this node's own changes; refreshes
- * re-register this node's members when Redis is back, and removals that failed are sent again.
+ * re-register this node's members when Redis is back, and removals that failed are sent again (unless the member
+ * came back meanwhile: its put follows the failed removal, and a removal sent again would undo it).
+ *
+ * <p>A command Redis refuses (a script's error, a key of the wrong type) is not Redis being down: it is logged with
+ * Redis's answer and the script's name ({@link RedisErrors}), and the room's view carries on as while Redis is down.
  *
  * <p>Notices: the broker carries join, leave and rename notices between nodes, so presence announces nothing for
  * them (a leave on node A reaches node B once, through the broker). Only a member that vanished with its node has
@@ -93,8 +97,14 @@ public final class RedisPresence implements Presence, AutoCloseable {
     private final String nodeId;
     private final String prefix;
     private final PresenceTimings timings;
+    private final RedisErrors errors;
+    /**
+     * The rooms this node has members in. A room's entry is also the lock that orders a member's add against a
+     * removal of its earlier stay sent again ({@link #pend}, {@link #retryRemovals}): a {@link Room} goes with its
+     * last member, the entry's lock covers the room's absence too.
+     */
     private final Map<String, Room> rooms = new ConcurrentHashMap<>();
-    /** Member keys of rooms whose removal Redis has not taken yet, by room. */
+    /** Member keys of rooms whose removal Redis has not taken yet, by room; changed under the room's entry. */
     private final Map<String, Set<String>> pendingRemovals = new ConcurrentHashMap<>();
     private final AtomicInteger pendingCount = new AtomicInteger();
     private final ScheduledThreadPoolExecutor timer;
@@ -132,6 +142,7 @@ public final class RedisPresence implements Presence, AutoCloseable {
             throw new IllegalArgumentException("node id must match " + NODE_ID + ": " + nodeId);
         }
         this.prefix = nodeId + ":";
+        this.errors = new RedisErrors(uri.getHost() + ":" + uri.getPort());
         this.timer = new ScheduledThreadPoolExecutor(1, task -> {
             Thread thread = new Thread(task, "wschat-presence");
             thread.setDaemon(true);
@@ -181,14 +192,15 @@ public final class RedisPresence implements Presence, AutoCloseable {
                 r.view.add(VIEW, key, user);
                 added[0] = true;
                 added[1] = existing == null;
+                // back before its earlier stay's removal was sent again: sent now, it would undo the put below
+                Set<String> pending = pendingRemovals.get(room);
+                if (pending != null && pending.remove(key)) {
+                    pendingCount.decrementAndGet();
+                }
             }
             return r;
         });
         if (added[0]) {
-            Set<String> pending = pendingRemovals.get(room);
-            if (pending != null && pending.remove(key)) {
-                pendingCount.decrementAndGet();
-            }
             put(room, List.of(key, encode(user)));
         }
         if (added[1]) {
@@ -304,10 +316,25 @@ public final class RedisPresence implements Presence, AutoCloseable {
                         resumeKey, Long.toString(timings.ttl().toMillis()));
         lastWrite = done;
         done.whenComplete((reply, failure) -> {
-            if (failure != null && pendingCount.get() < MAX_PENDING_REMOVALS
-                    && pendingRemovals.computeIfAbsent(room, r -> ConcurrentHashMap.newKeySet()).add(key)) {
+            if (failure != null) {
+                // on the timer: this may run at once, inside retryRemovals' step on the room's entry
+                execute(() -> pend(room, key));
+            }
+        });
+    }
+
+    /**
+     * Keeps a removal Redis did not take, to send again, unless its member is back: the member's put was sent after
+     * the removal, so Redis has the member or the next refresh puts it.
+     */
+    private void pend(String room, String key) {
+        String memberKey = key.substring(prefix.length());
+        rooms.compute(room, (name, r) -> {
+            if ((r == null || !r.local.containsKey(memberKey)) && pendingCount.get() < MAX_PENDING_REMOVALS
+                    && pendingRemovals.computeIfAbsent(room, k -> ConcurrentHashMap.newKeySet()).add(key)) {
                 pendingCount.incrementAndGet();
             }
+            return r;
         });
     }
 
@@ -333,10 +360,13 @@ public final class RedisPresence implements Presence, AutoCloseable {
                 }
                 return CompletableFuture.failedFuture(cause);
             }).whenComplete((reply, failure) -> {
-                if (failure != null) {
-                    unreachable(failure);
-                } else {
+                if (failure == null) {
                     reachable();
+                } else if (RedisErrors.refused(failure)) {
+                    reachable(); // it answered, with an error
+                    errors.log(LOG, "[" + room + "] presence:", "script " + script.name(), failure);
+                } else {
+                    unreachable(failure);
                 }
             });
         } catch (RuntimeException e) {
@@ -447,15 +477,22 @@ public final class RedisPresence implements Presence, AutoCloseable {
     }
 
     private void retryRemovals() {
-        for (Map.Entry<String, Set<String>> e : pendingRemovals.entrySet()) {
-            for (String key : List.copyOf(e.getValue())) {
-                if (e.getValue().remove(key)) {
-                    pendingCount.decrementAndGet();
-                    // a failed hand-over too is sent again as a plain removal: its re-join has had its answer
-                    delete(e.getKey(), key, null);
+        for (String room : List.copyOf(pendingRemovals.keySet())) {
+            // in one step on the room's entry, as add: a member added again is either back before it (its removal
+            // is dropped) or added after it (its put follows the removal on the connection)
+            rooms.compute(room, (name, r) -> {
+                Set<String> keys = pendingRemovals.remove(room);
+                if (keys != null) {
+                    for (String key : keys) {
+                        pendingCount.decrementAndGet();
+                        if (r == null || !r.local.containsKey(key.substring(prefix.length()))) {
+                            // a failed hand-over too is sent again as a plain removal: its re-join had its answer
+                            delete(room, key, null);
+                        }
+                    }
                 }
-            }
-            pendingRemovals.computeIfPresent(e.getKey(), (room, keys) -> keys.isEmpty() ? null : keys);
+                return r;
+            });
         }
     }
 
@@ -533,6 +570,7 @@ public final class RedisPresence implements Presence, AutoCloseable {
             if (wanted && subscribed.add(room)) {
                 p.async().subscribe(channel).toCompletableFuture().whenComplete((ok, failure) -> {
                     if (failure != null) {
+                        errors.failed(LOG, "[" + room + "] presence:", "SUBSCRIBE", failure);
                         execute(() -> subscribed.remove(room)); // tried again on the next tick
                     } else {
                         execute(() -> reload(room));
@@ -576,7 +614,9 @@ public final class RedisPresence implements Presence, AutoCloseable {
                 });
         CompletableFuture.allOf(c, p).whenComplete((ok, failure) -> {
             connecting.set(false);
-            if (failure != null) {
+            if (failure != null && RedisErrors.refused(failure)) {
+                errors.log(LOG, "presence:", "connecting", failure); // e.g. a wrong password: not a Redis that is down
+            } else if (failure != null) {
                 unreachable(failure);
             } else {
                 reloadAll = true;

@@ -6,6 +6,7 @@ import dev.wschat.server.testing.RedisServer;
 import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisURI;
+import io.lettuce.core.TimeoutOptions;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.resource.ClientResources;
 import io.lettuce.core.resource.Delay;
@@ -35,6 +36,8 @@ class RedisPresenceTest {
     private RedisServer redis;
     private ClientResources resources;
     private RedisClient client;
+    /** A client whose commands time out quickly, as the server's own do (after 5 s), or {@code null}. */
+    private RedisClient impatient;
     private final List<RedisPresence> nodes = new ArrayList<>();
 
     @BeforeEach
@@ -52,6 +55,9 @@ class RedisPresenceTest {
     @AfterEach
     void stop() {
         nodes.forEach(RedisPresence::close);
+        if (impatient != null) {
+            impatient.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+        }
         client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
         resources.shutdown(0, 2, TimeUnit.SECONDS);
         redis.close();
@@ -62,7 +68,11 @@ class RedisPresenceTest {
     }
 
     private RedisPresence node(String id, Queue<String> departures, PresenceTimings timings) {
-        RedisPresence p = new RedisPresence(client, RedisURI.create(redis.url()), id, timings);
+        return node(client, id, departures, timings);
+    }
+
+    private RedisPresence node(RedisClient on, String id, Queue<String> departures, PresenceTimings timings) {
+        RedisPresence p = new RedisPresence(on, RedisURI.create(redis.url()), id, timings);
         p.onDeparture((room, user) -> departures.add(room + "/" + user.id()));
         p.start();
         nodes.add(p);
@@ -291,5 +301,36 @@ class RedisPresenceTest {
         await().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(4)).until(() -> left.size() > 10
                 || ids(b, "dev").equals(List.of("zz")));
         assertThat(left).as("members announced as vanished after they had left").isEmpty();
+    }
+
+    @Test
+    void aRemovalRetriedAfterRedisStalledDoesNotRemoveTheMemberWhoJoinedAgainMeanwhile() {
+        // Regression: a removal whose command failed (here: timed out while Redis stalled) after the member had
+        // joined the room again was sent again once Redis answered, and removed the member who had come back: the
+        // other nodes stopped listing it until its node's next refresh put it back.
+        impatient = RedisClient.create(resources);
+        impatient.setOptions(ClientOptions.builder().autoReconnect(true).requestQueueSize(10_000)
+                .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
+                .timeoutOptions(TimeoutOptions.enabled(Duration.ofMillis(200))).build());
+        Queue<String> left = new ConcurrentLinkedQueue<>();
+        // a refresh every 5 s: only a refresh would put back a member removed by mistake, well after the 3 s below
+        RedisPresence a = node(impatient, "node-a", left, new PresenceTimings(Duration.ofSeconds(5),
+                Duration.ofSeconds(15), Duration.ofMillis(100)));
+        RedisPresence b = node("node-b", left);
+        a.add("dev", "a1", user(1));
+        b.add("dev", "b2", user(2));
+        List<String> both = List.of("u001", "u002");
+        await().atMost(WAIT).until(() -> ids(b, "dev").equals(both));
+
+        try (StatefulRedisConnection<String, String> c = client.connect(RedisURI.create(redis.url()))) {
+            c.sync().clientPause(1_000); // Redis holds every client's commands for a second: a's time out
+            a.remove("dev", "a1"); // the user leaves and comes back while Redis stalls
+            a.add("dev", "a1", user(1));
+            await().atMost(WAIT).until(() -> "PONG".equals(c.sync().ping())); // answered once the pause is over
+        }
+        await().atMost(Duration.ofSeconds(3)).until(() -> ids(b, "dev").equals(both));
+        await().during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(4)).until(() -> ids(b, "dev").equals(both));
+        assertThat(ids(a, "dev")).isEqualTo(both);
+        assertThat(left).isEmpty();
     }
 }

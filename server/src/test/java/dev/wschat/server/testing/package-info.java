@@ -5,6 +5,7 @@
  * (the real JAR as a process), {@link dev.wschat.server.testing.RedisServer} and
  * {@link dev.wschat.server.testing.Nginx} (the Debian packages with the project's {@code deploy/} files),
  * {@link dev.wschat.server.testing.Cluster} (Redis, in-process nodes and nginx in front, for scale-out tests),
- * {@link dev.wschat.server.testing.TestCertificates} and {@link dev.wschat.server.testing.Http}.
+ * {@link dev.wschat.server.testing.TestCertificates}, {@link dev.wschat.server.testing.Http} and
+ * {@link dev.wschat.server.testing.LogCapture} (what a logger logged, for tests about the log).
  */
 package dev.wschat.server.testing;
