@@ -49,6 +49,33 @@ public interface DirectRelay extends AutoCloseable {
      */
     void resumed(String userId, String resumeKey);
 
+    /**
+     * A session of the user is kept for a resume on this node until {@code until} (its connection dropped): nodes
+     * that do not hold it can then tell that user from one not connected, and keep a direct message for it.
+     * Best effort, never blocks.
+     *
+     * @param userId    the session's client id
+     * @param resumeKey its resume key
+     * @param until     when its resume window ends
+     */
+    void away(String userId, String resumeKey, java.time.Instant until);
+
+    /**
+     * The session is kept no longer (resumed, ended, or its window passed). Best effort, never blocks.
+     *
+     * @param userId    the session's client id
+     * @param resumeKey its resume key
+     */
+    void back(String userId, String resumeKey);
+
+    /**
+     * The resume keys of the user's sessions kept for a resume on any node now ({@link #away}).
+     *
+     * @param userId the user's client id
+     * @return the keys, empty when none (always, on a single node); fails when it cannot be told
+     */
+    CompletionStage<java.util.List<String>> awayKeys(String userId);
+
     /** Stops relaying. */
     @Override
     void close();

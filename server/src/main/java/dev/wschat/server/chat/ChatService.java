@@ -302,7 +302,9 @@ public final class ChatService {
         channel.attr(Session.KEY).set(session);
         attach(session);
         // Read only now it is attached: a direct message kept after this is given live (see keepForResume).
-        boolean readInbox = claims != null && (kept == null || kept.inboxUsed().get());
+        // In a cluster another node may have kept one for it (it was away there, see keepForResume): always read.
+        boolean readInbox = claims != null
+                && (kept == null || kept.inboxUsed().get() || directs.reachesOtherNodes());
         if (claims != null) {
             session.inbox(new Inbox(claims.inboxSeq()));
         }
@@ -318,6 +320,7 @@ public final class ChatService {
                 token == null ? null : claims != null));
         if (claims != null) {
             directs.resumed(id, resumeKey); // a node where this session is still attached closes it (4009)
+            directs.back(id, resumeKey);
         }
         if (kept != null) {
             reattach(session, kept);
@@ -369,15 +372,15 @@ public final class ChatService {
      * while it was being stored gets it live, once.
      */
     private void keepForResume(Session session, ServerMessage.Direct dm, ClientMessage.DirectMessage m,
-                               List<DetachedSessions.Detached> away) {
-        java.util.concurrent.CompletableFuture<?>[] stored = new java.util.concurrent.CompletableFuture<?>[away.size()];
+                               List<String> resumeKeys) {
+        java.util.concurrent.CompletableFuture<?>[] stored =
+                new java.util.concurrent.CompletableFuture<?>[resumeKeys.size()];
         for (int i = 0; i < stored.length; i++) {
-            DetachedSessions.Detached d = away.get(i);
-            d.inboxUsed().set(true); // before the append: a resume that finds it unset gets the message live
-            ServerMessage.Chat draft = new ServerMessage.Chat(Inbox.room(d.resumeKey()), dm.id(), 0, dm.from(),
+            String resumeKey = resumeKeys.get(i);
+            ServerMessage.Chat draft = new ServerMessage.Chat(Inbox.room(resumeKey), dm.id(), 0, dm.from(),
                     dm.message(), dm.timestamp());
-            stored[i] = history.append(draft, null, session.id(), a -> storedForResume(d, a.message()))
-                    .toCompletableFuture();
+            stored[i] = history.append(draft, null, session.id(), a -> storedForResume(dm.to(), resumeKey,
+                    a.message())).toCompletableFuture();
         }
         java.util.concurrent.CompletableFuture.allOf(stored).whenComplete((done, failure) -> {
             try {
@@ -390,6 +393,11 @@ public final class ChatService {
                     } else {
                         directsKept.increment();
                         send(session, dm);
+                        if (directs.reachesOtherNodes() && sessionsOf(dm.to()).isEmpty()) {
+                            // Resumed on another node while this was stored, its inbox read maybe done: sent live
+                            // too (the same id twice at worst; clients show an id once). Nobody takes it if not.
+                            directs.send(dm);
+                        }
                     }
                 });
             } catch (java.util.concurrent.RejectedExecutionException stopping) {
@@ -399,8 +407,8 @@ public final class ChatService {
     }
 
     /** A direct message is in a kept session's inbox (in the inbox's seq order): given now if it resumed here. */
-    private void storedForResume(DetachedSessions.Detached d, ServerMessage.Chat message) {
-        Session live = sessionOf(d.id(), d.resumeKey());
+    private void storedForResume(String userId, String resumeKey, ServerMessage.Chat message) {
+        Session live = sessionOf(userId, resumeKey);
         if (live == null) {
             return; // still away (its resume reads it), or gone
         }
@@ -559,6 +567,7 @@ public final class ChatService {
             return false;
         }
         forget(session);
+        directs.away(session.id(), session.resumeKey(), java.time.Instant.now().plus(config.resumeWindow()));
         LOG.debug("[{}] dropped; {} kept for a resume", session.channel().id(), session.id());
         return true;
     }
@@ -569,6 +578,7 @@ public final class ChatService {
      * node missed, its Pub/Sub connection down at the time: the user has not left).
      */
     private void expire(DetachedSessions.Detached d) {
+        directs.back(d.id(), d.resumeKey());
         try {
             d.channel().eventLoop().execute(() -> {
                 leaveAll(d.channel(), d.memberKey(), d.rooms(), new ServerMessage.User(d.id(), d.username()));
@@ -937,7 +947,12 @@ public final class ChatService {
         ServerMessage.Direct dm = new ServerMessage.Direct(nextMessageId(), session.user(), m.to(), m.content(),
                 Timestamps.now());
         if (!away.isEmpty()) {
-            keepForResume(session, dm, m, away);
+            List<String> keys = new ArrayList<>(away.size());
+            for (DetachedSessions.Detached d : away) {
+                d.inboxUsed().set(true); // before the append: a resume that finds it unset gets the message live
+                keys.add(d.resumeKey());
+            }
+            keepForResume(session, dm, m, keys);
             return;
         }
         if (!to.isEmpty()) {
@@ -968,10 +983,35 @@ public final class ChatService {
             error(session, ErrorCode.UNAVAILABLE, "The server cannot deliver direct messages right now; try again",
                     m.ref());
         } else if (receivers == 0) {
-            noSuchUser(session, m);
+            awayElsewhere(session, m, dm);
         } else {
             send(session, dm);
         }
+    }
+
+    /**
+     * No node has the recipient attached: if a node keeps a session of it for a resume, the message is kept for it as
+     * for one kept here ({@link #keepForResume}); else {@code no_such_user}. On the sender's loop.
+     */
+    private void awayElsewhere(Session session, ClientMessage.DirectMessage m, ServerMessage.Direct dm) {
+        directs.awayKeys(m.to()).whenComplete((keys, failure) -> {
+            try {
+                session.channel().eventLoop().execute(() -> {
+                    if (failure != null) {
+                        LOG.debug("[{}] sessions away not read: {}", session.channel().id(), failure.toString());
+                        metrics.rejected(ServerMetrics.Reason.UNAVAILABLE);
+                        error(session, ErrorCode.UNAVAILABLE,
+                                "The server cannot deliver direct messages right now; try again", m.ref());
+                    } else if (keys.isEmpty()) {
+                        noSuchUser(session, m);
+                    } else {
+                        keepForResume(session, dm, m, keys);
+                    }
+                });
+            } catch (java.util.concurrent.RejectedExecutionException stopping) {
+                LOG.debug("[{}] event loop stopped before a direct message's answer", session.channel().id());
+            }
+        });
     }
 
     /**
@@ -1027,6 +1067,7 @@ public final class ChatService {
         if (d == null) {
             return;
         }
+        directs.back(d.id(), d.resumeKey());
         takenOverElsewhere.increment();
         try {
             d.channel().eventLoop().execute(() -> {

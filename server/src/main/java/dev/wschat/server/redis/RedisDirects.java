@@ -180,6 +180,63 @@ public final class RedisDirects implements DirectRelay {
         }
     }
 
+    /** The sorted set of the user's sessions kept for a resume on any node: resume key, scored by window end. */
+    static String awayKey(String userId) {
+        return PREFIX + userId + "}:away";
+    }
+
+    @Override
+    public void away(String userId, String resumeKey, java.time.Instant until) {
+        StatefulRedisConnection<String, String> c = redis.commands();
+        if (closed || c == null || !c.isOpen()) {
+            return;
+        }
+        String key = awayKey(userId);
+        long ttl = Math.max(1, until.toEpochMilli() - System.currentTimeMillis());
+        try {
+            // Every window has the same length: the newest entry ends last, so the key lives as long as any entry.
+            c.async().zadd(key, until.toEpochMilli(), resumeKey).exceptionally(failure -> {
+                redis.errors().failed(LOG, "[" + userId + "]", "ZADD of a session away", failure);
+                return null;
+            });
+            c.async().pexpire(key, ttl);
+        } catch (RuntimeException e) {
+            LOG.debug("[{}] session away not recorded: {}", userId, e.toString());
+        }
+    }
+
+    @Override
+    public void back(String userId, String resumeKey) {
+        StatefulRedisConnection<String, String> c = redis.commands();
+        if (closed || c == null || !c.isOpen()) {
+            return;
+        }
+        try {
+            c.async().zrem(awayKey(userId), resumeKey).exceptionally(failure -> {
+                redis.errors().failed(LOG, "[" + userId + "]", "ZREM of a session back", failure);
+                return null;
+            });
+        } catch (RuntimeException e) {
+            LOG.debug("[{}] session back not recorded: {}", userId, e.toString());
+        }
+    }
+
+    @Override
+    public CompletionStage<List<String>> awayKeys(String userId) {
+        StatefulRedisConnection<String, String> c = redis.commands();
+        if (closed || c == null || !c.isOpen()) {
+            return CompletableFuture.failedFuture(new HistoryUnavailableException("redis: not connected to "
+                    + redis.where()));
+        }
+        try {
+            return c.async().zrangebyscore(awayKey(userId), io.lettuce.core.Range.create(
+                    (double) System.currentTimeMillis(), Double.POSITIVE_INFINITY));
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(new HistoryUnavailableException("redis: "
+                    + RedisErrors.message(e), e));
+        }
+    }
+
     private void scheduleFlush(long delayMs) {
         if (flushScheduled.compareAndSet(false, true)) {
             redis.schedule(this::flush, delayMs);

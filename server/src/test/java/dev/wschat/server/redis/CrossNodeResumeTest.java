@@ -97,22 +97,35 @@ class CrossNodeResumeTest {
     }
 
     @Test
-    void aDirectMessageKeptOnOneNodeForAUserAwayIsGivenWhenTheyResumeOnTheOther() {
+    void directMessagesFromEitherNodeToAUserAwayAreKeptAndGivenWhenTheyResumeOnTheOther() {
         TestClient alice = cluster.v2On(a);
         String aliceId = clientId(alice);
         String token = str(JsonParser.parseString(alice.received().get(0)).getAsJsonObject(), "resumeToken");
         TestClient neighbour = cluster.v2On(a);
+        TestClient watcher = cluster.v2On(b);
         alice.abort();
         await().atMost(LONG).until(() -> a.server().service().detachedCount() == 1);
-        neighbour.sendJson("type", "dm", "to", aliceId, "content", "kept in redis", "ref", "k1");
-        await().atMost(LONG).until(() -> dms(neighbour).contains("kept in redis")); // the echo: it is stored
+        neighbour.sendJson("type", "dm", "to", aliceId, "content", "from her node", "ref", "k1");
+        await().atMost(LONG).until(() -> dms(neighbour).contains("from her node")); // the echo: it is stored
+        // From the other node: no node has her attached, node a keeps her session; Redis says so, and it is kept.
+        watcher.sendJson("type", "dm", "to", aliceId, "content", "from the other node", "ref", "k2");
+        await().atMost(LONG).until(() -> dms(watcher).contains("from the other node")
+                || !Chats.received(watcher, "error").isEmpty());
+        assertThat(Chats.received(watcher, "error")).as("not no_such_user").isEmpty();
         assertThat(Chats.received(neighbour, "error")).isEmpty();
 
         TestClient back = b.connect(TestClient.to(b.ws("/ws?resume=" + URLEncoder.encode(token,
                 StandardCharsets.UTF_8))).subprotocol(TestClient.V2));
         assertThat(str(back.welcome(), "clientId")).isEqualTo(aliceId);
-        await().atMost(LONG).until(() -> dms(back).size() == 1);
-        assertThat(dms(back)).containsExactly("kept in redis");
+        await().atMost(LONG).until(() -> dms(back).size() >= 2);
+        assertThat(dms(back)).containsExactly("from her node", "from the other node");
+
+        // Back: a dm to her is live again, and once she is gone for good it is no_such_user on either node.
+        back.close();
+        await().atMost(LONG).until(() -> b.server().service().sessionCount() == 1);
+        neighbour.sendJson("type", "dm", "to", aliceId, "content", "gone", "ref", "k3");
+        await().atMost(LONG).until(() -> Chats.received(neighbour, "error").size() == 1);
+        assertThat(str(Chats.received(neighbour, "error").get(0), "code")).isEqualTo("no_such_user");
     }
 
     @Test
