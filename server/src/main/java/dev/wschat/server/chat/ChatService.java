@@ -35,6 +35,7 @@ import java.util.Objects;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -345,13 +346,18 @@ public final class ChatService {
                         LOG.warn("[{}] the direct messages kept for {} cannot be read now: {}",
                                 session.channel().id(), session.id(), failure.toString());
                     }
-                    try {
-                        session.channel().eventLoop().execute(() -> give(session,
-                                inbox.loaded(failure != null ? List.of() : page.messages())));
-                    } catch (java.util.concurrent.RejectedExecutionException stopping) {
-                        LOG.debug("[{}] event loop stopped before the kept direct messages", session.channel().id());
-                    }
+                    onLoop(session, "the kept direct messages", () -> give(session,
+                            inbox.loaded(failure != null ? List.of() : page.messages())));
                 });
+    }
+
+    /** Runs a task on the session's event loop; when that has stopped (the server is stopping), says what was not done. */
+    private static void onLoop(Session session, String what, Runnable task) {
+        try {
+            session.channel().eventLoop().execute(task);
+        } catch (java.util.concurrent.RejectedExecutionException stopping) {
+            LOG.debug("[{}] event loop stopped before {}", session.channel().id(), what);
+        }
     }
 
     /** Sends kept direct messages to their session, then a token that says they were given; on its event loop. */
@@ -373,8 +379,8 @@ public final class ChatService {
      */
     private void keepForResume(Session session, ServerMessage.Direct dm, ClientMessage.DirectMessage m,
                                List<String> resumeKeys) {
-        java.util.concurrent.CompletableFuture<?>[] stored =
-                new java.util.concurrent.CompletableFuture<?>[resumeKeys.size()];
+        CompletableFuture<?>[] stored =
+                new CompletableFuture<?>[resumeKeys.size()];
         for (int i = 0; i < stored.length; i++) {
             String resumeKey = resumeKeys.get(i);
             ServerMessage.Chat draft = new ServerMessage.Chat(Inbox.room(resumeKey), dm.id(), 0, dm.from(),
@@ -382,27 +388,23 @@ public final class ChatService {
             stored[i] = history.append(draft, null, session.id(), a -> storedForResume(dm.to(), resumeKey,
                     a.message())).toCompletableFuture();
         }
-        java.util.concurrent.CompletableFuture.allOf(stored).whenComplete((done, failure) -> {
-            try {
-                session.channel().eventLoop().execute(() -> {
-                    if (failure != null) {
-                        LOG.debug("[{}] direct message not kept: {}", session.channel().id(), failure.toString());
-                        metrics.rejected(ServerMetrics.Reason.UNAVAILABLE);
-                        error(session, ErrorCode.UNAVAILABLE,
-                                "The server cannot store direct messages right now; try again", m.ref());
-                    } else {
-                        directsKept.increment();
-                        send(session, dm);
-                        if (directs.reachesOtherNodes() && sessionsOf(dm.to()).isEmpty()) {
-                            // Resumed on another node while this was stored, its inbox read maybe done: sent live
-                            // too (the same id twice at worst; clients show an id once). Nobody takes it if not.
-                            directs.send(dm);
-                        }
+        CompletableFuture.allOf(stored).whenComplete((done, failure) -> {
+            onLoop(session, "a kept direct message's answer", () -> {
+                if (failure != null) {
+                    LOG.debug("[{}] direct message not kept: {}", session.channel().id(), failure.toString());
+                    metrics.rejected(ServerMetrics.Reason.UNAVAILABLE);
+                    error(session, ErrorCode.UNAVAILABLE,
+                            "The server cannot store direct messages right now; try again", m.ref());
+                } else {
+                    directsKept.increment();
+                    send(session, dm);
+                    if (directs.reachesOtherNodes() && sessionsOf(dm.to()).isEmpty()) {
+                        // Resumed on another node while this was stored, its inbox read maybe done: sent live
+                        // too (the same id twice at worst; clients show an id once). Nobody takes it if not.
+                        directs.send(dm);
                     }
-                });
-            } catch (java.util.concurrent.RejectedExecutionException stopping) {
-                LOG.debug("[{}] event loop stopped before a kept direct message's answer", session.channel().id());
-            }
+                }
+            });
         });
     }
 
@@ -412,16 +414,12 @@ public final class ChatService {
         if (live == null) {
             return; // still away (its resume reads it), or gone
         }
-        try {
-            live.channel().eventLoop().execute(() -> {
-                Inbox inbox = live.inbox();
-                if (inbox != null) {
-                    give(live, inbox.stored(message));
-                }
-            });
-        } catch (java.util.concurrent.RejectedExecutionException stopping) {
-            LOG.debug("[{}] event loop stopped before a kept direct message", live.channel().id());
-        }
+        onLoop(live, "a kept direct message", () -> {
+            Inbox inbox = live.inbox();
+            if (inbox != null) {
+                give(live, inbox.stored(message));
+            }
+        });
     }
 
     /**
@@ -967,11 +965,7 @@ public final class ChatService {
         // Answered on the relay's threads in the order sent, and queued on the sender's loop in that order; never
         // run inline here, even when the answer is already in, or it would pass the answers still queued before it.
         directs.send(dm).whenComplete((receivers, failure) -> {
-            try {
-                session.channel().eventLoop().execute(() -> relayedAnswer(session, m, dm, receivers, failure));
-            } catch (java.util.concurrent.RejectedExecutionException stopping) {
-                LOG.debug("[{}] event loop stopped before a direct message's answer", session.channel().id());
-            }
+            onLoop(session, "a direct message's answer", () -> relayedAnswer(session, m, dm, receivers, failure));
         });
     }
 
@@ -995,22 +989,18 @@ public final class ChatService {
      */
     private void awayElsewhere(Session session, ClientMessage.DirectMessage m, ServerMessage.Direct dm) {
         directs.awayKeys(m.to()).whenComplete((keys, failure) -> {
-            try {
-                session.channel().eventLoop().execute(() -> {
-                    if (failure != null) {
-                        LOG.debug("[{}] sessions away not read: {}", session.channel().id(), failure.toString());
-                        metrics.rejected(ServerMetrics.Reason.UNAVAILABLE);
-                        error(session, ErrorCode.UNAVAILABLE,
-                                "The server cannot deliver direct messages right now; try again", m.ref());
-                    } else if (keys.isEmpty()) {
-                        noSuchUser(session, m);
-                    } else {
-                        keepForResume(session, dm, m, keys);
-                    }
-                });
-            } catch (java.util.concurrent.RejectedExecutionException stopping) {
-                LOG.debug("[{}] event loop stopped before a direct message's answer", session.channel().id());
-            }
+            onLoop(session, "a direct message's answer", () -> {
+                if (failure != null) {
+                    LOG.debug("[{}] sessions away not read: {}", session.channel().id(), failure.toString());
+                    metrics.rejected(ServerMetrics.Reason.UNAVAILABLE);
+                    error(session, ErrorCode.UNAVAILABLE,
+                            "The server cannot deliver direct messages right now; try again", m.ref());
+                } else if (keys.isEmpty()) {
+                    noSuchUser(session, m);
+                } else {
+                    keepForResume(session, dm, m, keys);
+                }
+            });
         });
     }
 
