@@ -2,7 +2,6 @@ package dev.wschat.server;
 
 import dev.wschat.protocol.CloseCodes;
 import dev.wschat.protocol.JsonCodec;
-import dev.wschat.protocol.ServerMessage;
 import dev.wschat.server.broker.Broker;
 import dev.wschat.server.broker.DirectRelay;
 import dev.wschat.server.broker.LocalBroker;
@@ -21,7 +20,6 @@ import dev.wschat.server.http.HttpRequestHandler;
 import dev.wschat.server.http.Readiness;
 import dev.wschat.server.http.StaticFiles;
 import dev.wschat.server.metrics.ServerMetrics;
-import dev.wschat.server.presence.LocalPresence;
 import dev.wschat.server.redis.RedisBroker;
 import dev.wschat.server.redis.RedisConnections;
 import dev.wschat.server.redis.RedisDirects;
@@ -29,7 +27,6 @@ import dev.wschat.server.redis.RedisHistory;
 import dev.wschat.server.redis.RedisPresence;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.IoHandlerFactory;
@@ -75,6 +72,7 @@ public final class ChatServer {
     private ChatService service;
     private Broker broker;
     private DirectRelay directs;
+    private RedisDirects redisDirects;
     private History history;
     private RedisConnections redis;
     private RedisPresence sharedPresence;
@@ -124,8 +122,12 @@ public final class ChatServer {
             broker = new LocalBroker(rooms);
             directs = new LocalDirectRelay();
         }
-        service = new ChatService(config, codec, rooms, broker, history,
-                sharedPresence != null ? sharedPresence : new LocalPresence(), directs, metrics);
+        ChatService.Builder chatParts = ChatService.builder(config.chatSettings(), codec, rooms, metrics)
+                .broker(broker).history(history).directs(directs);
+        if (redisDirects != null) {
+            chatParts.presence(sharedPresence).takeovers(redisDirects).away(redisDirects);
+        }
+        service = chatParts.build();
         ChatService chat = service;
         metrics.gauge("wschat.connections", "Open WebSocket connections", chat::sessionCount);
         metrics.gauge("wschat.rooms", "Rooms with members on this node", rooms::roomCount);
@@ -346,20 +348,13 @@ public final class ChatServer {
         broker = new RedisBroker(redis, shared, rooms, metrics);
         // Relayed direct messages go to the service, made once this returns: none arrive before a session subscribes.
         // Takeovers are on a channel subscribed at once, so one may come before the service exists (nothing to end).
-        directs = new RedisDirects(redis, new DirectRelay.Recipient() {
-            @Override
-            public boolean deliver(ServerMessage.Direct dm) {
-                return service.deliverRelayed(dm);
-            }
-
-            @Override
-            public void resumedElsewhere(String userId, String resumeKey) {
-                ChatService chat = service;
-                if (chat != null) {
-                    chat.resumedElsewhere(userId, resumeKey);
-                }
+        redisDirects = new RedisDirects(redis, dm -> service.deliverRelayed(dm), (userId, resumeKey) -> {
+            ChatService chat = service;
+            if (chat != null) {
+                chat.resumedElsewhere(userId, resumeKey);
             }
         }, metrics);
+        directs = redisDirects;
         sharedPresence = redis.presence(UUID.randomUUID().toString());
         sharedPresence.start();
         readiness.requires(redis::up);

@@ -534,6 +534,12 @@ public final class ServerConfig {
         return security.maxDetachedSessions;
     }
 
+    /** What the chat needs of these options. */
+    public dev.wschat.server.chat.ChatSettings chatSettings() {
+        return new dev.wschat.server.chat.ChatSettings(maxRoomsPerConnection(), announceLimit(), presencePage(),
+                historyOnJoin(), recoveryLimit(), resumeWindow(), maxDetachedSessions(), sessionSecret());
+    }
+
     /** The HS256 shared secret for tokens, or {@code null}; never logged. */
     public String jwtSecret() {
         return security.jwtSecret;

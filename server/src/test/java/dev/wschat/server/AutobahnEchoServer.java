@@ -1,7 +1,6 @@
 package dev.wschat.server;
 
 import dev.wschat.protocol.JsonCodec;
-import dev.wschat.server.broker.LocalBroker;
 import dev.wschat.server.chat.ChatService;
 import dev.wschat.server.chat.RoomRegistry;
 import dev.wschat.server.history.InMemoryHistory;
@@ -113,8 +112,8 @@ public final class AutobahnEchoServer {
         JsonCodec codec = new JsonCodec(config.maxContentLength());
         ServerMetrics metrics = new ServerMetrics();
         RoomRegistry rooms = new RoomRegistry(codec, metrics);
-        ChatService service = new ChatService(config, codec, rooms, new LocalBroker(rooms), new InMemoryHistory(10),
-                metrics);
+        ChatService service = ChatService.builder(config.chatSettings(), codec, rooms, metrics)
+                .history(new InMemoryHistory(10)).build();
         ChatServerInitializer real = new ChatServerInitializer(config, service, codec,
                 new HttpRequestHandler(new StaticFiles(), metrics),
                 new DefaultChannelGroup("autobahn", GlobalEventExecutor.INSTANCE), metrics);

@@ -7,13 +7,16 @@ import dev.wschat.protocol.JsonCodec;
 import dev.wschat.protocol.Limits;
 import dev.wschat.protocol.ServerMessage;
 import dev.wschat.protocol.Timestamps;
-import dev.wschat.server.ServerConfig;
 import dev.wschat.server.auth.Identity;
+import dev.wschat.server.broker.AwayRegistry;
 import dev.wschat.server.broker.Broker;
 import dev.wschat.server.broker.DirectRelay;
+import dev.wschat.server.broker.LocalBroker;
 import dev.wschat.server.broker.LocalDirectRelay;
 import dev.wschat.server.broker.RoomEvent;
+import dev.wschat.server.broker.Takeovers;
 import dev.wschat.server.history.History;
+import dev.wschat.server.history.InMemoryHistory;
 import dev.wschat.server.limits.CloseGuard;
 import dev.wschat.server.limits.ConnectionLimitHandler;
 import dev.wschat.server.metrics.ServerMetrics;
@@ -47,13 +50,15 @@ public final class ChatService {
     private static final Logger LOG = LogManager.getLogger(ChatService.class);
     private static final int MAX_ROOMS_LISTED = 1_000;
 
-    private final ServerConfig config;
+    private final ChatSettings config;
     private final JsonCodec codec;
     private final RoomRegistry rooms;
     private final Broker broker;
     private final History history;
     private final Presence presence;
     private final DirectRelay directs;
+    private final Takeovers takeovers;
+    private final AwayRegistry away;
     private final ServerMetrics metrics;
     /** Each id's connected sessions, oldest first: one, or several for a user signed in from several tabs. */
     private final Map<String, List<Session>> sessions = new ConcurrentHashMap<>();
@@ -71,58 +76,30 @@ public final class ChatService {
     private volatile boolean draining;
 
     /**
-     * Creates the service.
+     * Starts building a service; what is not given is the single-node default (in-process broker, presence and
+     * relays, history kept in memory for 100 messages a room).
      *
-     * @param config  limits
-     * @param codec   the codec for direct replies
-     * @param rooms   this node's rooms
-     * @param broker  where room events are published
-     * @param history where chat messages are stored and numbered
-     * @param metrics counts connections and rejections
-     */
-    public ChatService(ServerConfig config, JsonCodec codec, RoomRegistry rooms, Broker broker, History history,
-                       ServerMetrics metrics) {
-        this(config, codec, rooms, broker, history, new LocalPresence(), metrics);
-    }
-
-    /**
-     * Creates the service.
-     *
-     * @param config   limits
+     * @param settings limits and windows
      * @param codec    the codec for direct replies
      * @param rooms    this node's rooms
-     * @param broker   where room events are published
-     * @param history  where chat messages are stored and numbered
-     * @param presence who is in each room
      * @param metrics  counts connections and rejections
+     * @return the builder
      */
-    public ChatService(ServerConfig config, JsonCodec codec, RoomRegistry rooms, Broker broker, History history,
-                       Presence presence, ServerMetrics metrics) {
-        this(config, codec, rooms, broker, history, presence, new LocalDirectRelay(), metrics);
+    public static Builder builder(ChatSettings settings, JsonCodec codec, RoomRegistry rooms, ServerMetrics metrics) {
+        return new Builder(settings, codec, rooms, metrics);
     }
 
-    /**
-     * Creates the service.
-     *
-     * @param config   limits
-     * @param codec    the codec for direct replies
-     * @param rooms    this node's rooms
-     * @param broker   where room events are published
-     * @param history  where chat messages are stored and numbered
-     * @param presence who is in each room
-     * @param directs  carries direct messages to users connected to other nodes
-     * @param metrics  counts connections and rejections
-     */
-    public ChatService(ServerConfig config, JsonCodec codec, RoomRegistry rooms, Broker broker, History history,
-                       Presence presence, DirectRelay directs, ServerMetrics metrics) {
-        this.presence = Objects.requireNonNull(presence, "presence");
-        this.directs = Objects.requireNonNull(directs, "directs");
-        this.config = Objects.requireNonNull(config, "config");
-        this.codec = Objects.requireNonNull(codec, "codec");
-        this.rooms = Objects.requireNonNull(rooms, "rooms");
-        this.broker = Objects.requireNonNull(broker, "broker");
-        this.history = Objects.requireNonNull(history, "history");
-        this.metrics = Objects.requireNonNull(metrics, "metrics");
+    private ChatService(Builder b) {
+        this.config = b.settings;
+        this.codec = b.codec;
+        this.rooms = b.rooms;
+        this.metrics = b.metrics;
+        this.broker = b.broker != null ? b.broker : new LocalBroker(b.rooms);
+        this.history = b.history != null ? b.history : new InMemoryHistory(100);
+        this.presence = b.presence;
+        this.directs = b.directs;
+        this.takeovers = b.takeovers;
+        this.away = b.away;
         this.takenOverElsewhere = metrics.counter("wschat.sessions.resumed.elsewhere",
                 "Sessions ended on this node, without notices, because another node resumed them");
         this.directsKept = metrics.counter("wschat.dm.kept",
@@ -320,8 +297,8 @@ public final class ChatService {
         write(session, new ServerMessage.Welcome(id, session.username(), Timestamps.now(), token,
                 token == null ? null : claims != null));
         if (claims != null) {
-            directs.resumed(id, resumeKey); // a node where this session is still attached closes it (4009)
-            directs.back(id, resumeKey);
+            takeovers.resumed(id, resumeKey); // a node where this session is still attached closes it (4009)
+            away.back(id, resumeKey);
         }
         if (kept != null) {
             reattach(session, kept);
@@ -565,7 +542,7 @@ public final class ChatService {
             return false;
         }
         forget(session);
-        directs.away(session.id(), session.resumeKey(), java.time.Instant.now().plus(config.resumeWindow()));
+        away.away(session.id(), session.resumeKey(), java.time.Instant.now().plus(config.resumeWindow()));
         LOG.debug("[{}] dropped; {} kept for a resume", session.channel().id(), session.id());
         return true;
     }
@@ -576,7 +553,7 @@ public final class ChatService {
      * node missed, its Pub/Sub connection down at the time: the user has not left).
      */
     private void expire(DetachedSessions.Detached d) {
-        directs.back(d.id(), d.resumeKey());
+        away.back(d.id(), d.resumeKey());
         try {
             d.channel().eventLoop().execute(() -> {
                 leaveAll(d.channel(), d.memberKey(), d.rooms(), new ServerMessage.User(d.id(), d.username()));
@@ -988,7 +965,7 @@ public final class ChatService {
      * for one kept here ({@link #keepForResume}); else {@code no_such_user}. On the sender's loop.
      */
     private void awayElsewhere(Session session, ClientMessage.DirectMessage m, ServerMessage.Direct dm) {
-        directs.awayKeys(m.to()).whenComplete((keys, failure) -> {
+        away.awayKeys(m.to()).whenComplete((keys, failure) -> {
             onLoop(session, "a direct message's answer", () -> {
                 if (failure != null) {
                     LOG.debug("[{}] sessions away not read: {}", session.channel().id(), failure.toString());
@@ -1057,7 +1034,7 @@ public final class ChatService {
         if (d == null) {
             return;
         }
-        directs.back(d.id(), d.resumeKey());
+        away.back(d.id(), d.resumeKey());
         takenOverElsewhere.increment();
         try {
             d.channel().eventLoop().execute(() -> {
@@ -1163,5 +1140,67 @@ public final class ChatService {
 
     private static String abbreviate(String s) {
         return s.length() <= 40 ? s : s.substring(0, 40) + "...";
+    }
+
+    /** Collects a service's collaborators; each has a single-node default. */
+    public static final class Builder {
+        private final ChatSettings settings;
+        private final JsonCodec codec;
+        private final RoomRegistry rooms;
+        private final ServerMetrics metrics;
+        private Broker broker;
+        private History history;
+        private Presence presence = new LocalPresence();
+        private DirectRelay directs = new LocalDirectRelay();
+        private Takeovers takeovers = Takeovers.NONE;
+        private AwayRegistry away = AwayRegistry.NONE;
+
+        private Builder(ChatSettings settings, JsonCodec codec, RoomRegistry rooms, ServerMetrics metrics) {
+            this.settings = Objects.requireNonNull(settings, "settings");
+            this.codec = Objects.requireNonNull(codec, "codec");
+            this.rooms = Objects.requireNonNull(rooms, "rooms");
+            this.metrics = Objects.requireNonNull(metrics, "metrics");
+        }
+
+        /** Where room events are published; default in-process. */
+        public Builder broker(Broker broker) {
+            this.broker = Objects.requireNonNull(broker, "broker");
+            return this;
+        }
+
+        /** Where chat messages are stored and numbered; default in memory. */
+        public Builder history(History history) {
+            this.history = Objects.requireNonNull(history, "history");
+            return this;
+        }
+
+        /** Who is in each room; default this node's. */
+        public Builder presence(Presence presence) {
+            this.presence = Objects.requireNonNull(presence, "presence");
+            return this;
+        }
+
+        /** Carries direct messages to users connected to other nodes; default none. */
+        public Builder directs(DirectRelay directs) {
+            this.directs = Objects.requireNonNull(directs, "directs");
+            return this;
+        }
+
+        /** Tells other nodes of sessions resumed here; default none. */
+        public Builder takeovers(Takeovers takeovers) {
+            this.takeovers = Objects.requireNonNull(takeovers, "takeovers");
+            return this;
+        }
+
+        /** Records sessions kept for a resume where every node sees them; default none. */
+        public Builder away(AwayRegistry away) {
+            this.away = Objects.requireNonNull(away, "away");
+            return this;
+        }
+
+        /** The service. */
+        public ChatService build() {
+            return new ChatService(this);
+        }
     }
 }

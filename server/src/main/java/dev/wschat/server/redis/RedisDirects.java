@@ -3,7 +3,9 @@ package dev.wschat.server.redis;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import dev.wschat.protocol.ServerMessage;
+import dev.wschat.server.broker.AwayRegistry;
 import dev.wschat.server.broker.DirectRelay;
+import dev.wschat.server.broker.Takeovers;
 import dev.wschat.server.history.HistoryUnavailableException;
 import dev.wschat.server.metrics.ServerMetrics;
 import io.lettuce.core.api.StatefulRedisConnection;
@@ -53,7 +55,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * Subscription changes run on {@link RedisConnections}' own thread. Lettuce's bounded request queue bounds the
  * publishes in flight: past it a message fails with {@code unavailable}.
  */
-public final class RedisDirects implements DirectRelay {
+public final class RedisDirects implements DirectRelay, Takeovers, AwayRegistry {
     static final long RETRY_MS = 1_000;
     private static final String PREFIX = "{u:";
     private static final String SUFFIX = "}:dm";
@@ -63,6 +65,7 @@ public final class RedisDirects implements DirectRelay {
 
     private final RedisConnections redis;
     private final Recipient local;
+    private final Takeovers.Listener takeovers;
     private final String node = UUID.randomUUID().toString();
     /** Users with an attached session here; a user is present until its unsubscribe is sent. */
     private final Map<String, UserState> users = new ConcurrentHashMap<>();
@@ -77,12 +80,15 @@ public final class RedisDirects implements DirectRelay {
      * Creates the relay; call before {@link RedisConnections#start()}.
      *
      * @param redis   the node's connections
-     * @param local   delivers a message that arrived for a user on this node
-     * @param metrics where the relay's counters go
+     * @param local     delivers a message that arrived for a user on this node
+     * @param takeovers ends a session here that another node resumed
+     * @param metrics   where the relay's counters go
      */
-    public RedisDirects(RedisConnections redis, Recipient local, ServerMetrics metrics) {
+    public RedisDirects(RedisConnections redis, Recipient local, Takeovers.Listener takeovers,
+                        ServerMetrics metrics) {
         this.redis = Objects.requireNonNull(redis, "redis");
         this.local = Objects.requireNonNull(local, "local");
+        this.takeovers = Objects.requireNonNull(takeovers, "takeovers");
         Objects.requireNonNull(metrics, "metrics");
         relayed = metrics.counter("wschat.redis.dm.relayed",
                 "Direct messages this node published to a user on another node that a node received");
@@ -399,7 +405,7 @@ public final class RedisDirects implements DirectRelay {
             try {
                 JsonObject o = JsonParser.parseString(payload).getAsJsonObject();
                 if (!node.equals(o.get("node").getAsString())) {
-                    local.resumedElsewhere(o.get("user").getAsString(), o.get("key").getAsString());
+                    takeovers.resumedElsewhere(o.get("user").getAsString(), o.get("key").getAsString());
                 }
             } catch (RuntimeException e) {
                 LOG.warn("redis: unreadable takeover skipped: {}", e.toString());

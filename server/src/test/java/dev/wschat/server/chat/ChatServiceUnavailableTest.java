@@ -4,7 +4,6 @@ import dev.wschat.server.testing.Outbound;
 import com.google.gson.JsonObject;
 import dev.wschat.protocol.JsonCodec;
 import dev.wschat.server.ServerConfig;
-import dev.wschat.server.broker.LocalBroker;
 import dev.wschat.server.history.HistorySettings;
 import dev.wschat.server.history.SqliteHistory;
 import dev.wschat.server.metrics.ServerMetrics;
@@ -40,8 +39,8 @@ class ChatServiceUnavailableTest {
         RoomRegistry rooms = new RoomRegistry(codec, metrics);
         SqliteHistory history = new SqliteHistory(HistorySettings.defaults(dir));
         history.close(); // a closed store refuses every append, as a full queue or a failed disk does
-        ChatService service = new ChatService(ServerConfig.parse("--port", "0"),
-                codec, rooms, new LocalBroker(rooms), history, metrics);
+        ChatService service = ChatService.builder(ServerConfig.parse("--port", "0").chatSettings(),
+                codec, rooms, metrics).history(history).build();
         EmbeddedChannel sender = connected(service, codec);
         EmbeddedChannel other = connected(service, codec);
         drain(sender);

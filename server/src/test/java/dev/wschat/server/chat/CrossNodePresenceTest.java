@@ -5,8 +5,6 @@ import com.google.gson.JsonObject;
 import dev.wschat.protocol.JsonCodec;
 import dev.wschat.protocol.ServerMessage;
 import dev.wschat.server.ServerConfig;
-import dev.wschat.server.broker.LocalBroker;
-import dev.wschat.server.history.InMemoryHistory;
 import dev.wschat.server.metrics.ServerMetrics;
 import dev.wschat.server.presence.Presence;
 import dev.wschat.server.redis.PresenceTimings;
@@ -81,8 +79,8 @@ class CrossNodePresenceTest {
         RoomRegistry rooms = new RoomRegistry(codec, metrics);
         List<String> args = new ArrayList<>(List.of("--port", "0", "--history-on-join", "0"));
         args.addAll(List.of(options));
-        return new ChatService(ServerConfig.parse(args.toArray(String[]::new)), codec, rooms,
-                new LocalBroker(rooms), new InMemoryHistory(100), new OnTestThread(shared), metrics);
+        return ChatService.builder(ServerConfig.parse(args.toArray(String[]::new)).chatSettings(), codec, rooms,
+                metrics).presence(new OnTestThread(shared)).build();
     }
 
     /** Hands the service's departure listener its calls on the test thread. */

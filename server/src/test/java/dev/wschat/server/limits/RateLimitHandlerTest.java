@@ -5,7 +5,6 @@ import com.google.gson.JsonObject;
 import dev.wschat.protocol.CloseCodes;
 import dev.wschat.protocol.JsonCodec;
 import dev.wschat.server.ServerConfig;
-import dev.wschat.server.broker.LocalBroker;
 import dev.wschat.server.chat.ChatFrameHandler;
 import dev.wschat.server.chat.ChatService;
 import dev.wschat.server.chat.Session;
@@ -30,8 +29,8 @@ class RateLimitHandlerTest {
     private final JsonCodec codec = new JsonCodec();
     private final ServerMetrics metrics = new ServerMetrics();
     private final RoomRegistry rooms = new RoomRegistry(codec, metrics);
-    private final ChatService service = new ChatService(config, codec, rooms, new LocalBroker(rooms),
-            new InMemoryHistory(10), metrics);
+    private final ChatService service = ChatService.builder(config.chatSettings(), codec, rooms, metrics)
+            .history(new InMemoryHistory(10)).build();
 
     @AfterEach
     void closeMetrics() {
