@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# A local cluster on loopback for trying the scale-out set-up (README, "Behind a load balancer"):
+# A local cluster on loopback for trying the scale-out set-up (docs/operations.md, "Behind a load balancer"):
 # redis-server (deploy/redis.conf), two wschat nodes sharing it, and nginx (deploy/nginx.conf) in front.
 #
 #   scripts/cluster.sh start     # needs the built JAR (README, "Run it"); then open http://127.0.0.1:8080/
