@@ -101,7 +101,7 @@ public final class ChatServer {
         }
         // Read keys and certificates before any thread starts, so a bad file fails the start cleanly.
         SslContext tls = ServerTls.context(config);
-        JwtAuthenticator authenticator = JwtAuthenticator.create(config);
+        JwtAuthenticator authenticator = JwtAuthenticator.create(config.authSettings());
         Transport resolved = config.transport().resolve();
         IoHandlerFactory ioFactory = resolved.ioHandlerFactory();
         Class<? extends ServerChannel> channelType = resolved.serverChannelClass();
@@ -330,8 +330,7 @@ public final class ChatServer {
             return new InMemoryHistory(InMemoryHistory.MESSAGES_PER_ROOM, config.historyRooms(), config.historyMaxAge(),
                     HistorySettings.DEFAULT_DEDUP_WINDOW, Clock.systemUTC());
         }
-        History opened = new SqliteHistory(new HistorySettings(config.dataDir(), config.historyMaxMessages(),
-                config.historyMaxAge(), config.historyQueue(), HistorySettings.DEFAULT_DEDUP_WINDOW));
+        History opened = new SqliteHistory(config.historySettings());
         LOG.info("wschat history in {}", config.dataDir().toAbsolutePath().resolve("wschat.db"));
         return opened;
     }
@@ -342,8 +341,7 @@ public final class ChatServer {
      */
     private void openRedis(RoomRegistry rooms) {
         redis = new RedisConnections(config.redis().orElseThrow(), config.historyQueue(), metrics);
-        RedisHistory shared = new RedisHistory(redis, new HistorySettings(config.dataDir(), config.historyMaxMessages(),
-                config.historyMaxAge(), config.historyQueue(), HistorySettings.DEFAULT_DEDUP_WINDOW));
+        RedisHistory shared = new RedisHistory(redis, config.historySettings());
         history = shared;
         broker = new RedisBroker(redis, shared, rooms, metrics);
         // Relayed direct messages go to the service, made once this returns: none arrive before a session subscribes.

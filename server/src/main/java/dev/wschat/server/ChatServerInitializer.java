@@ -4,6 +4,7 @@ import dev.wschat.protocol.Dialect;
 import dev.wschat.protocol.JsonCodec;
 import dev.wschat.protocol.ServerMessage;
 import dev.wschat.server.auth.AuthSessionHandler;
+import dev.wschat.server.auth.AuthSettings;
 import dev.wschat.server.auth.HandshakeGuard;
 import dev.wschat.server.auth.JwtAuthenticator;
 import dev.wschat.server.auth.OriginPolicy;
@@ -18,6 +19,7 @@ import dev.wschat.server.limits.FrameLimitHandler;
 import dev.wschat.server.limits.HandshakeAdmission;
 import dev.wschat.server.limits.HandshakeTimeoutHandler;
 import dev.wschat.server.limits.HeartbeatHandler.Heartbeats;
+import dev.wschat.server.limits.LimitSettings;
 import dev.wschat.server.limits.RateLimitHandler;
 import dev.wschat.server.limits.SlowConsumerHandler;
 import dev.wschat.server.limits.UpgradeCleanup;
@@ -38,7 +40,7 @@ import io.netty.handler.ssl.SslContext;
 import java.util.List;
 import java.util.Objects;
 
-/** Composes each connection's pipeline; every limit comes from {@link ServerConfig}. */
+/** Composes each connection's pipeline; every limit comes from {@link ServerConfig}'s settings records. */
 final class ChatServerInitializer extends ChannelInitializer<SocketChannel> {
     /** Longest HTTP request line, in bytes. */
     static final int MAX_INITIAL_LINE_BYTES = 4_096;
@@ -51,7 +53,8 @@ final class ChatServerInitializer extends ChannelInitializer<SocketChannel> {
     private static final List<String> UPGRADE_ONLY =
             List.of("http-handler", "handshake-guard", "connection-limit", "handshake-timeout");
 
-    private final ServerConfig config;
+    private final LimitSettings limits;
+    private final AuthSettings auth;
     private final ChatService service;
     private final JsonCodec codec;
     private final HttpRequestHandler httpHandler;
@@ -79,7 +82,9 @@ final class ChatServerInitializer extends ChannelInitializer<SocketChannel> {
     ChatServerInitializer(ServerConfig config, ChatService service, JsonCodec codec,
                           HttpRequestHandler httpHandler, ChannelGroup allChannels, ServerMetrics metrics,
                           SslContext tls, JwtAuthenticator authenticator) {
-        this.config = Objects.requireNonNull(config, "config");
+        Objects.requireNonNull(config, "config");
+        this.limits = config.limitSettings();
+        this.auth = config.authSettings();
         this.service = Objects.requireNonNull(service, "service");
         this.codec = Objects.requireNonNull(codec, "codec");
         this.httpHandler = Objects.requireNonNull(httpHandler, "httpHandler");
@@ -88,13 +93,13 @@ final class ChatServerInitializer extends ChannelInitializer<SocketChannel> {
         this.wsConfig = webSocketConfig(config);
         this.tls = tls;
         this.authenticator = authenticator;
-        this.handshakeGuard = new HandshakeGuard(new OriginPolicy(config.allowedOrigins()), authenticator,
-                config.jwtCookie(), metrics);
+        this.handshakeGuard = new HandshakeGuard(new OriginPolicy(auth.allowedOrigins()), authenticator,
+                auth.cookie(), metrics);
         this.byteCounter = new ByteCounter(metrics);
-        this.connectionLimit = new ConnectionLimitHandler(config, metrics);
-        this.frameLimits = new FrameLimitHandler(metrics, config.maxMessageBytes());
-        this.admission = new HandshakeAdmission(config.maxPendingHandshakes(), config.handshakeTimeout(), metrics);
-        this.upgradeCleanup = new UpgradeCleanup(UPGRADE_ONLY, new Heartbeats(config.pingInterval(), metrics));
+        this.connectionLimit = new ConnectionLimitHandler(limits, metrics);
+        this.frameLimits = new FrameLimitHandler(metrics, limits.maxMessageBytes());
+        this.admission = new HandshakeAdmission(limits.maxPendingHandshakes(), limits.handshakeTimeout(), metrics);
+        this.upgradeCleanup = new UpgradeCleanup(UPGRADE_ONLY, new Heartbeats(limits.pingInterval(), metrics));
     }
 
     /** The WebSocket settings of the real pipeline, shared with the conformance test's echo server. */
@@ -149,7 +154,7 @@ final class ChatServerInitializer extends ChannelInitializer<SocketChannel> {
     private void addHttpAndWebSocket(ChannelPipeline p) {
         p.addLast("http-codec", new HttpServerCodec(MAX_INITIAL_LINE_BYTES, MAX_HEADER_BYTES, MAX_HEADER_BYTES));
         p.addLast("http-aggregator", new HttpObjectAggregator(MAX_HTTP_CONTENT_BYTES));
-        p.addLast("handshake-timeout", new HandshakeTimeoutHandler(config.handshakeTimeout(), metrics));
+        p.addLast("handshake-timeout", new HandshakeTimeoutHandler(limits.handshakeTimeout(), metrics));
         p.addLast("connection-limit", connectionLimit);
         p.addLast("handshake-guard", handshakeGuard);
         p.addLast("http-handler", httpHandler);
@@ -158,11 +163,11 @@ final class ChatServerInitializer extends ChannelInitializer<SocketChannel> {
         p.addLast("websocket", new WebSocketServerProtocolHandler(wsConfig));
         p.addLast("upgrade-cleanup", upgradeCleanup);
         if (authenticator != null) {
-            p.addLast("auth", new AuthSessionHandler(metrics, config.jwtClockSkew()));
+            p.addLast("auth", new AuthSessionHandler(metrics, auth.clockSkew()));
         }
-        p.addLast("ws-aggregator", new WebSocketFrameAggregator(config.maxMessageBytes()));
+        p.addLast("ws-aggregator", new WebSocketFrameAggregator(limits.maxMessageBytes()));
         p.addLast("ws-limits", frameLimits);
-        p.addLast("rate-limit", new RateLimitHandler(config, refusal, metrics));
+        p.addLast("rate-limit", new RateLimitHandler(limits, refusal, metrics));
         p.addLast("chat", new ChatFrameHandler(service, codec, metrics));
         p.addLast("slow-consumer", new SlowConsumerHandler(metrics));
     }

@@ -11,6 +11,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
@@ -91,6 +92,19 @@ final class ConfigSources implements CommandLine.IDefaultValueProvider {
         return ENV_PREFIX + option.substring(2).toUpperCase(Locale.ROOT).replace('-', '_');
     }
 
+    /**
+     * The environment variables that set an option, first wins: {@code WSCHAT_<NAME>}, then {@code PORT} for
+     * {@code --port} (as in the tutorial) and {@code REDIS_URL} for {@code --redis} (what hosting platforms set
+     * for an attached Redis).
+     */
+    static List<String> envNames(String option) {
+        return switch (option) {
+            case "--port" -> List.of(envName(option), "PORT");
+            case "--redis" -> List.of(envName(option), "REDIS_URL");
+            default -> List.of(envName(option));
+        };
+    }
+
     private static boolean settable(OptionSpec option) {
         return !option.usageHelp() && !option.versionHelp();
     }
@@ -101,21 +115,17 @@ final class ConfigSources implements CommandLine.IDefaultValueProvider {
             return null;
         }
         String name = option.longestName();
-        String envName = envName(name);
-        String value = env.get(envName);
-        if (value == null && "--port".equals(name)) {
-            envName = "PORT";
-            value = env.get(envName);
+        for (String envName : envNames(name)) {
+            String value = env.get(envName);
+            if (value != null) {
+                if (value.isEmpty()) {
+                    break; // an empty variable is unset, and hides the ones after it
+                }
+                sources.put(name, "environment " + envName);
+                return value.strip();
+            }
         }
-        if (value == null && "--redis".equals(name)) {
-            envName = "REDIS_URL"; // what hosting platforms set for an attached Redis
-            value = env.get(envName);
-        }
-        if (value != null && !value.isEmpty()) {
-            sources.put(name, "environment " + envName);
-            return value.strip();
-        }
-        value = file.getProperty(name.substring(2));
+        String value = file.getProperty(name.substring(2));
         if (value != null) {
             sources.put(name, fileLabel);
             return value.strip();

@@ -1,40 +1,35 @@
 package dev.wschat.server;
 
-import dev.wschat.protocol.Limits;
+import dev.wschat.server.auth.AuthSettings;
+import dev.wschat.server.chat.ChatSettings;
+import dev.wschat.server.history.HistorySettings;
+import dev.wschat.server.limits.LimitSettings;
 import dev.wschat.server.limits.TrustedProxies;
 import picocli.CommandLine;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.OptionSpec;
-import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.lang.annotation.ElementType;
-import java.lang.annotation.Retention;
-import java.lang.annotation.RetentionPolicy;
-import java.lang.annotation.Target;
 import java.lang.reflect.Field;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.StringJoiner;
-import java.util.regex.Pattern;
 
 /**
- * Every setting of the server, each declared once as a picocli {@link Option} with its name, default and help;
- * immutable once parsed, and {@link #validate()} fails fast naming the option as the user gave it. Values come
- * from the command line, then the environment ({@code WSCHAT_<OPTION>}, and {@code PORT} as in the tutorial),
- * then the {@code --config} properties file, then the declared default ({@link ConfigSources}).
+ * Every setting of the server: the options are declared once each, by section ({@link NetworkOptions},
+ * {@link LimitOptions}, {@link HistoryOptions}, {@link SecurityOptions}, {@link TlsOptions},
+ * {@link OperationsOptions}), with the checks of their own value beside them ({@link Checks}); this class composes
+ * the sections, checks the rules between options ({@link #validate()}) and builds each package's settings record.
+ * Immutable once parsed. Values come from the command line, then the environment ({@code WSCHAT_<OPTION>}, and
+ * {@code PORT} as in the tutorial), then the {@code --config} properties file, then the declared default
+ * ({@link ConfigSources}).
  */
 @Command(name = "wschat-server", mixinStandardHelpOptions = true, versionProvider = ServerVersion.class,
         sortOptions = false, showDefaultValues = true, usageHelpAutoWidth = true, usageHelpWidth = 100,
@@ -51,22 +46,8 @@ public final class ServerConfig {
     public static final String JWT_SECRET_ENV = "WSCHAT_JWT_SECRET";
     /** The environment variable that may hold the resume-token key. */
     public static final String SESSION_SECRET_ENV = "WSCHAT_SESSION_SECRET";
-    /** Longest {@code --resume-window}, in seconds. */
-    public static final int MAX_RESUME_WINDOW_SECONDS = 3_600;
-    /** Most {@code --max-detached-sessions}. */
-    public static final int MAX_DETACHED_SESSIONS = 1_000_000;
-    /** Fewest bytes of an HS256 secret: the hash size, as RFC 7518 section 3.2 requires. */
-    public static final int MIN_JWT_SECRET_BYTES = 32;
     /** Default most rooms whose recent messages are kept in memory; past it the least recently used is dropped. */
-    public static final int DEFAULT_HISTORY_ROOMS = 10_000;
-    private static final Pattern ORIGIN = Pattern.compile("https?://[a-z0-9.\\[\\]:-]+");
-    private static final Pattern COOKIE_NAME = Pattern.compile("[A-Za-z0-9_.-]+");
-
-    /** Marks an option whose value {@link #toString()} never shows. */
-    @Retention(RetentionPolicy.RUNTIME)
-    @Target(ElementType.FIELD)
-    @interface Secret {
-    }
+    public static final int DEFAULT_HISTORY_ROOMS = HistorySettings.DEFAULT_ROOMS;
 
     /** The log layout of the shipped Log4j2 configuration. */
     public enum LogFormat {
@@ -74,131 +55,6 @@ public final class ServerConfig {
         TEXT,
         /** One JSON object per line (Elastic Common Schema), for log shippers. */
         JSON
-    }
-
-    @ArgGroup(validate = false, heading = "%nNetwork%n", order = 1)
-    private Network network = new Network();
-    @ArgGroup(validate = false, heading = "%nLimits%n", order = 2)
-    private Capacity limits = new Capacity();
-    @ArgGroup(validate = false, heading = "%nHistory%n", order = 3)
-    private HistoryOptions history = new HistoryOptions();
-    @ArgGroup(validate = false, heading = "%nSecurity%n", order = 4)
-    private Security security = new Security();
-    @ArgGroup(validate = false, heading = "%nTLS%n", order = 5)
-    private Tls tls = new Tls();
-    @ArgGroup(validate = false, heading = "%nOperations%n", order = 6)
-    private Operations operations = new Operations();
-
-    private List<String> allowedOrigins = List.of();
-    private TrustedProxies trustedProxies = TrustedProxies.NONE;
-    /** Where each value not on the command line came from ("environment PORT", "app.properties"), for messages. */
-    private Map<String, String> sources = Map.of();
-    /** The parsed declarations, read back by {@link #toString()}. */
-    private CommandLine.Model.CommandSpec spec;
-
-    private static final class Network {
-        @Option(names = "--host", paramLabel = "ADDR", defaultValue = "0.0.0.0", description = "address to bind")
-        private String host;
-        @Option(names = "--port", paramLabel = "N", defaultValue = "8080",
-                description = "TCP port, 0 picks a free one; the PORT environment variable sets it too")
-        private int port;
-        @Option(names = "--threads", paramLabel = "N", defaultValue = "0",
-                description = "worker event-loop threads, 0 = one per processor")
-        private int workerThreads;
-        @Option(names = "--transport", paramLabel = "T", defaultValue = "auto", converter = TransportConverter.class,
-                description = "socket transport: auto (epoll, else nio), epoll, nio or io_uring")
-        private Transport transport;
-        @Option(names = "--no-native", defaultValue = "false", description = "the same as --transport nio")
-        private boolean noNative;
-        @Option(names = "--trusted-proxies", paramLabel = "LIST",
-                description = "comma-separated addresses or CIDR blocks of proxies (nginx) whose X-Forwarded-For "
-                        + "names the client, for per-address limits and logs; none given trusts none")
-        private String trustedProxies;
-    }
-
-    private static final class Capacity {
-        @Option(names = "--max-message-bytes", paramLabel = "N", defaultValue = "" + Limits.DEFAULT_MAX_MESSAGE_BYTES,
-                description = "largest WebSocket message in bytes; larger closes 1009")
-        private int maxMessageBytes;
-        @Option(names = "--max-content-length", paramLabel = "N", defaultValue = "" + Limits.DEFAULT_MAX_CONTENT_LENGTH,
-                description = "longest chat text in characters; longer gets error too_long")
-        private int maxContentLength;
-        @Option(names = "--max-rooms", paramLabel = "N", defaultValue = "" + Limits.DEFAULT_MAX_ROOMS_PER_CONNECTION,
-                description = "rooms one connection may be in at once")
-        private int maxRoomsPerConnection;
-        @Option(names = "--announce-limit", paramLabel = "N", defaultValue = "1000",
-                description = "members past which joins and leaves are not announced")
-        private int announceLimit;
-        @Option(names = "--presence-page", paramLabel = "N", defaultValue = "100",
-                description = "members one presence message lists; more are paged with who")
-        private int presencePage;
-        @Option(names = "--max-connections", paramLabel = "N", defaultValue = "10000",
-                description = "WebSocket connections held at once, 0 = no limit; past it HTTP 503")
-        private int maxConnections;
-        @Option(names = "--max-connections-per-address", paramLabel = "N", defaultValue = "1000",
-                description = "WebSocket connections from one IP, 0 = no limit; past it HTTP 503")
-        private int maxConnectionsPerAddress;
-        @Option(names = "--connection-rate", paramLabel = "N", defaultValue = "20",
-                description = "new WebSocket connections per second per IP, 0 = no limit; past it HTTP 503")
-        private int connectionRate;
-        @Option(names = "--connection-burst", paramLabel = "N", defaultValue = "100",
-                description = "burst of new WebSocket connections per IP")
-        private int connectionBurst;
-        @Option(names = "--handshake-timeout", paramLabel = "MS", defaultValue = "10000",
-                description = "time to send a complete HTTP request or handshake")
-        private int handshakeTimeoutMillis;
-        @Option(names = "--max-pending-handshakes", paramLabel = "N", defaultValue = "1000",
-                description = "connections per event loop not yet upgraded, 0 = no limit; past it a handshake gets "
-                        + "HTTP 503 with Retry-After: 1 before any HTTP pipeline is built")
-        private int maxPendingHandshakes;
-        @Option(names = "--message-rate", paramLabel = "N", defaultValue = "20",
-                description = "messages per second per connection, 0 = no limit; past it error rate_limited")
-        private int messageRate;
-        @Option(names = "--message-burst", paramLabel = "N", defaultValue = "40",
-                description = "burst of messages per connection")
-        private int messageBurst;
-        @Option(names = "--rate-limit-strikes", paramLabel = "N", defaultValue = "50",
-                description = "rate-limited messages in a row that close the connection 1008")
-        private int rateLimitStrikes;
-        @Option(names = "--max-queued-bytes", paramLabel = "N", defaultValue = "1048576",
-                description = "bytes queued for a slow reader before close 4008")
-        private int maxQueuedBytes;
-        @Option(names = "--ping-interval", paramLabel = "MS", defaultValue = "30000",
-                description = "ping connections idle this long, close after two, 0 = off")
-        private int pingIntervalMillis;
-        @Option(names = "--history-rooms", paramLabel = "N", defaultValue = "" + DEFAULT_HISTORY_ROOMS,
-                description = "rooms whose recent messages are kept, least recently used dropped, 0 = none")
-        private int historyRooms;
-    }
-
-    private static final class HistoryOptions {
-        @Option(names = "--history", paramLabel = "KIND", defaultValue = "sqlite", converter = HistoryKindConverter.class,
-                description = "where chat messages are kept: sqlite (durable, under --data-dir) or none (memory only, "
-                        + "lost on restart)")
-        private HistoryKind kind;
-        @Option(names = "--data-dir", paramLabel = "DIR", defaultValue = "data",
-                description = "directory of the history database wschat.db, created when missing")
-        private Path dataDir;
-        @Option(names = "--history-max-messages", paramLabel = "N", defaultValue = "10000",
-                description = "messages kept per room, older ones deleted, 0 = no limit")
-        private int maxMessages;
-        @Option(names = "--history-max-age", paramLabel = "DAYS", defaultValue = "30",
-                description = "days a message is kept, 0 = no limit")
-        private int maxAgeDays;
-        @Option(names = "--history-queue", paramLabel = "N", defaultValue = "20000",
-                description = "messages waiting to be stored; past it a sender gets error unavailable")
-        private int queue;
-        @Option(names = "--history-on-join", paramLabel = "N", defaultValue = "50",
-                description = "recent messages a joiner is sent, 0 = none")
-        private int onJoin;
-        @Option(names = "--recovery-limit", paramLabel = "N", defaultValue = "1000",
-                description = "most missed messages a resuming client recovers; past it recovered:false")
-        private int recoveryLimit;
-        @Secret
-        @Option(names = "--redis", paramLabel = "URL",
-                description = "share rooms and history with other nodes through Redis: redis://[:password@]host:port"
-                        + "[/db], rediss:// for TLS; also REDIS_URL; replaces --history and --data-dir")
-        private String redis;
     }
 
     /** Where chat messages are kept. */
@@ -209,92 +65,25 @@ public final class ServerConfig {
         NONE
     }
 
-    static final class HistoryKindConverter implements CommandLine.ITypeConverter<HistoryKind> {
-        @Override
-        public HistoryKind convert(String value) {
-            return switch (value) {
-                case "sqlite" -> HistoryKind.SQLITE;
-                case "none" -> HistoryKind.NONE;
-                default -> throw new CommandLine.TypeConversionException("expected sqlite or none: " + value);
-            };
-        }
-    }
+    @ArgGroup(exclusive = false, validate = false, heading = "%nNetwork%n", order = 1)
+    private NetworkOptions network = new NetworkOptions();
+    @ArgGroup(exclusive = false, validate = false, heading = "%nLimits%n", order = 2)
+    private LimitOptions limits = new LimitOptions();
+    @ArgGroup(exclusive = false, validate = false, heading = "%nHistory%n", order = 3)
+    private HistoryOptions history = new HistoryOptions();
+    @ArgGroup(exclusive = false, validate = false, heading = "%nSecurity%n", order = 4)
+    private SecurityOptions security = new SecurityOptions();
+    @ArgGroup(exclusive = false, validate = false, heading = "%nTLS%n", order = 5)
+    private TlsOptions tls = new TlsOptions();
+    @ArgGroup(exclusive = false, validate = false, heading = "%nOperations%n", order = 6)
+    private OperationsOptions operations = new OperationsOptions();
 
-    private static final class Security {
-        @Secret
-        @Option(names = "--jwt-secret", paramLabel = "SECRET",
-                description = "HS256 secret (at least " + MIN_JWT_SECRET_BYTES + " bytes); turns authentication on; "
-                        + "prefer the " + JWT_SECRET_ENV + " environment variable")
-        private String jwtSecret;
-        @Option(names = "--jwt-public-key", paramLabel = "FILE",
-                description = "PEM file of RSA (RS256) or EC P-256 (ES256) public keys; turns authentication on")
-        private Path jwtPublicKeyFile;
-        @Option(names = "--jwt-cookie", paramLabel = "NAME",
-                description = "also read the token from this cookie; needs --allowed-origins")
-        private String jwtCookie;
-        @Option(names = "--jwt-issuer", paramLabel = "ISS", description = "tokens must carry this iss claim")
-        private String jwtIssuer;
-        @Option(names = "--jwt-audience", paramLabel = "AUD", description = "tokens must name this audience in aud")
-        private String jwtAudience;
-        @Option(names = "--jwt-name-claim", paramLabel = "CLAIM", defaultValue = "name",
-                description = "claim holding the user's display name")
-        private String jwtNameClaim;
-        @Option(names = "--jwt-clock-skew", paramLabel = "SECONDS", defaultValue = "30",
-                description = "tolerance when checking exp and nbf")
-        private int jwtClockSkewSeconds;
-        @Option(names = "--auth-queue", paramLabel = "N", defaultValue = "4096",
-                description = "token verifications waiting for a thread; past it HTTP 503")
-        private int authQueue;
-        @Secret
-        @Option(names = "--session-secret", paramLabel = "SECRET",
-                description = "key (at least " + MIN_JWT_SECRET_BYTES + " bytes) signing resume tokens; nodes behind "
-                        + "one load balancer must share it; random per process when unset; prefer the "
-                        + SESSION_SECRET_ENV + " environment variable")
-        private String sessionSecret;
-        @Option(names = "--resume-window", paramLabel = "SECONDS", defaultValue = "120",
-                description = "how long a dropped session is kept for its resume token (at most "
-                        + MAX_RESUME_WINDOW_SECONDS + "), 0 = resume off")
-        private int resumeWindowSeconds;
-        @Option(names = "--max-detached-sessions", paramLabel = "N", defaultValue = "50000",
-                description = "dropped sessions kept for a resume at once; past it a dropped session ends at once")
-        private int maxDetachedSessions;
-        @Option(names = "--allowed-origins", paramLabel = "LIST",
-                description = "comma-separated origins allowed to open WebSockets, e.g. "
-                        + "https://chat.example.com,null; others get 403; none given allows all")
-        private String allowedOrigins;
-    }
-
-    private static final class Tls {
-        @Option(names = "--tls-cert", paramLabel = "FILE",
-                description = "PEM certificate chain; with --tls-key serves wss:// and https://")
-        private Path tlsCertFile;
-        @Option(names = "--tls-key", paramLabel = "FILE",
-                description = "PEM PKCS#8 private key (BEGIN PRIVATE KEY), unencrypted")
-        private Path tlsKeyFile;
-    }
-
-    private static final class Operations {
-        @Option(names = "--drain-timeout", paramLabel = "MS", defaultValue = "10000",
-                description = "time to flush and close connections on SIGTERM")
-        private int drainTimeoutMillis;
-        @Option(names = "--unready-delay", paramLabel = "MS", defaultValue = "0",
-                description = "on SIGTERM, time /ready answers 503 before the listener closes")
-        private int unreadyDelayMillis;
-        @Option(names = "--admin-port", paramLabel = "N",
-                description = "serve /metrics on this port only (0 picks a free one), not on --port; "
-                        + "none = /metrics on --port")
-        private Integer adminPort;
-        @Option(names = "--admin-host", paramLabel = "ADDR", defaultValue = "127.0.0.1",
-                description = "address of the --admin-port listener")
-        private String adminHost;
-        @Option(names = "--log-format", paramLabel = "FORMAT", defaultValue = "text",
-                converter = LogFormatConverter.class, description = "text (one line per event) or json (one "
-                        + "JSON object per line, Elastic Common Schema)")
-        private LogFormat logFormat;
-        @Option(names = "--config", paramLabel = "FILE",
-                description = "properties file of options without dashes (max-rooms=3); also WSCHAT_CONFIG")
-        private Path configFile;
-    }
+    private List<String> allowedOrigins = List.of();
+    private TrustedProxies trustedProxies = TrustedProxies.NONE;
+    /** Where each value not on the command line came from ("environment PORT", "app.properties"), for messages. */
+    private Map<String, String> sources = Map.of();
+    /** The parsed declarations, read back by {@link #validate()} and {@link #toString()}. */
+    private CommandLine.Model.CommandSpec spec;
 
     private ServerConfig() {
     }
@@ -325,7 +114,7 @@ public final class ServerConfig {
         Objects.requireNonNull(args, "args");
         Objects.requireNonNull(env, "env");
         ServerConfig config = new ServerConfig();
-        CommandLine cli = new CommandLine(config);
+        CommandLine cli = commandLine(config);
         ConfigSources sources = ConfigSources.read(cli.getCommandSpec(), args, env);
         cli.setDefaultValueProvider(sources);
         CommandLine.ParseResult result;
@@ -338,7 +127,7 @@ public final class ServerConfig {
         }
         if (result.isUsageHelpRequested()) {
             // The declared defaults, not this environment's values.
-            new CommandLine(new ServerConfig()).usage(out);
+            commandLine(new ServerConfig()).usage(out);
             out.flush();
             return Optional.empty();
         }
@@ -349,7 +138,7 @@ public final class ServerConfig {
         }
         config.spec = cli.getCommandSpec();
         config.sources = sources.notMatched(result);
-        config.allowedOrigins = origins(config.security.allowedOrigins);
+        config.allowedOrigins = config.security.origins();
         try {
             config.trustedProxies = TrustedProxies.parse(config.network.trustedProxies);
         } catch (IllegalArgumentException e) {
@@ -360,18 +149,8 @@ public final class ServerConfig {
         return Optional.of(config.validate());
     }
 
-    private static List<String> origins(String list) {
-        if (list == null) {
-            return List.of();
-        }
-        List<String> clean = new ArrayList<>();
-        for (String origin : list.split(",")) {
-            String o = origin.strip().toLowerCase(Locale.ROOT);
-            if (!o.isEmpty()) {
-                clean.add(o);
-            }
-        }
-        return List.copyOf(clean);
+    private static CommandLine commandLine(ServerConfig config) {
+        return new CommandLine(config).setHelpFactory(new UsageHelp());
     }
 
     /** The address to bind. */
@@ -534,12 +313,6 @@ public final class ServerConfig {
         return security.maxDetachedSessions;
     }
 
-    /** What the chat needs of these options. */
-    public dev.wschat.server.chat.ChatSettings chatSettings() {
-        return new dev.wschat.server.chat.ChatSettings(maxRoomsPerConnection(), announceLimit(), presencePage(),
-                historyOnJoin(), recoveryLimit(), resumeWindow(), maxDetachedSessions(), sessionSecret());
-    }
-
     /** The HS256 shared secret for tokens, or {@code null}; never logged. */
     public String jwtSecret() {
         return security.jwtSecret;
@@ -582,7 +355,7 @@ public final class ServerConfig {
 
     /** Whether WebSocket handshakes need a valid token: a secret or a public key is configured. */
     public boolean authEnabled() {
-        return security.jwtSecret != null || security.jwtPublicKeyFile != null;
+        return security.authEnabled();
     }
 
     /** Proxies whose {@code X-Forwarded-For} names the client (none by default). */
@@ -635,51 +408,61 @@ public final class ServerConfig {
         return operations.logFormat;
     }
 
+    /** What the chat needs of these options. */
+    public ChatSettings chatSettings() {
+        return new ChatSettings(maxRoomsPerConnection(), announceLimit(), presencePage(), historyOnJoin(),
+                recoveryLimit(), resumeWindow(), maxDetachedSessions(), sessionSecret());
+    }
+
+    /** What the connection, handshake and message limits need of these options. */
+    public LimitSettings limitSettings() {
+        return new LimitSettings(maxMessageBytes(), maxConnections(), maxConnectionsPerAddress(), connectionRate(),
+                connectionBurst(), trustedProxies(), maxPendingHandshakes(), handshakeTimeout(), messageRate(),
+                messageBurst(), rateLimitStrikes(), pingInterval());
+    }
+
+    /** What token authentication and the origin check need of these options. */
+    public AuthSettings authSettings() {
+        return new AuthSettings(jwtSecret(), jwtPublicKeyFile(), jwtIssuer(), jwtAudience(), jwtNameClaim(),
+                jwtClockSkew(), authQueue(), jwtCookie(), allowedOrigins());
+    }
+
+    /** What the store needs of these options (SQLite under {@code --data-dir}, or Redis). */
+    public HistorySettings historySettings() {
+        return new HistorySettings(dataDir(), historyMaxMessages(), historyMaxAge(), historyQueue(),
+                HistorySettings.DEFAULT_DEDUP_WINDOW);
+    }
+
     /**
-     * Checks every setting.
+     * Checks every option's own value where it is declared ({@link Checks}), then the rules between options.
      *
      * @return this configuration
      * @throws IllegalArgumentException naming the first option that is out of range, or the options that disagree
      */
     public ServerConfig validate() {
-        requireNotBlank("--host", host());
-        requirePort("--port", port());
-        requireAtLeast("--threads", workerThreads(), 0);
-        requireAtLeast("--max-message-bytes", maxMessageBytes(), 1_024);
-        requireAtLeast("--max-content-length", maxContentLength(), 1);
+        Checks.apply(spec, this::opt);
         if (maxContentLength() > maxMessageBytes()) {
             throw new IllegalArgumentException(opt("--max-content-length") + " (" + maxContentLength()
                     + " characters) cannot fit in " + opt("--max-message-bytes") + " (" + maxMessageBytes() + " bytes)");
         }
-        requireAtLeast("--max-rooms", maxRoomsPerConnection(), 1);
-        requireAtLeast("--announce-limit", announceLimit(), 0);
-        requireAtLeast("--presence-page", presencePage(), 1);
-        requireAtMost("--presence-page", presencePage(), dev.wschat.protocol.Limits.MAX_PRESENCE_PAGE);
-        requireAtLeast("--max-connections", maxConnections(), 0);
-        requireAtLeast("--max-connections-per-address", maxConnectionsPerAddress(), 0);
-        requireAtLeast("--connection-rate", connectionRate(), 0);
-        requireAtLeast("--connection-burst", connectionBurst(), 1);
-        requireAtLeast("--handshake-timeout", limits.handshakeTimeoutMillis, 1);
-        requireAtLeast("--max-pending-handshakes", limits.maxPendingHandshakes, 0);
-        requireAtLeast("--message-rate", messageRate(), 0);
-        requireAtLeast("--message-burst", messageBurst(), 1);
-        requireAtLeast("--rate-limit-strikes", rateLimitStrikes(), 1);
-        requireAtLeast("--max-queued-bytes", maxQueuedBytes(), 64 * 1024);
-        requireAtLeast("--ping-interval", limits.pingIntervalMillis, 0);
-        requireAtLeast("--history-rooms", historyRooms(), 0);
-        requireAtLeast("--history-max-messages", historyMaxMessages(), 0);
-        requireAtLeast("--history-max-age", history.maxAgeDays, 0);
-        requireAtLeast("--history-queue", historyQueue(), 1);
-        requireAtLeast("--history-on-join", historyOnJoin(), 0);
-        requireAtMost("--history-on-join", historyOnJoin(), dev.wschat.protocol.Limits.MAX_HISTORY_PAGE);
-        requireAtLeast("--recovery-limit", recoveryLimit(), 0);
-        validateRedis();
-        validateSecurity();
-        requireAtLeast("--drain-timeout", operations.drainTimeoutMillis, 1);
-        requireAtLeast("--unready-delay", operations.unreadyDelayMillis, 0);
+        for (String option : List.of("--jwt-cookie", "--jwt-issuer", "--jwt-audience")) {
+            if (spec.findOption(option).getValue() != null && !authEnabled()) {
+                throw new IllegalArgumentException(opt(option) + " needs --jwt-secret (or " + JWT_SECRET_ENV
+                        + ") or --jwt-public-key");
+            }
+        }
+        if (jwtCookie() != null && allowedOrigins.isEmpty()) {
+            throw new IllegalArgumentException(opt("--jwt-cookie") + " needs --allowed-origins: a browser sends the "
+                    + "cookie from any page, so without an origin allow-list any web site could open a WebSocket "
+                    + "as the signed-in user");
+        }
+        if ((tlsCertFile() == null) != (tlsKeyFile() == null)) {
+            throw new IllegalArgumentException("--tls-cert and --tls-key go together: set both or neither");
+        }
         if (operations.adminPort != null) {
-            requirePort("--admin-port", operations.adminPort);
-            requireNotBlank("--admin-host", adminHost());
+            if (adminHost() == null || adminHost().isBlank()) {
+                throw new IllegalArgumentException(opt("--admin-host") + " must not be empty");
+            }
             if (operations.adminPort != 0 && operations.adminPort == port()) {
                 throw new IllegalArgumentException(opt("--admin-port") + " must differ from " + opt("--port") + ": "
                         + port());
@@ -688,112 +471,10 @@ public final class ServerConfig {
         return this;
     }
 
-    private void validateRedis() {
-        String url = redis().orElse(null);
-        if (url == null) {
-            return;
-        }
-        String bad = opt("--redis") + " must be a redis://[:password@]host:port[/db] or rediss:// URL";
-        if (!url.startsWith("redis://") && !url.startsWith("rediss://")) {
-            throw new IllegalArgumentException(bad + ", not " + redacted(url));
-        }
-        try {
-            io.lettuce.core.RedisURI.create(url);
-        } catch (RuntimeException e) {
-            throw new IllegalArgumentException(bad + ": " + redacted(url) + " (" + e.getMessage() + ")", e);
-        }
-    }
-
-    /** A URL with any password in it replaced, for messages. */
-    private static String redacted(String url) {
-        return url.replaceFirst("//[^@/]*@", "//***@");
-    }
-
-    private void validateSecurity() {
-        String secret = jwtSecret();
-        if (secret != null && secret.getBytes(StandardCharsets.UTF_8).length < MIN_JWT_SECRET_BYTES) {
-            throw new IllegalArgumentException(opt("--jwt-secret") + " must be at least " + MIN_JWT_SECRET_BYTES
-                    + " bytes for HS256");
-        }
-        requireReadable("--jwt-public-key", jwtPublicKeyFile());
-        Map<String, String> needAuth = new java.util.LinkedHashMap<>();
-        needAuth.put("--jwt-cookie", jwtCookie());
-        needAuth.put("--jwt-issuer", jwtIssuer());
-        needAuth.put("--jwt-audience", jwtAudience());
-        needAuth.forEach((option, value) -> {
-            if (value != null && !authEnabled()) {
-                throw new IllegalArgumentException(opt(option) + " needs --jwt-secret (or " + JWT_SECRET_ENV
-                        + ") or --jwt-public-key");
-            }
-        });
-        if (jwtCookie() != null && !COOKIE_NAME.matcher(jwtCookie()).matches()) {
-            throw new IllegalArgumentException(opt("--jwt-cookie") + " must be a cookie name of A-Z a-z 0-9 _ . -: "
-                    + jwtCookie());
-        }
-        if (jwtCookie() != null && allowedOrigins.isEmpty()) {
-            throw new IllegalArgumentException(opt("--jwt-cookie") + " needs --allowed-origins: a browser sends the "
-                    + "cookie from any page, so without an origin allow-list any web site could open a WebSocket "
-                    + "as the signed-in user");
-        }
-        requireNotBlank("--jwt-name-claim", jwtNameClaim());
-        requireAtLeast("--jwt-clock-skew", security.jwtClockSkewSeconds, 0);
-        requireAtLeast("--auth-queue", authQueue(), 1);
-        String sessionSecret = sessionSecret();
-        if (sessionSecret != null && sessionSecret.getBytes(StandardCharsets.UTF_8).length < MIN_JWT_SECRET_BYTES) {
-            throw new IllegalArgumentException(opt("--session-secret") + " must be at least " + MIN_JWT_SECRET_BYTES
-                    + " bytes");
-        }
-        requireAtLeast("--resume-window", security.resumeWindowSeconds, 0);
-        requireAtMost("--resume-window", security.resumeWindowSeconds, MAX_RESUME_WINDOW_SECONDS);
-        requireAtLeast("--max-detached-sessions", maxDetachedSessions(), 0);
-        requireAtMost("--max-detached-sessions", maxDetachedSessions(), MAX_DETACHED_SESSIONS);
-        for (String origin : allowedOrigins) {
-            if (!"null".equals(origin) && !ORIGIN.matcher(origin).matches()) {
-                throw new IllegalArgumentException(opt("--allowed-origins") + " entries must be scheme://host[:port] "
-                        + "or null, without path or trailing slash: '" + origin + "'");
-            }
-        }
-        if ((tlsCertFile() == null) != (tlsKeyFile() == null)) {
-            throw new IllegalArgumentException("--tls-cert and --tls-key go together: set both or neither");
-        }
-        requireReadable("--tls-cert", tlsCertFile());
-        requireReadable("--tls-key", tlsKeyFile());
-    }
-
     /** The option as the user gave it: {@code --port}, or {@code --port (from environment PORT)}. */
     private String opt(String option) {
         String source = sources.get(option);
         return source == null ? option : option + " (from " + source + ")";
-    }
-
-    private void requirePort(String option, int value) {
-        if (value < 0 || value > 65_535) {
-            throw new IllegalArgumentException(opt(option) + " must be 0..65535: " + value);
-        }
-    }
-
-    private void requireNotBlank(String option, String value) {
-        if (value == null || value.isBlank()) {
-            throw new IllegalArgumentException(opt(option) + " must not be empty");
-        }
-    }
-
-    private void requireReadable(String option, Path file) {
-        if (file != null && !Files.isReadable(file)) {
-            throw new IllegalArgumentException(opt(option) + " is not a readable file: " + file);
-        }
-    }
-
-    private void requireAtLeast(String option, int value, int min) {
-        if (value < min) {
-            throw new IllegalArgumentException(opt(option) + " must be at least " + min + ": " + value);
-        }
-    }
-
-    private void requireAtMost(String option, int value, int max) {
-        if (value > max) {
-            throw new IllegalArgumentException(opt(option) + " must be at most " + max + ": " + value);
-        }
     }
 
     /** Every option with its value, as given on a command line; secrets show as {@code (set)}. */
@@ -809,29 +490,5 @@ public final class ServerConfig {
             s.add(option.longestName() + "=" + (secret && value != null ? "(set)" : value));
         }
         return s.toString();
-    }
-
-    /** Converts {@code --transport} with the labels of {@link Transport}. */
-    static final class TransportConverter implements CommandLine.ITypeConverter<Transport> {
-        @Override
-        public Transport convert(String value) {
-            try {
-                return Transport.parse(value.strip());
-            } catch (IllegalArgumentException e) {
-                throw new CommandLine.TypeConversionException(e.getMessage());
-            }
-        }
-    }
-
-    /** Converts {@code --log-format}: {@code text} or {@code json}. */
-    static final class LogFormatConverter implements CommandLine.ITypeConverter<LogFormat> {
-        @Override
-        public LogFormat convert(String value) {
-            return Arrays.stream(LogFormat.values())
-                    .filter(f -> f.name().equalsIgnoreCase(value.strip()))
-                    .findFirst()
-                    .orElseThrow(() -> new CommandLine.TypeConversionException(
-                            "--log-format must be text or json, not " + value));
-        }
     }
 }

@@ -447,4 +447,17 @@ class ServerConfigTest {
         }
         assertThat(options).isEqualTo(51);
     }
+
+    @Test
+    void helpNamesTheEnvironmentVariablesOfEveryOption() {
+        StringWriter out = new StringWriter();
+        assertThat(ServerConfig.load(new String[] {"--help"}, Map.of(), new PrintWriter(out))).isEmpty();
+        String help = out.toString();
+        java.util.regex.Matcher option = java.util.regex.Pattern.compile("--([a-z-]+)=").matcher(DEFAULTS.toString());
+        while (option.find()) {
+            String env = "WSCHAT_" + option.group(1).toUpperCase(java.util.Locale.ROOT).replace('-', '_');
+            assertThat(help).containsSubsequence("--" + option.group(1), "Env: " + env);
+        }
+        assertThat(help).contains("Env: WSCHAT_PORT, PORT", "Env: WSCHAT_REDIS, REDIS_URL");
+    }
 }

@@ -1,6 +1,5 @@
 package dev.wschat.server.auth;
 
-import dev.wschat.server.http.HttpRequestHandler;
 import dev.wschat.server.metrics.ServerMetrics;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
@@ -74,7 +73,7 @@ public final class HandshakeGuard extends ChannelInboundHandlerAdapter {
             ctx.close();
             return;
         }
-        if (!(msg instanceof FullHttpRequest request) || !HttpRequestHandler.isUpgrade(request)) {
+        if (!(msg instanceof FullHttpRequest request) || !isUpgrade(request)) {
             ctx.fireChannelRead(msg);
             return;
         }
@@ -142,6 +141,12 @@ public final class HandshakeGuard extends ChannelInboundHandlerAdapter {
         }
         HttpUtil.setContentLength(response, response.content().readableBytes());
         ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
+    }
+
+    /** {@code Connection: Upgrade} and {@code Upgrade: websocket}: what the HTTP handler routes to the handshake. */
+    private static boolean isUpgrade(FullHttpRequest request) {
+        return request.headers().containsValue(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE, true)
+                && request.headers().contains(HttpHeaderNames.UPGRADE, HttpHeaderValues.WEBSOCKET, true);
     }
 
     private static String printable(String s) {

@@ -10,7 +10,6 @@ import com.nimbusds.jwt.SignedJWT;
 import com.nimbusds.jwt.proc.DefaultJWTClaimsVerifier;
 import com.nimbusds.jwt.proc.DefaultJWTProcessor;
 import dev.wschat.protocol.Names;
-import dev.wschat.server.ServerConfig;
 
 import javax.crypto.spec.SecretKeySpec;
 import java.nio.charset.StandardCharsets;
@@ -65,14 +64,14 @@ public final class JwtAuthenticator {
     private final ThreadPoolExecutor verifiers;
     private final int queueCapacity;
 
-    private JwtAuthenticator(ServerConfig config, ThreadFactory verifierThreads) {
-        if (config.jwtSecret() != null) {
-            keys.put(Alg.HS256, List.of(new SecretKeySpec(config.jwtSecret().getBytes(StandardCharsets.UTF_8),
+    private JwtAuthenticator(AuthSettings settings, ThreadFactory verifierThreads) {
+        if (settings.jwtSecret() != null) {
+            keys.put(Alg.HS256, List.of(new SecretKeySpec(settings.jwtSecret().getBytes(StandardCharsets.UTF_8),
                     "HmacSHA256")));
         }
-        if (config.jwtPublicKeyFile() != null) {
-            for (PublicKey key : PemKeys.read(config.jwtPublicKeyFile())) {
-                keys.computeIfAbsent(algorithmFor(key, config), a -> new ArrayList<>()).add(key);
+        if (settings.jwtPublicKeyFile() != null) {
+            for (PublicKey key : PemKeys.read(settings.jwtPublicKeyFile())) {
+                keys.computeIfAbsent(algorithmFor(key, settings), a -> new ArrayList<>()).add(key);
             }
         }
         keys.replaceAll((alg, list) -> List.copyOf(list));
@@ -84,14 +83,14 @@ public final class JwtAuthenticator {
             }
             return Collections.emptyList();
         });
-        JWTClaimsSet exact = config.jwtIssuer() == null ? null
-                : new JWTClaimsSet.Builder().issuer(config.jwtIssuer()).build();
-        DefaultJWTClaimsVerifier<SecurityContext> claims = new DefaultJWTClaimsVerifier<>(config.jwtAudience(), exact,
+        JWTClaimsSet exact = settings.issuer() == null ? null
+                : new JWTClaimsSet.Builder().issuer(settings.issuer()).build();
+        DefaultJWTClaimsVerifier<SecurityContext> claims = new DefaultJWTClaimsVerifier<>(settings.audience(), exact,
                 Set.of("sub", "exp"));
-        claims.setMaxClockSkew(Math.toIntExact(config.jwtClockSkew().toSeconds()));
+        claims.setMaxClockSkew(Math.toIntExact(settings.clockSkew().toSeconds()));
         processor.setJWTClaimsSetVerifier(claims);
-        this.nameClaim = config.jwtNameClaim();
-        this.queueCapacity = config.authQueue();
+        this.nameClaim = settings.nameClaim();
+        this.queueCapacity = settings.queueCapacity();
         this.verifiers = new ThreadPoolExecutor(VERIFIER_THREADS, VERIFIER_THREADS, 30, TimeUnit.SECONDS,
                 new ArrayBlockingQueue<>(queueCapacity), verifierThreads, new ThreadPoolExecutor.AbortPolicy());
         // Idle threads end by themselves, so nothing needs shutting down when the server stops.
@@ -99,15 +98,15 @@ public final class JwtAuthenticator {
     }
 
     /**
-     * Creates the authenticator of a configuration, reading its public key file.
+     * Creates the authenticator of the settings, reading their public key file.
      *
-     * @param config the configuration
+     * @param settings the keys and the claims to check
      * @return the authenticator, or {@code null} when authentication is off
      * @throws IllegalArgumentException when the key file cannot be read or holds an unsupported key
      */
-    public static JwtAuthenticator create(ServerConfig config) {
+    public static JwtAuthenticator create(AuthSettings settings) {
         AtomicInteger threadCount = new AtomicInteger();
-        return create(config, r -> {
+        return create(settings, r -> {
             Thread t = new Thread(r, "wschat-jwt-" + threadCount.incrementAndGet());
             t.setDaemon(true);
             return t;
@@ -118,16 +117,16 @@ public final class JwtAuthenticator {
      * Creates the authenticator with the verifier pool's threads made by {@code verifierThreads}; tests pass
      * threads they can hold, to fill the queue as a reconnect storm would.
      */
-    static JwtAuthenticator create(ServerConfig config, ThreadFactory verifierThreads) {
-        Objects.requireNonNull(config, "config");
+    static JwtAuthenticator create(AuthSettings settings, ThreadFactory verifierThreads) {
+        Objects.requireNonNull(settings, "settings");
         Objects.requireNonNull(verifierThreads, "verifierThreads");
-        return config.authEnabled() ? new JwtAuthenticator(config, verifierThreads) : null;
+        return settings.enabled() ? new JwtAuthenticator(settings, verifierThreads) : null;
     }
 
-    private static Alg algorithmFor(PublicKey key, ServerConfig config) {
+    private static Alg algorithmFor(PublicKey key, AuthSettings settings) {
         if (key instanceof RSAPublicKey rsa) {
             if (rsa.getModulus().bitLength() < 2_048) {
-                throw new IllegalArgumentException("public key file " + config.jwtPublicKeyFile()
+                throw new IllegalArgumentException("public key file " + settings.jwtPublicKeyFile()
                         + " holds an RSA key of " + rsa.getModulus().bitLength() + " bits; RS256 needs at least 2048");
             }
             return Alg.RS256;
@@ -135,7 +134,7 @@ public final class JwtAuthenticator {
         if (key instanceof ECPublicKey ec && Curve.P_256.equals(Curve.forECParameterSpec(ec.getParams()))) {
             return Alg.ES256;
         }
-        throw new IllegalArgumentException("public key file " + config.jwtPublicKeyFile() + " holds a "
+        throw new IllegalArgumentException("public key file " + settings.jwtPublicKeyFile() + " holds a "
                 + key.getAlgorithm() + " key that is neither RSA (RS256) nor EC P-256 (ES256)");
     }
 
@@ -144,7 +143,7 @@ public final class JwtAuthenticator {
         return keys.keySet().stream().map(Enum::name).toList();
     }
 
-    /** The most verifications that may wait for a thread ({@link ServerConfig#authQueue()}). */
+    /** The most verifications that may wait for a thread ({@code --auth-queue}). */
     public int queueCapacity() {
         return queueCapacity;
     }

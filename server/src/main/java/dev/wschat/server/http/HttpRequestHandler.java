@@ -170,13 +170,8 @@ public final class HttpRequestHandler extends SimpleChannelInboundHandler<FullHt
         return response;
     }
 
-    /**
-     * Tells whether a request asks for a WebSocket upgrade.
-     *
-     * @param request the request
-     * @return {@code true} when it carries {@code Connection: Upgrade} and {@code Upgrade: websocket}
-     */
-    public static boolean isUpgrade(FullHttpRequest request) {
+    /** Whether a request asks for a WebSocket upgrade: {@code Connection: Upgrade} and {@code Upgrade: websocket}. */
+    private static boolean isUpgrade(FullHttpRequest request) {
         return request.headers().containsValue(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE, true)
                 && request.headers().contains(HttpHeaderNames.UPGRADE, HttpHeaderValues.WEBSOCKET, true);
     }

@@ -1,6 +1,5 @@
 package dev.wschat.server.limits;
 
-import dev.wschat.server.ServerConfig;
 import dev.wschat.server.metrics.ServerMetrics;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
@@ -52,7 +51,7 @@ public final class ConnectionLimitHandler extends ChannelInboundHandlerAdapter i
     /** Entries past which a sweep runs at once, whatever the interval. */
     private static final int SWEEP_SIZE = 100_000;
 
-    private final ServerConfig config;
+    private final LimitSettings limits;
     private final ServerMetrics metrics;
     private final AtomicInteger connections = new AtomicInteger();
     private final Map<Object, AddressState> addresses = new ConcurrentHashMap<>();
@@ -61,11 +60,11 @@ public final class ConnectionLimitHandler extends ChannelInboundHandlerAdapter i
     /**
      * Creates the handler shared by every connection.
      *
-     * @param config  the limits
+     * @param limits  the connection limits and the trusted proxies
      * @param metrics counts refusals
      */
-    public ConnectionLimitHandler(ServerConfig config, ServerMetrics metrics) {
-        this.config = Objects.requireNonNull(config, "config");
+    public ConnectionLimitHandler(LimitSettings limits, ServerMetrics metrics) {
+        this.limits = Objects.requireNonNull(limits, "limits");
         this.metrics = Objects.requireNonNull(metrics, "metrics");
     }
 
@@ -111,18 +110,18 @@ public final class ConnectionLimitHandler extends ChannelInboundHandlerAdapter i
     }
 
     private ServerMetrics.Reason admit(Channel ch, FullHttpRequest request, long now) {
-        int max = config.maxConnections();
+        int max = limits.maxConnections();
         int n = connections.incrementAndGet();
         if (max > 0 && n > max) {
             connections.decrementAndGet();
             return ServerMetrics.Reason.CONNECTION_LIMIT;
         }
-        InetAddress client = config.trustedProxies().client(ch.remoteAddress(), request.headers());
+        InetAddress client = limits.trustedProxies().client(ch.remoteAddress(), request.headers());
         Object key = client != null ? client : String.valueOf(ch.remoteAddress());
         ServerMetrics.Reason[] refused = new ServerMetrics.Reason[1];
         addresses.compute(key, (k, state) -> {
-            AddressState s = state != null ? state : new AddressState(config, now);
-            if (config.maxConnectionsPerAddress() > 0 && s.connections >= config.maxConnectionsPerAddress()) {
+            AddressState s = state != null ? state : new AddressState(limits, now);
+            if (limits.maxConnectionsPerAddress() > 0 && s.connections >= limits.maxConnectionsPerAddress()) {
                 refused[0] = ServerMetrics.Reason.CONNECTION_LIMIT;
             } else if (s.bucket != null && !s.bucket.tryAcquire(now)) {
                 refused[0] = ServerMetrics.Reason.CONNECTION_RATE;
@@ -184,9 +183,9 @@ public final class ConnectionLimitHandler extends ChannelInboundHandlerAdapter i
         private final TokenBucket bucket;
         private int connections;
 
-        AddressState(ServerConfig config, long now) {
-            this.bucket = config.connectionRate() > 0
-                    ? new TokenBucket(config.connectionRate(), config.connectionBurst(), now) : null;
+        AddressState(LimitSettings limits, long now) {
+            this.bucket = limits.connectionRate() > 0
+                    ? new TokenBucket(limits.connectionRate(), limits.connectionBurst(), now) : null;
         }
 
         boolean isIdle(long now) {

@@ -3,7 +3,6 @@ package dev.wschat.server.limits;
 import dev.wschat.protocol.CloseCodes;
 import dev.wschat.protocol.ErrorCode;
 import dev.wschat.protocol.ServerMessage;
-import dev.wschat.server.ServerConfig;
 import dev.wschat.server.metrics.ServerMetrics;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
@@ -19,7 +18,7 @@ import java.util.Objects;
 /**
  * The per-connection message rate limit, a token bucket: a text message past it is dropped and answered
  * {@code error rate_limited} with {@code retryAfterMs}; a connection that keeps sending through
- * {@link ServerConfig#rateLimitStrikes()} refusals in a row is closed 1008. Counts only once the handshake
+ * {@link LimitSettings#rateLimitStrikes()} refusals in a row is closed 1008. Counts only once the handshake
  * completed for the chat (an unauthorized connection's never does). One instance per connection, just before
  * the chat handler.
  */
@@ -38,7 +37,7 @@ public final class RateLimitHandler extends ChannelInboundHandlerAdapter {
         void send(Channel channel, ServerMessage.Error refusal);
     }
 
-    private final ServerConfig config;
+    private final LimitSettings limits;
     private final Reply reply;
     private final ServerMetrics metrics;
     private boolean chatting;
@@ -49,12 +48,12 @@ public final class RateLimitHandler extends ChannelInboundHandlerAdapter {
     /**
      * Creates the handler for one connection.
      *
-     * @param config  the rate, burst and strikes
+     * @param limits  the rate, burst and strikes
      * @param reply   sends the error reply
      * @param metrics counts refused messages
      */
-    public RateLimitHandler(ServerConfig config, Reply reply, ServerMetrics metrics) {
-        this.config = Objects.requireNonNull(config, "config");
+    public RateLimitHandler(LimitSettings limits, Reply reply, ServerMetrics metrics) {
+        this.limits = Objects.requireNonNull(limits, "limits");
         this.reply = Objects.requireNonNull(reply, "reply");
         this.metrics = Objects.requireNonNull(metrics, "metrics");
     }
@@ -69,13 +68,13 @@ public final class RateLimitHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
-        if (config.messageRate() <= 0 || !(msg instanceof TextWebSocketFrame) || !chatting) {
+        if (limits.messageRate() <= 0 || !(msg instanceof TextWebSocketFrame) || !chatting) {
             ctx.fireChannelRead(msg);
             return;
         }
         long now = System.nanoTime();
         if (bucket == null) {
-            bucket = new TokenBucket(config.messageRate(), config.messageBurst(), now);
+            bucket = new TokenBucket(limits.messageRate(), limits.messageBurst(), now);
         }
         if (bucket.tryAcquire(now)) {
             strikes = 0;
@@ -87,7 +86,7 @@ public final class RateLimitHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         metrics.rejected(ServerMetrics.Reason.RATE_LIMITED);
-        if (++strikes >= config.rateLimitStrikes()) {
+        if (++strikes >= limits.rateLimitStrikes()) {
             closing = true;
             LOG.debug("[{}] closed 1008: {} rate-limited messages in a row", ctx.channel().id(), strikes);
             CloseFrames.close(ctx, CloseCodes.POLICY_VIOLATION, "Rate limit exceeded");
@@ -95,6 +94,6 @@ public final class RateLimitHandler extends ChannelInboundHandlerAdapter {
         }
         long retryAfter = bucket.millisUntilAvailable(now);
         reply.send(ctx.channel(), new ServerMessage.Error(ErrorCode.RATE_LIMITED, "Too many messages: the limit is "
-                + config.messageRate() + " per second; retry in " + retryAfter + " ms", null, retryAfter));
+                + limits.messageRate() + " per second; retry in " + retryAfter + " ms", null, retryAfter));
     }
 }

@@ -91,7 +91,7 @@ class HandshakeGuardTest {
     @Test
     void anUpgradePastTheVerificationQueueGets503WithRetryAfter() throws Exception {
         JwtAuthenticator authenticator = JwtAuthenticator.create(ServerConfig.parse("--jwt-secret", TestTokens.SECRET,
-                "--auth-queue", "1"), threads);
+                "--auth-queue", "1").authSettings(), threads);
         EmbeddedChannel channel = channel(List.of(), authenticator);
         // Every verifier thread busy and the one queue slot taken, as in a reconnect storm.
         List<CompletableFuture<Identity>> earlier = new ArrayList<>();

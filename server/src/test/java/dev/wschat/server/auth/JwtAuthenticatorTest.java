@@ -25,7 +25,7 @@ class JwtAuthenticatorTest {
     private JwtAuthenticator authenticator(String... options) {
         List<String> args = new ArrayList<>(List.of("--jwt-secret", TestTokens.SECRET));
         args.addAll(List.of(options));
-        return JwtAuthenticator.create(ServerConfig.parse(args.toArray(String[]::new)), threads);
+        return JwtAuthenticator.create(ServerConfig.parse(args.toArray(String[]::new)).authSettings(), threads);
     }
 
     private static String token(int i) throws Exception {

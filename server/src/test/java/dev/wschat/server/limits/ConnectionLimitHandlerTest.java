@@ -65,7 +65,7 @@ class ConnectionLimitHandlerTest {
     @Test
     void pastTheGlobalLimitAnUpgradeGets503UntilAConnectionCloses() {
         ConnectionLimitHandler shared = new ConnectionLimitHandler(ServerConfig.parse("--max-connections", "2",
-                "--max-connections-per-address", "0", "--connection-rate", "0"), metrics);
+                "--max-connections-per-address", "0", "--connection-rate", "0").limitSettings(), metrics);
         EmbeddedChannel first = channel(shared);
         EmbeddedChannel second = channel(shared);
         assertThat(admitted(first)).isTrue();
@@ -89,7 +89,7 @@ class ConnectionLimitHandlerTest {
     @Test
     void pastThePerAddressLimitAnUpgradeGets503() {
         ConnectionLimitHandler shared = new ConnectionLimitHandler(ServerConfig.parse(
-                "--max-connections-per-address", "2", "--connection-rate", "0"), metrics);
+                "--max-connections-per-address", "2", "--connection-rate", "0").limitSettings(), metrics);
         EmbeddedChannel a = channel(shared);
         EmbeddedChannel b = channel(shared);
         EmbeddedChannel c = channel(shared);
@@ -105,7 +105,7 @@ class ConnectionLimitHandlerTest {
     @Test
     void pastThePerAddressRateAnUpgradeGets503WithRetryAfterOne() {
         ConnectionLimitHandler shared = new ConnectionLimitHandler(ServerConfig.parse("--connection-rate", "1",
-                "--connection-burst", "2"), metrics);
+                "--connection-burst", "2").limitSettings(), metrics);
         EmbeddedChannel a = channel(shared);
         EmbeddedChannel b = channel(shared);
         EmbeddedChannel c = channel(shared);
@@ -120,8 +120,8 @@ class ConnectionLimitHandlerTest {
 
     @Test
     void plainHttpPassesAtCapacity() {
-        ConnectionLimitHandler shared = new ConnectionLimitHandler(ServerConfig.parse("--max-connections", "1"),
-                metrics);
+        ConnectionLimitHandler shared = new ConnectionLimitHandler(ServerConfig.parse("--max-connections", "1")
+                .limitSettings(), metrics);
         EmbeddedChannel member = channel(shared);
         assertThat(admitted(member)).isTrue();
         EmbeddedChannel probe = channel(shared);

@@ -39,7 +39,7 @@ class RateLimitHandlerTest {
 
     /** A v2 session past its welcome and lobby presence. */
     private EmbeddedChannel channel() {
-        EmbeddedChannel channel = new EmbeddedChannel(new RateLimitHandler(config, (ch, e) -> service.send(Session.of(ch), e), metrics),
+        EmbeddedChannel channel = new EmbeddedChannel(new RateLimitHandler(config.limitSettings(), (ch, e) -> service.send(Session.of(ch), e), metrics),
                 new ChatFrameHandler(service, codec, metrics));
         channel.pipeline().fireUserEventTriggered(
                 new WebSocketServerProtocolHandler.HandshakeComplete("/ws", EmptyHttpHeaders.INSTANCE, "wschat.v2"));
@@ -100,7 +100,7 @@ class RateLimitHandlerTest {
     @Test
     void aRateOfZeroTurnsTheLimitOff() {
         ServerConfig unlimited = ServerConfig.parse("--message-rate", "0");
-        EmbeddedChannel channel = new EmbeddedChannel(new RateLimitHandler(unlimited, (ch, e) -> service.send(Session.of(ch), e), metrics),
+        EmbeddedChannel channel = new EmbeddedChannel(new RateLimitHandler(unlimited.limitSettings(), (ch, e) -> service.send(Session.of(ch), e), metrics),
                 new ChatFrameHandler(service, codec, metrics));
         channel.pipeline().fireUserEventTriggered(
                 new WebSocketServerProtocolHandler.HandshakeComplete("/ws", EmptyHttpHeaders.INSTANCE, "wschat.v2"));
