@@ -54,7 +54,8 @@ final class PresenceScripts {
      * ARGV[3]) was in the room until now, for ARGV[4] ms: a node that sees the member gone has the hand-over to find.
      * Expired hand-overs go; the set itself expires with its newest. Returns as {@link #DELETE}.
      */
-    static final RedisConnections.Script HAND_OVER = RedisConnections.Script.of("presence", "presence-hand-over", NOW + REMOVE
+    static final RedisConnections.Script HAND_OVER = RedisConnections.Script.of("presence", "presence-hand-over",
+            NOW + REMOVE
             + "local ttl = tonumber(ARGV[4])\n"
             + "redis.call('ZREMRANGEBYSCORE', KEYS[4], '-inf', now)\n"
             + "redis.call('ZADD', KEYS[4], now + ttl, ARGV[3])\n"
@@ -65,8 +66,8 @@ final class PresenceScripts {
      * Takes the hand-over of resume key ARGV[1] (its session re-joins the room): 1 when it was recorded and has not
      * expired, else 0; gone either way, so a later join of the same session counts as a join again.
      */
-    static final RedisConnections.Script HANDED_OVER = RedisConnections.Script.of("presence", "presence-handed-over", NOW
-            + "local expiry = redis.call('ZSCORE', KEYS[4], ARGV[1])\n"
+    static final RedisConnections.Script HANDED_OVER = RedisConnections.Script.of("presence", "presence-handed-over",
+            NOW + "local expiry = redis.call('ZSCORE', KEYS[4], ARGV[1])\n"
             + "if not expiry then return 0 end\n"
             + "redis.call('ZREM', KEYS[4], ARGV[1])\n"
             + "if tonumber(expiry) < now then return 0 end\n"

@@ -44,19 +44,21 @@ import java.util.function.BiConsumer;
 /**
  * This node's link to Redis, the one provider every Redis component uses: one Lettuce client with a command
  * connection (scripts and reads, replies in the order sent) and a dedicated pub/sub connection, their health
- * ({@link #up()}, what {@code /ready} waits for), the scripts they preload and run ({@link #eval}), and one thread
- * for the components' background work ({@link #execute}, {@link #schedule}, {@link #every}). Both are opened in the background and retried until Redis answers, so
- * a node starts while Redis is down; Lettuce reconnects them after a drop. Lettuce's request queue is bounded
- * ({@code --history-queue} plus {@link #QUEUE_HEADROOM}), commands time out after {@link #COMMAND_TIMEOUT}, and while disconnected commands are
- * refused at once ({@code REJECT_COMMANDS}) rather than queued: a chat then fails fast with {@code unavailable}.
- * A command Redis refuses (an error reply) fails the same way but is logged as what it is ({@link RedisErrors}).
+ * ({@link #up()}, what {@code /ready} waits for), the scripts they preload and run ({@link #eval}, {@code EVALSHA}
+ * with the {@code EVAL} fallback), and one thread for the components' background work ({@link #execute},
+ * {@link #schedule}, {@link #every}; never an event loop). Both connections are opened in the background and retried
+ * until Redis answers, so a node starts while Redis is down; Lettuce reconnects them after a drop. Lettuce's request
+ * queue is bounded ({@code --history-queue} plus {@link #QUEUE_HEADROOM}), commands time out after
+ * {@link #COMMAND_TIMEOUT}, and while disconnected commands are refused at once ({@code REJECT_COMMANDS}) rather than
+ * queued: a chat then fails fast with {@code unavailable}. A command Redis refuses (an error reply) fails the same
+ * way but is logged as what it is ({@link RedisErrors}).
  */
 public final class RedisConnections implements AutoCloseable {
     /** How long a command may wait for its reply before it fails (the sender then gets {@code unavailable}). */
     public static final Duration COMMAND_TIMEOUT = Duration.ofSeconds(5);
     /** How often a connection Redis refused at start is tried again. */
     static final Duration CONNECT_RETRY = Duration.ofMillis(500);
-    /** Commands Lettuce queues beyond the appends' bound: reads, repairs, notices. */
+    /** Commands Lettuce queues beyond the appends' bound: reads, repairs, notices, presence. */
     static final int QUEUE_HEADROOM = 4_096;
     private static final Logger LOG = LogManager.getLogger(RedisConnections.class);
 

@@ -25,11 +25,11 @@ import java.util.function.Consumer;
 
 /**
  * History in Redis, shared by every node: per room a hash {@code {room}:meta} (the last {@code seq} and the
- * {@code epoch}) and a stream {@code {room}:stream} whose entry ids are {@code <seq>-0} ({@link RedisKeys}). An append is one Lua script
- * ({@code EVALSHA}, sent again with {@code EVAL} after {@code NOSCRIPT}): dedup by the sender's client message id, the
- * next seq ({@code HINCRBY}), {@code XADD} with an exact {@code MAXLEN =} (so a room keeps exactly
- * {@code --history-max-messages}; trimming one entry per append costs O(1)), then {@code PUBLISH} of the stored
- * message with its seq and epoch on {@code {room}:ch}, all atomically: what was published is in the stream.
+ * {@code epoch}) and a stream {@code {room}:stream} whose entry ids are {@code <seq>-0} ({@link RedisKeys}). An append
+ * is one Lua script ({@code EVALSHA}, sent again with {@code EVAL} after {@code NOSCRIPT}): dedup by the sender's
+ * client message id, the next seq ({@code HINCRBY}), {@code XADD} with an exact {@code MAXLEN =} (so a room keeps
+ * exactly {@code --history-max-messages}; trimming one entry per append costs O(1)), then {@code PUBLISH} of the
+ * stored message with its seq and epoch on {@code {room}:ch}, all atomically: what was published is in the stream.
  *
  * <p>Ordering: every script goes over one connection, and Redis runs one connection's commands in order, so the
  * seqs this node gets follow the order it sent the appends, and the replies come back in that order. Each append's
