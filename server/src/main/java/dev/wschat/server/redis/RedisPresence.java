@@ -76,7 +76,6 @@ public final class RedisPresence implements Presence, AutoCloseable {
     static final int MAX_PENDING_REMOVALS = 100_000;
     private static final Logger LOG = LogManager.getLogger(RedisPresence.class);
     private static final Pattern NODE_ID = Pattern.compile("[A-Za-z0-9._-]{1,64}");
-    private static final String VIEW = "view";
     private static final LocalPresence EMPTY = new LocalPresence();
     /**
      * How long {@link #listed} waits for a room's members to be loaded from Redis (a subscription and a snapshot,
@@ -90,10 +89,10 @@ public final class RedisPresence implements Presence, AutoCloseable {
     private final PresenceTimings timings;
     /**
      * The rooms this node has members in. A room's entry is also the lock that orders a member's add against a
-     * removal of its earlier stay sent again ({@link #pend}, {@link #retryRemovals}): a {@link Room} goes with its
-     * last member, the entry's lock covers the room's absence too.
+     * removal of its earlier stay sent again ({@link #pend}, {@link #retryRemovals}): a {@link PresenceRoom} goes with
+     * its last member, the entry's lock covers the room's absence too.
      */
-    private final Map<String, Room> rooms = new ConcurrentHashMap<>();
+    private final Map<String, PresenceRoom> rooms = new ConcurrentHashMap<>();
     /** Member keys of rooms whose removal Redis has not taken yet, by room; changed under the room's entry. */
     private final Map<String, Set<String>> pendingRemovals = new ConcurrentHashMap<>();
     private final AtomicInteger pendingCount = new AtomicInteger();
@@ -156,9 +155,9 @@ public final class RedisPresence implements Presence, AutoCloseable {
         String key = prefix + memberKey;
         boolean[] added = new boolean[2];
         rooms.compute(room, (name, existing) -> {
-            Room r = existing != null ? existing : new Room();
+            PresenceRoom r = existing != null ? existing : new PresenceRoom();
             if (r.local.putIfAbsent(memberKey, user) == null) {
-                r.view.add(VIEW, key, user);
+                r.view.add(PresenceRoom.VIEW, key, user);
                 added[0] = true;
                 added[1] = existing == null;
                 // back before its earlier stay's removal was sent again: sent now, it would undo the put below
@@ -189,7 +188,7 @@ public final class RedisPresence implements Presence, AutoCloseable {
 
     /** Removes a member, recording its session's hand-over when {@code resumeKey} is not {@code null}. */
     private void remove(String room, String memberKey, String resumeKey) {
-        Room r = rooms.get(room);
+        PresenceRoom r = rooms.get(room);
         if (r == null) {
             return;
         }
@@ -198,7 +197,7 @@ public final class RedisPresence implements Presence, AutoCloseable {
             // under the lock a refresh batch is built and sent in: a member it sends was here, so this DELETE
             // follows its PUT on the connection and no refresh puts the member back after it left
             if (r.local.remove(memberKey) != null) {
-                r.view.remove(VIEW, key);
+                r.view.remove(PresenceRoom.VIEW, key);
                 delete(room, key, resumeKey);
             }
         }
@@ -215,14 +214,14 @@ public final class RedisPresence implements Presence, AutoCloseable {
     @Override
     public void rename(String room, String memberKey, ServerMessage.User user) {
         Objects.requireNonNull(user, "user");
-        Room r = rooms.get(room);
+        PresenceRoom r = rooms.get(room);
         if (r == null) {
             return;
         }
         synchronized (r.writes) { // a refresh sending the old name after this PUT would rename the member back
             if (r.local.replace(memberKey, user) != null) {
                 String key = prefix + memberKey;
-                r.view.rename(VIEW, key, user);
+                r.view.rename(PresenceRoom.VIEW, key, user);
                 put(room, List.of(key, encode(user)));
             }
         }
@@ -230,14 +229,14 @@ public final class RedisPresence implements Presence, AutoCloseable {
 
     @Override
     public Page page(String room, String cursor, int limit) {
-        Room r = rooms.get(room);
-        return (r == null ? EMPTY : r.view).page(VIEW, cursor, limit);
+        PresenceRoom r = rooms.get(room);
+        return (r == null ? EMPTY : r.view).page(PresenceRoom.VIEW, cursor, limit);
     }
 
     @Override
     public boolean includes(String room, String userId) {
-        Room r = rooms.get(room);
-        return r != null && r.view.includes(VIEW, userId);
+        PresenceRoom r = rooms.get(room);
+        return r != null && r.view.includes(PresenceRoom.VIEW, userId);
     }
 
     /**
@@ -248,13 +247,13 @@ public final class RedisPresence implements Presence, AutoCloseable {
     @Override
     public CompletionStage<Boolean> listed(String room, String userId, String memberKey, String resumeKey) {
         Objects.requireNonNull(userId, "userId");
-        Room r = rooms.get(room);
+        PresenceRoom r = rooms.get(room);
         if (r == null) {
             return CompletableFuture.completedFuture(false); // the connection left again: nothing to tell
         }
         String own = prefix + memberKey;
         return r.loaded.thenCompose(loaded -> {
-            if (r.view.includesOther(VIEW, userId, own)) {
+            if (r.view.includesOther(PresenceRoom.VIEW, userId, own)) {
                 return CompletableFuture.completedFuture(true);
             }
             if (resumeKey == null) {
@@ -361,7 +360,7 @@ public final class RedisPresence implements Presence, AutoCloseable {
             refresh(c);
         }
         retryRemovals();
-        for (Map.Entry<String, Room> e : rooms.entrySet()) {
+        for (Map.Entry<String, PresenceRoom> e : rooms.entrySet()) {
             sweep(e.getKey(), e.getValue());
             if (reload) {
                 reload(e.getKey());
@@ -377,8 +376,8 @@ public final class RedisPresence implements Presence, AutoCloseable {
             reloadAll = true; // not connected: tried again on the next tick
             return;
         }
-        for (Map.Entry<String, Room> e : rooms.entrySet()) {
-            Room r = e.getValue();
+        for (Map.Entry<String, PresenceRoom> e : rooms.entrySet()) {
+            PresenceRoom r = e.getValue();
             Iterator<String> members = r.local.keySet().iterator();
             while (members.hasNext()) {
                 // built and sent under the room's write lock: a member that leaves meanwhile is either not in
@@ -431,7 +430,7 @@ public final class RedisPresence implements Presence, AutoCloseable {
         }
     }
 
-    private void sweep(String room, Room r) {
+    private void sweep(String room, PresenceRoom r) {
         track(eval(PresenceScripts.SWEEP, room, RedisKeys.presenceChannel(room),
                 Integer.toString(SWEEP_BATCH)).thenAccept(parts -> {
             long version = ((Number) parts.get(0)).longValue();
@@ -463,7 +462,7 @@ public final class RedisPresence implements Presence, AutoCloseable {
     }
 
     private void reload(String room) {
-        Room r = rooms.get(room);
+        PresenceRoom r = rooms.get(room);
         if (r == null) {
             return;
         }
@@ -510,7 +509,7 @@ public final class RedisPresence implements Presence, AutoCloseable {
                     }
                 });
             } else if (wanted) {
-                Room r = rooms.get(room);
+                PresenceRoom r = rooms.get(room);
                 if (r != null && !r.loaded.isDone()) {
                     // emptied and joined again before its unsubscription ran: still subscribed, but this view is new
                     reload(room);
@@ -537,7 +536,7 @@ public final class RedisPresence implements Presence, AutoCloseable {
         @Override
         public void message(String channel, String message) {
             String room = RedisKeys.roomOfPresence(channel);
-            Room r = room == null || closed ? null : rooms.get(room);
+            PresenceRoom r = room == null || closed ? null : rooms.get(room);
             if (r == null) {
                 return;
             }
@@ -604,47 +603,6 @@ public final class RedisPresence implements Presence, AutoCloseable {
         ScheduledFuture<?> t = ticks;
         if (t != null) {
             t.cancel(false);
-        }
-    }
-
-    /** One room this node has members in: its view, its own members, the other nodes' as last heard. */
-    private static final class Room {
-        final LocalPresence view = new LocalPresence();
-        /** This node's members, by connection key; removed and renamed only under {@link #writes}. */
-        final Map<String, ServerMessage.User> local = new ConcurrentHashMap<>();
-        /** Orders a leave or rename and a refresh batch of this room on the command connection. */
-        final Object writes = new Object();
-        /** Other nodes' members, by member key; guarded by this. */
-        final Map<String, ServerMessage.User> remote = new HashMap<>();
-        /** The room's version the view reflects; guarded by this. */
-        long version;
-        /** Redis's version at the last sweep that disagreed with {@link #version}, or -1; guarded by this. */
-        long disagreed = -1;
-        /** Completed once the view holds the other nodes' members, read from Redis. */
-        final CompletableFuture<Void> loaded = new CompletableFuture<>();
-
-        void putRemote(String key, ServerMessage.User user) {
-            ServerMessage.User old = remote.put(key, user);
-            if (old == null) {
-                view.add(VIEW, key, user);
-            } else if (!old.equals(user)) {
-                view.rename(VIEW, key, user);
-            }
-        }
-
-        void removeRemote(String key) {
-            if (remote.remove(key) != null) {
-                view.remove(VIEW, key);
-            }
-        }
-
-        void replaceRemote(Map<String, ServerMessage.User> members) {
-            for (String key : List.copyOf(remote.keySet())) {
-                if (!members.containsKey(key)) {
-                    removeRemote(key);
-                }
-            }
-            members.forEach(this::putRemote);
         }
     }
 }
