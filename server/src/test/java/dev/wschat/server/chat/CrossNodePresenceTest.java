@@ -51,6 +51,7 @@ class CrossNodePresenceTest {
     private final List<JsonObject> leaves = new ArrayList<>();
     private RedisServer redis;
     private final List<RedisConnections> connections = new ArrayList<>();
+    private final List<ServerMetrics> nodeMetrics = new ArrayList<>();
 
     @BeforeEach
     void start() throws IOException {
@@ -62,13 +63,16 @@ class CrossNodePresenceTest {
         channels.forEach(EmbeddedChannel::finishAndReleaseAll);
         presences.forEach(RedisPresence::close);
         connections.forEach(RedisConnections::close);
+        nodeMetrics.forEach(ServerMetrics::close);
         redis.close();
         metrics.close();
     }
 
     /** A node's chat service; it relays no takeovers (a resume elsewhere is never told to it). */
     private ChatService node(String id, String... options) {
-        RedisConnections node = new RedisConnections(redis.url(), 10_000, metrics);
+        ServerMetrics redisMetrics = new ServerMetrics();
+        nodeMetrics.add(redisMetrics);
+        RedisConnections node = new RedisConnections(redis.url(), 10_000, redisMetrics);
         connections.add(node);
         RedisPresence shared = new RedisPresence(node, id, PresenceTimings.DEFAULTS);
         presences.add(shared);

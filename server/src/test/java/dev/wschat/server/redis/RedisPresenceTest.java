@@ -30,12 +30,12 @@ import static org.awaitility.Awaitility.await;
  */
 class RedisPresenceTest {
     private static final Duration WAIT = Duration.ofSeconds(15);
-    private final ServerMetrics metrics = new ServerMetrics();
     private RedisServer redis;
     /** The test's own client, for looking into Redis. */
     private RedisClient client;
     private final List<RedisPresence> nodes = new ArrayList<>();
     private final List<RedisConnections> connections = new ArrayList<>();
+    private final List<ServerMetrics> metrics = new ArrayList<>();
 
     @BeforeEach
     void start() throws IOException {
@@ -49,7 +49,7 @@ class RedisPresenceTest {
         connections.forEach(RedisConnections::close);
         client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
         redis.close();
-        metrics.close();
+        metrics.forEach(ServerMetrics::close);
     }
 
     private RedisPresence node(String id, Queue<String> departures) {
@@ -63,7 +63,9 @@ class RedisPresenceTest {
     /** A node: its own connections (commands time out after {@code commandTimeout}) and its presence. */
     private RedisPresence node(Duration commandTimeout, String id, Queue<String> departures,
                                PresenceTimings timings) {
-        RedisConnections on = new RedisConnections(redis.url(), 10_000, metrics, commandTimeout);
+        ServerMetrics own = new ServerMetrics(); // each node's, as each server has its own
+        metrics.add(own);
+        RedisConnections on = new RedisConnections(redis.url(), 10_000, own, commandTimeout);
         connections.add(on);
         RedisPresence p = new RedisPresence(on, id, timings);
         p.onDeparture((room, user) -> departures.add(room + "/" + user.id()));
