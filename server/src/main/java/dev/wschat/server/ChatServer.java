@@ -20,11 +20,14 @@ import dev.wschat.server.http.HttpRequestHandler;
 import dev.wschat.server.http.Readiness;
 import dev.wschat.server.http.StaticFiles;
 import dev.wschat.server.metrics.ServerMetrics;
+import dev.wschat.server.redis.PresenceTimings;
+import dev.wschat.server.redis.RedisAwayRegistry;
 import dev.wschat.server.redis.RedisBroker;
 import dev.wschat.server.redis.RedisConnections;
 import dev.wschat.server.redis.RedisDirects;
 import dev.wschat.server.redis.RedisHistory;
 import dev.wschat.server.redis.RedisPresence;
+import dev.wschat.server.redis.RedisTakeovers;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelOption;
@@ -72,7 +75,8 @@ public final class ChatServer {
     private ChatService service;
     private Broker broker;
     private DirectRelay directs;
-    private RedisDirects redisDirects;
+    private RedisTakeovers redisTakeovers;
+    private RedisAwayRegistry redisAway;
     private History history;
     private RedisConnections redis;
     private RedisPresence sharedPresence;
@@ -124,8 +128,8 @@ public final class ChatServer {
         }
         ChatService.Builder chatParts = ChatService.builder(config.chatSettings(), codec, rooms, metrics)
                 .broker(broker).history(history).directs(directs);
-        if (redisDirects != null) {
-            chatParts.presence(sharedPresence).takeovers(redisDirects).away(redisDirects);
+        if (redis != null) {
+            chatParts.presence(sharedPresence).takeovers(redisTakeovers).away(redisAway);
         }
         service = chatParts.build();
         ChatService chat = service;
@@ -268,7 +272,9 @@ public final class ChatServer {
         }
         broker.close();
         directs.close();
-        if (sharedPresence != null) {
+        if (redis != null) {
+            redisTakeovers.close();
+            redisAway.close();
             sharedPresence.close();
         }
         history.close();
@@ -336,7 +342,8 @@ public final class ChatServer {
     }
 
     /**
-     * History and broker on Redis ({@code --redis}); the connections open in the background, so a node starts while
+     * History, broker, presence, direct messages, takeovers and the sessions away on Redis ({@code --redis}), each
+     * on the node's one {@link RedisConnections}; the connections open in the background, so a node starts while
      * Redis is down and {@code /ready} answers 503 until both connections are up.
      */
     private void openRedis(RoomRegistry rooms) {
@@ -346,18 +353,19 @@ public final class ChatServer {
         broker = new RedisBroker(redis, shared, rooms, metrics);
         // Relayed direct messages go to the service, made once this returns: none arrive before a session subscribes.
         // Takeovers are on a channel subscribed at once, so one may come before the service exists (nothing to end).
-        redisDirects = new RedisDirects(redis, dm -> service.deliverRelayed(dm), (userId, resumeKey) -> {
+        directs = new RedisDirects(redis, dm -> service.deliverRelayed(dm), metrics);
+        redisTakeovers = new RedisTakeovers(redis, (userId, resumeKey) -> {
             ChatService chat = service;
             if (chat != null) {
                 chat.resumedElsewhere(userId, resumeKey);
             }
-        }, metrics);
-        directs = redisDirects;
-        sharedPresence = redis.presence(UUID.randomUUID().toString());
-        sharedPresence.start();
+        });
+        redisAway = new RedisAwayRegistry(redis);
+        sharedPresence = new RedisPresence(redis, UUID.randomUUID().toString(), PresenceTimings.DEFAULTS);
         readiness.requires(redis::up);
         LOG.info("wschat history and rooms shared through Redis at {}", redis.where());
         redis.start();
+        sharedPresence.start();
     }
 
     static void run(ServerConfig config) {

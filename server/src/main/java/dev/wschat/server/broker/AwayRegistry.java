@@ -52,7 +52,8 @@ public interface AwayRegistry {
      * The resume keys of the user's sessions kept for a resume on any node now ({@link #away}).
      *
      * @param userId the user's client id
-     * @return the keys, empty when none (always, on a single node); fails when it cannot be told
+     * @return the keys, empty when none (always, on a single node); fails with
+     *         {@link dev.wschat.server.backend.BackendUnavailableException} when it cannot be told
      */
     CompletionStage<List<String>> awayKeys(String userId);
 }

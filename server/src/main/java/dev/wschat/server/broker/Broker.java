@@ -29,8 +29,9 @@ public interface Broker extends AutoCloseable {
      * history read after it meets the live events without a gap. In-process: at once.
      *
      * @param room a room this node has members of
-     * @return completes when the room's events flow to this node, or fails when they cannot (the joiner is then
-     *         told its history cannot be read)
+     * @return completes when the room's events flow to this node, or fails with
+     *         {@link dev.wschat.server.backend.BackendUnavailableException} when they cannot (the joiner is then told
+     *         its history cannot be read)
      */
     default CompletionStage<Void> ready(String room) {
         return CompletableFuture.completedFuture(null);

@@ -32,8 +32,9 @@ public interface DirectRelay extends AutoCloseable {
      * Hands a direct message to whichever nodes have its recipient ({@link ServerMessage.Direct#to()}).
      *
      * @param dm the message, with its id and timestamp already set
-     * @return the number of nodes that took it (0: the user is connected nowhere else); fails when it could not be
-     *         sent (the sender is then told {@code unavailable}). Answers complete in the order the
+     * @return the number of nodes that took it (0: the user is connected nowhere else); fails with
+     *         {@link dev.wschat.server.backend.BackendUnavailableException} when it could not be sent (the sender is
+     *         then told {@code unavailable}). Answers complete in the order the
      *         messages were sent, on the relay's threads (or at once on the caller's, when refused at once).
      */
     CompletionStage<Long> send(ServerMessage.Direct dm);

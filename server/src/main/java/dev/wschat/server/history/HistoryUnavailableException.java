@@ -1,7 +1,12 @@
 package dev.wschat.server.history;
 
-/** The store cannot take an append or answer a read now (queue full, disk error, closed); a sender gets {@code error unavailable}. */
-public final class HistoryUnavailableException extends RuntimeException {
+import dev.wschat.server.backend.BackendUnavailableException;
+
+/**
+ * The store cannot take an append or answer a read now (queue full, disk error, Redis down, closed); a sender gets
+ * {@code error unavailable}.
+ */
+public final class HistoryUnavailableException extends BackendUnavailableException {
     private static final long serialVersionUID = 1L;
 
     /** A refusal with its reason. */

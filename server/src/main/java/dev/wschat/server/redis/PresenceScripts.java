@@ -6,9 +6,9 @@ package dev.wschat.server.redis;
  * room's presence channel in the same script, so a node that sees a version out of sequence knows it missed one.
  * Times are Redis's own ({@code TIME}), so the nodes' clocks never disagree about who expired.
  *
- * <p>KEYS: 1 the member hash, 2 the expiry sorted set, 3 the version counter, 4 the hand-overs (a sorted set of the
- * resume keys of sessions whose member another node resumed, by when that stops counting). ARGV[1] is the room's
- * presence channel, except for {@link #HANDED_OVER}.
+ * <p>KEYS ({@link RedisKeys#presence}): 1 the member hash, 2 the expiry sorted set, 3 the version counter, 4 the
+ * hand-overs (a sorted set of the resume keys of sessions whose member another node resumed, by when that stops
+ * counting). ARGV[1] is the room's presence channel, except for {@link #HANDED_OVER}.
  */
 final class PresenceScripts {
     private static final String NOW = "local t = redis.call('TIME')\n"
@@ -19,7 +19,7 @@ final class PresenceScripts {
      * whose value is new or changed is announced ({@code P}). Used for add, rename and the periodic refresh, which
      * therefore re-registers whatever a sweep or a Redis failure lost. Returns the room's version.
      */
-    static final RedisConnections.Script PUT = RedisConnections.Script.of("presence-put", NOW
+    static final RedisConnections.Script PUT = RedisConnections.Script.of("presence", "presence-put", NOW
             + "local ttl = tonumber(ARGV[2])\n"
             + "for i = 3, #ARGV, 2 do\n"
             + "  redis.call('ZADD', KEYS[2], now + ttl, ARGV[i])\n"
@@ -46,7 +46,7 @@ final class PresenceScripts {
      * Removes one member (ARGV[2]) and announces it ({@code D}); the room's keys go when it is empty. Returns the
      * room's version, or -1 when the member was not there.
      */
-    static final RedisConnections.Script DELETE = RedisConnections.Script.of("presence-delete", REMOVE
+    static final RedisConnections.Script DELETE = RedisConnections.Script.of("presence", "presence-delete", REMOVE
             + "return v\n");
 
     /**
@@ -54,7 +54,8 @@ final class PresenceScripts {
      * ARGV[3]) was in the room until now, for ARGV[4] ms: a node that sees the member gone has the hand-over to find.
      * Expired hand-overs go; the set itself expires with its newest. Returns as {@link #DELETE}.
      */
-    static final RedisConnections.Script HAND_OVER = RedisConnections.Script.of("presence-hand-over", NOW + REMOVE
+    static final RedisConnections.Script HAND_OVER = RedisConnections.Script.of("presence", "presence-hand-over",
+            NOW + REMOVE
             + "local ttl = tonumber(ARGV[4])\n"
             + "redis.call('ZREMRANGEBYSCORE', KEYS[4], '-inf', now)\n"
             + "redis.call('ZADD', KEYS[4], now + ttl, ARGV[3])\n"
@@ -65,8 +66,8 @@ final class PresenceScripts {
      * Takes the hand-over of resume key ARGV[1] (its session re-joins the room): 1 when it was recorded and has not
      * expired, else 0; gone either way, so a later join of the same session counts as a join again.
      */
-    static final RedisConnections.Script HANDED_OVER = RedisConnections.Script.of("presence-handed-over", NOW
-            + "local expiry = redis.call('ZSCORE', KEYS[4], ARGV[1])\n"
+    static final RedisConnections.Script HANDED_OVER = RedisConnections.Script.of("presence", "presence-handed-over",
+            NOW + "local expiry = redis.call('ZSCORE', KEYS[4], ARGV[1])\n"
             + "if not expiry then return 0 end\n"
             + "redis.call('ZREM', KEYS[4], ARGV[1])\n"
             + "if tonumber(expiry) < now then return 0 end\n"
@@ -76,7 +77,7 @@ final class PresenceScripts {
      * Removes up to ARGV[2] members whose expiry passed, announcing each ({@code D}), atomically: of several nodes
      * sweeping one room, exactly one removes (and reports) each. Returns {version, {key, value, key, value...}}.
      */
-    static final RedisConnections.Script SWEEP = RedisConnections.Script.of("presence-sweep", NOW
+    static final RedisConnections.Script SWEEP = RedisConnections.Script.of("presence", "presence-sweep", NOW
             + "local expired = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', now, 'LIMIT', 0, tonumber(ARGV[2]))\n"
             + "local out = {}\n"
             + "for _, k in ipairs(expired) do\n"
@@ -94,29 +95,14 @@ final class PresenceScripts {
             + "return {tonumber(redis.call('GET', KEYS[3]) or '0'), out}\n");
 
     /** The room's version and every member, read at one instant: {version, {key, value, ...}}. */
-    static final RedisConnections.Script SNAPSHOT = RedisConnections.Script.of("presence-snapshot",
+    static final RedisConnections.Script SNAPSHOT = RedisConnections.Script.of("presence", "presence-snapshot",
             "return {tonumber(redis.call('GET', KEYS[3]) or '0'), redis.call('HGETALL', KEYS[1])}\n");
 
     private PresenceScripts() {
     }
 
-    /** A room's keys, in the order the scripts take them. */
-    static String[] keys(String room) {
-        return new String[] {"{" + room + "}:presence", "{" + room + "}:presence:exp", "{" + room + "}:presence:ver",
-            "{" + room + "}:presence:handover"};
-    }
-
-    /** A room's presence channel. */
-    static String channel(String room) {
-        return "{" + room + "}:presence:ch";
-    }
-
-    /** The room of a presence channel, or {@code null} when it is not one. */
-    static String roomOf(String channel) {
-        String suffix = "}:presence:ch";
-        if (!channel.startsWith("{") || !channel.endsWith(suffix) || channel.length() < 1 + suffix.length()) {
-            return null;
-        }
-        return channel.substring(1, channel.length() - suffix.length());
+    /** Every script, to preload. */
+    static RedisConnections.Script[] all() {
+        return new RedisConnections.Script[] {PUT, DELETE, HAND_OVER, HANDED_OVER, SWEEP, SNAPSHOT};
     }
 }

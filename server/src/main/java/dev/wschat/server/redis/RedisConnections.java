@@ -1,6 +1,6 @@
 package dev.wschat.server.redis;
 
-import dev.wschat.server.history.HistoryUnavailableException;
+import dev.wschat.server.backend.BackendUnavailableException;
 import dev.wschat.server.metrics.ServerMetrics;
 import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisChannelHandler;
@@ -33,25 +33,32 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BiConsumer;
 
 /**
- * This node's link to Redis: one Lettuce client with a command connection (scripts and reads, replies in the order
- * sent) and a dedicated pub/sub connection. Both are opened in the background and retried until Redis answers, so
- * a node starts while Redis is down; Lettuce reconnects them after a drop. Lettuce's request queue is bounded
- * ({@code --history-queue} plus {@link #QUEUE_HEADROOM}), commands time out after {@link #COMMAND_TIMEOUT}, and while disconnected commands are
- * refused at once ({@code REJECT_COMMANDS}) rather than queued: a chat then fails fast with {@code unavailable}.
- * A command Redis refuses (an error reply) fails the same way but is logged as what it is ({@link RedisErrors}).
+ * This node's link to Redis, the one provider every Redis component uses: one Lettuce client with a command
+ * connection (scripts and reads, replies in the order sent) and a dedicated pub/sub connection, their health
+ * ({@link #up()}, what {@code /ready} waits for), the scripts they preload and run ({@link #eval}, {@code EVALSHA}
+ * with the {@code EVAL} fallback), and one thread for the components' background work ({@link #execute},
+ * {@link #schedule}, {@link #every}; never an event loop). Both connections are opened in the background and retried
+ * until Redis answers, so a node starts while Redis is down; Lettuce reconnects them after a drop. Lettuce's request
+ * queue is bounded ({@code --history-queue} plus {@link #QUEUE_HEADROOM}), commands time out after
+ * {@link #COMMAND_TIMEOUT}, and while disconnected commands are refused at once ({@code REJECT_COMMANDS}) rather than
+ * queued: a chat then fails fast with {@code unavailable}. A command Redis refuses (an error reply) fails the same
+ * way but is logged as what it is ({@link RedisErrors}).
  */
 public final class RedisConnections implements AutoCloseable {
     /** How long a command may wait for its reply before it fails (the sender then gets {@code unavailable}). */
     public static final Duration COMMAND_TIMEOUT = Duration.ofSeconds(5);
     /** How often a connection Redis refused at start is tried again. */
     static final Duration CONNECT_RETRY = Duration.ofMillis(500);
-    /** Commands Lettuce queues beyond the appends' bound: reads, repairs, notices. */
+    /** Commands Lettuce queues beyond the appends' bound: reads, repairs, notices, presence. */
     static final int QUEUE_HEADROOM = 4_096;
     private static final Logger LOG = LogManager.getLogger(RedisConnections.class);
 
@@ -64,10 +71,10 @@ public final class RedisConnections implements AutoCloseable {
     private final RedisErrors errors;
     private volatile StatefulRedisConnection<String, String> commands;
     private volatile StatefulRedisPubSubConnection<String, String> pubsub;
-    private final List<RedisPubSubListener<String, String>> pubsubListeners =
-            new java.util.concurrent.CopyOnWriteArrayList<>();
-    private final List<Runnable> onPubSubConnected = new java.util.concurrent.CopyOnWriteArrayList<>();
-    private final List<Script> scripts = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final List<RedisPubSubListener<String, String>> pubsubListeners = new CopyOnWriteArrayList<>();
+    private final List<Runnable> onPubSubConnected = new CopyOnWriteArrayList<>();
+    private final List<Runnable> onConnected = new CopyOnWriteArrayList<>();
+    private final List<Script> scripts = new CopyOnWriteArrayList<>();
     private volatile boolean closed;
     private volatile boolean warnedDown;
 
@@ -79,6 +86,11 @@ public final class RedisConnections implements AutoCloseable {
      * @param metrics      where {@code wschat_redis_up} and {@code wschat_redis_reconnects_total} go
      */
     public RedisConnections(String url, int requestQueue, ServerMetrics metrics) {
+        this(url, requestQueue, metrics, COMMAND_TIMEOUT);
+    }
+
+    /** As the public constructor, with another command timeout (tests of a Redis that stalls). */
+    RedisConnections(String url, int requestQueue, ServerMetrics metrics, Duration commandTimeout) {
         Objects.requireNonNull(url, "url");
         Objects.requireNonNull(metrics, "metrics");
         this.uri = RedisURI.create(url);
@@ -98,7 +110,7 @@ public final class RedisConnections implements AutoCloseable {
                 // room above the appends' own bound (RedisHistory) for reads, repairs and notices
                 .requestQueueSize(requestQueue + QUEUE_HEADROOM)
                 .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
-                .timeoutOptions(TimeoutOptions.enabled(COMMAND_TIMEOUT))
+                .timeoutOptions(TimeoutOptions.enabled(commandTimeout))
                 .build());
         ScheduledThreadPoolExecutor t = new ScheduledThreadPoolExecutor(1, task -> {
             Thread thread = new Thread(task, "wschat-redis");
@@ -120,6 +132,7 @@ public final class RedisConnections implements AutoCloseable {
                         pubSubConnected();
                     } else {
                         execute(() -> loadScripts(commands)); // a restarted Redis has forgotten them
+                        onConnected.forEach(RedisConnections.this::execute);
                     }
                 }
             }
@@ -141,11 +154,35 @@ public final class RedisConnections implements AutoCloseable {
 
     /**
      * Adds what hears pub/sub traffic (every channel's: each listener skips the channels not its own) and what runs
-     * each time the pub/sub connection opens (first time and after every reconnect); call before {@link #start()}.
+     * on this client's thread each time the pub/sub connection opens (first time and after every reconnect; at once
+     * when it is open already).
      */
     void pubSub(RedisPubSubListener<String, String> listener, Runnable onConnected) {
-        pubsubListeners.add(Objects.requireNonNull(listener, "listener"));
-        onPubSubConnected.add(Objects.requireNonNull(onConnected, "onConnected"));
+        Objects.requireNonNull(listener, "listener");
+        Objects.requireNonNull(onConnected, "onConnected");
+        StatefulRedisPubSubConnection<String, String> open;
+        synchronized (pubsubListeners) { // against the connection opening meanwhile: each listener is added once
+            pubsubListeners.add(listener);
+            onPubSubConnected.add(onConnected);
+            open = pubsub;
+            if (open != null) {
+                open.addListener(listener);
+            }
+        }
+        if (open != null) {
+            execute(onConnected);
+        }
+    }
+
+    /**
+     * Adds what runs on this client's thread each time either connection opens (first time and after every
+     * reconnect; at once when the command connection is open already).
+     */
+    void onConnected(Runnable task) {
+        onConnected.add(Objects.requireNonNull(task, "task"));
+        if (commands != null) {
+            execute(task);
+        }
     }
 
     /** Opens both connections in the background, retrying every {@link #CONNECT_RETRY} while Redis refuses. */
@@ -168,6 +205,7 @@ public final class RedisConnections implements AutoCloseable {
                 commands = connection;
                 LOG.info("redis: connected to {} (commands)", where);
                 execute(() -> loadScripts(connection));
+                onConnected.forEach(this::execute);
             }
         });
     }
@@ -183,8 +221,10 @@ public final class RedisConnections implements AutoCloseable {
             } else if (closed) {
                 connection.closeAsync();
             } else {
-                pubsubListeners.forEach(connection::addListener);
-                pubsub = connection;
+                synchronized (pubsubListeners) {
+                    pubsubListeners.forEach(connection::addListener);
+                    pubsub = connection;
+                }
                 LOG.info("redis: connected to {} (pub/sub)", where);
                 pubSubConnected();
             }
@@ -194,6 +234,7 @@ public final class RedisConnections implements AutoCloseable {
     private void pubSubConnected() {
         // Off Lettuce's thread: what runs here issues commands and must not hold up the connection's event loop.
         onPubSubConnected.forEach(this::execute);
+        onConnected.forEach(this::execute);
     }
 
     private void unreachable(Throwable failure) {
@@ -216,11 +257,13 @@ public final class RedisConnections implements AutoCloseable {
     }
 
     /**
-     * Loads a script whenever the command connection opens, so appends after a start or a Redis restart do not all
+     * Loads scripts whenever the command connection opens, so appends after a start or a Redis restart do not all
      * meet {@code NOSCRIPT} first (they would still succeed, by {@code EVAL}); call before {@link #start()}.
      */
-    void preload(Script script) {
-        scripts.add(Objects.requireNonNull(script, "script"));
+    void preload(Script... scripts) {
+        for (Script script : scripts) {
+            this.scripts.add(Objects.requireNonNull(script, "script"));
+        }
     }
 
     private void loadScripts(StatefulRedisConnection<String, String> connection) {
@@ -235,17 +278,6 @@ public final class RedisConnections implements AutoCloseable {
                 LOG.debug("redis: loading script {} failed: {}", script.name(), e.toString());
             }
         }
-    }
-
-    /**
-     * Presence shared through this client (its own two connections, this client's bounded queue); the caller
-     * starts it and closes it before this.
-     *
-     * @param nodeId this node's id, new on every start
-     * @return the presence
-     */
-    public RedisPresence presence(String nodeId) {
-        return new RedisPresence(client, uri, nodeId, PresenceTimings.DEFAULTS);
     }
 
     /** Whether both connections are open now. */
@@ -273,15 +305,31 @@ public final class RedisConnections implements AutoCloseable {
     /** Runs a task on this client's own thread (never an event loop), after {@code delayMs}. */
     void schedule(Runnable task, long delayMs) {
         if (!closed) {
-            timer.schedule(guarded(task), delayMs, TimeUnit.MILLISECONDS);
+            try {
+                timer.schedule(guarded(task), delayMs, TimeUnit.MILLISECONDS);
+            } catch (RejectedExecutionException e) {
+                LOG.debug("redis: task refused while closing");
+            }
         }
     }
 
     /** Runs a task on this client's own thread. */
     void execute(Runnable task) {
         if (!closed) {
-            timer.execute(guarded(task));
+            try {
+                timer.execute(guarded(task));
+            } catch (RejectedExecutionException e) {
+                LOG.debug("redis: task refused while closing");
+            }
         }
+    }
+
+    /**
+     * Runs a task on this client's own thread every {@code period}, the first time at once, until it is cancelled
+     * or this closes.
+     */
+    ScheduledFuture<?> every(Runnable task, Duration period) {
+        return timer.scheduleWithFixedDelay(guarded(task), 0, period.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     private static Runnable guarded(Runnable task) {
@@ -294,12 +342,19 @@ public final class RedisConnections implements AutoCloseable {
         };
     }
 
-    /** A Lua script and its SHA-1, for {@code EVALSHA}. */
-    record Script(String name, String body, String sha) {
+    /**
+     * A Lua script and its SHA-1, for {@code EVALSHA}; {@code part} is what a refusal is logged as
+     * ({@code [room] presence:}).
+     */
+    record Script(String part, String name, String body, String sha) {
         static Script of(String name, String body) {
+            return of("redis", name, body);
+        }
+
+        static Script of(String part, String name, String body) {
             try {
                 byte[] digest = MessageDigest.getInstance("SHA-1").digest(body.getBytes(StandardCharsets.UTF_8));
-                return new Script(name, body, HexFormat.of().formatHex(digest));
+                return new Script(part, name, body, HexFormat.of().formatHex(digest));
             } catch (NoSuchAlgorithmException e) {
                 throw new IllegalStateException("SHA-1 is missing from this JVM", e);
             }
@@ -315,8 +370,8 @@ public final class RedisConnections implements AutoCloseable {
      * @param script  the script
      * @param keys    its keys (one room's, one hash slot)
      * @param args    its arguments
-     * @param onReply the reply (a list, nested lists and {@code Long}s and {@code String}s) or the failure, as
-     *                {@link HistoryUnavailableException}
+     * @param onReply the reply (a list, nested lists and {@code Long}s and {@code String}s; an integer reply is a
+     *                list of one {@code Long}) or the failure, as {@link BackendUnavailableException}
      */
     void eval(Script script, String[] keys, String[] args, BiConsumer<List<Object>, Throwable> onReply) {
         dispatch(script, keys, args, true, onReply);
@@ -326,7 +381,7 @@ public final class RedisConnections implements AutoCloseable {
                           BiConsumer<List<Object>, Throwable> onReply) {
         StatefulRedisConnection<String, String> connection = commands;
         if (connection == null || closed) {
-            onReply.accept(null, new HistoryUnavailableException("redis: not connected to " + where));
+            onReply.accept(null, new BackendUnavailableException("redis: not connected to " + where));
             return;
         }
         CommandArgs<String, String> a = new CommandArgs<>(StringCodec.UTF8).add(bySha ? script.sha() : script.body())
@@ -340,10 +395,10 @@ public final class RedisConnections implements AutoCloseable {
                 dispatch(script, keys, args, false, onReply);
             } else if (cause != null) {
                 if (RedisErrors.refused(cause)) {
-                    errors.log(LOG, "[" + room(keys) + "] redis:", "script " + script.name(), cause);
+                    errors.log(LOG, "[" + room(keys) + "] " + script.part() + ":", "script " + script.name(), cause);
                 }
-                onReply.accept(null, cause instanceof HistoryUnavailableException ? cause
-                        : new HistoryUnavailableException("redis: " + script.name() + " failed on " + where + ": "
+                onReply.accept(null, cause instanceof BackendUnavailableException ? cause
+                        : new BackendUnavailableException("redis: " + script.name() + " failed on " + where + ": "
                                 + RedisErrors.message(cause), cause));
             } else {
                 onReply.accept(reply, null);

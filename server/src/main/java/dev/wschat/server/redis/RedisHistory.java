@@ -25,11 +25,11 @@ import java.util.function.Consumer;
 
 /**
  * History in Redis, shared by every node: per room a hash {@code {room}:meta} (the last {@code seq} and the
- * {@code epoch}) and a stream {@code {room}:stream} whose entry ids are {@code <seq>-0}. An append is one Lua script
- * ({@code EVALSHA}, sent again with {@code EVAL} after {@code NOSCRIPT}): dedup by the sender's client message id, the
- * next seq ({@code HINCRBY}), {@code XADD} with an exact {@code MAXLEN =} (so a room keeps exactly
- * {@code --history-max-messages}; trimming one entry per append costs O(1)), then {@code PUBLISH} of the stored
- * message with its seq and epoch on {@code {room}:ch}, all atomically: what was published is in the stream.
+ * {@code epoch}) and a stream {@code {room}:stream} whose entry ids are {@code <seq>-0} ({@link RedisKeys}). An append
+ * is one Lua script ({@code EVALSHA}, sent again with {@code EVAL} after {@code NOSCRIPT}): dedup by the sender's
+ * client message id, the next seq ({@code HINCRBY}), {@code XADD} with an exact {@code MAXLEN =} (so a room keeps
+ * exactly {@code --history-max-messages}; trimming one entry per append costs O(1)), then {@code PUBLISH} of the
+ * stored message with its seq and epoch on {@code {room}:ch}, all atomically: what was published is in the stream.
  *
  * <p>Ordering: every script goes over one connection, and Redis runs one connection's commands in order, so the
  * seqs this node gets follow the order it sent the appends, and the replies come back in that order. Each append's
@@ -154,26 +154,7 @@ public final class RedisHistory implements History {
         this.redis = Objects.requireNonNull(redis, "redis");
         this.settings = Objects.requireNonNull(settings, "settings");
         this.clock = Objects.requireNonNull(clock, "clock");
-        redis.preload(APPEND);
-        redis.preload(READ);
-    }
-
-    static String meta(String room) {
-        return "{" + room + "}:meta";
-    }
-
-    static String stream(String room) {
-        return "{" + room + "}:stream";
-    }
-
-    /** The room's pub/sub channel. */
-    static String channel(String room) {
-        return "{" + room + "}:ch";
-    }
-
-    /** The room of a channel made by {@link #channel}. */
-    static String roomOf(String channel) {
-        return channel.substring(1, channel.length() - "}:ch".length());
+        redis.preload(APPEND, READ);
     }
 
     private String newEpoch() {
@@ -207,22 +188,22 @@ public final class RedisHistory implements History {
         String dedupKey;
         long dedupMs;
         if (clientMsgId != null) {
-            dedupKey = "{" + room + "}:dedup:" + senderKey + ":" + clientMsgId;
+            dedupKey = RedisKeys.dedup(room, senderKey, clientMsgId);
             dedupMs = Math.max(1, settings.dedupWindow().toMillis());
         } else {
-            dedupKey = "{" + room + "}:sent:" + senderKey + ":" + draft.id();
+            dedupKey = RedisKeys.sent(room, senderKey, draft.id());
             dedupMs = REPLAY_WINDOW_MS;
         }
         long maxAgeMs = settings.maxAge().toMillis();
-        String[] keys = {meta(room), stream(room), dedupKey};
+        String[] keys = {RedisKeys.meta(room), RedisKeys.stream(room), dedupKey};
         String[] args = {encode(draft), newEpoch(), Integer.toString(settings.maxMessagesPerRoom()),
             Long.toString(now), Long.toString(maxAgeMs > 0 ? now - maxAgeMs : 0), Long.toString(dedupMs),
-            channel(room), Long.toString(Math.max(1, maxAgeMs))};
+            RedisKeys.roomChannel(room), Long.toString(Math.max(1, maxAgeMs))};
         redis.eval(APPEND, keys, args, (reply, failure) -> {
             try {
                 if (failure != null) {
                     refused.incrementAndGet();
-                    future.completeExceptionally(failure);
+                    future.completeExceptionally(unavailable(failure));
                     return;
                 }
                 Appended appended = appended(draft, reply);
@@ -284,10 +265,10 @@ public final class RedisHistory implements History {
     private CompletionStage<Read> read(String room, String mode, String start, int count) {
         CompletableFuture<Read> future = new CompletableFuture<>();
         long cutoff = settings.maxAge().isZero() ? Long.MIN_VALUE : clock.millis() - settings.maxAge().toMillis();
-        redis.eval(READ, new String[] {meta(room), stream(room)},
+        redis.eval(READ, new String[] {RedisKeys.meta(room), RedisKeys.stream(room)},
                 new String[] {mode, start, Integer.toString(count), newEpoch()}, (reply, failure) -> {
                     if (failure != null) {
-                        future.completeExceptionally(failure);
+                        future.completeExceptionally(unavailable(failure));
                         return;
                     }
                     try {
@@ -309,6 +290,12 @@ public final class RedisHistory implements History {
                     }
                 });
         return future;
+    }
+
+    /** Redis not answering, as the {@link History} contract words it. */
+    private static HistoryUnavailableException unavailable(Throwable failure) {
+        return failure instanceof HistoryUnavailableException h ? h
+                : new HistoryUnavailableException(failure.getMessage(), failure);
     }
 
     private static int count(int limit) {

@@ -5,21 +5,13 @@ import com.google.gson.JsonParser;
 import dev.wschat.protocol.ServerMessage;
 import dev.wschat.server.presence.LocalPresence;
 import dev.wschat.server.presence.Presence;
-import io.lettuce.core.RedisChannelHandler;
-import io.lettuce.core.RedisClient;
-import io.lettuce.core.RedisConnectionStateListener;
-import io.lettuce.core.RedisNoScriptException;
-import io.lettuce.core.RedisURI;
-import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.SetArgs;
 import io.lettuce.core.api.StatefulRedisConnection;
-import io.lettuce.core.codec.StringCodec;
 import io.lettuce.core.pubsub.RedisPubSubAdapter;
 import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 
-import java.net.SocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -30,15 +22,12 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Pattern;
 
@@ -59,8 +48,11 @@ import java.util.regex.Pattern;
  * re-register this node's members when Redis is back, and removals that failed are sent again (unless the member
  * came back meanwhile: its put follows the failed removal, and a removal sent again would undo it).
  *
- * <p>A command Redis refuses (a script's error, a key of the wrong type) is not Redis being down: it is logged with
- * Redis's answer and the script's name ({@link RedisErrors}), and the room's view carries on as while Redis is down.
+ * <p>Everything goes through the node's {@link RedisConnections}: its command connection (scripts by
+ * {@code EVALSHA}, preloaded), its pub/sub connection and its thread, which runs the ticks. A command Redis refuses
+ * (a script's error, a key of the wrong type) is not Redis being down: it is logged with Redis's answer and the
+ * script's name ({@link RedisErrors}), and the room's view carries on as while Redis is down; any failed command, and
+ * each (re)opened connection, makes the next tick refresh this node's members and reload the views.
  *
  * <p>Notices: the broker carries join, leave and rename notices between nodes, so presence announces nothing for
  * them (a leave on node A reaches node B once, through the broker). Only a member that vanished with its node has
@@ -84,7 +76,6 @@ public final class RedisPresence implements Presence, AutoCloseable {
     static final int MAX_PENDING_REMOVALS = 100_000;
     private static final Logger LOG = LogManager.getLogger(RedisPresence.class);
     private static final Pattern NODE_ID = Pattern.compile("[A-Za-z0-9._-]{1,64}");
-    private static final String VIEW = "view";
     private static final LocalPresence EMPTY = new LocalPresence();
     /**
      * How long {@link #listed} waits for a room's members to be loaded from Redis (a subscription and a snapshot,
@@ -92,81 +83,58 @@ public final class RedisPresence implements Presence, AutoCloseable {
      */
     private static final Duration LISTED_WAIT = Duration.ofSeconds(2);
 
-    private final RedisClient client;
-    private final RedisURI uri;
+    private final RedisConnections redis;
     private final String nodeId;
     private final String prefix;
     private final PresenceTimings timings;
-    private final RedisErrors errors;
     /**
      * The rooms this node has members in. A room's entry is also the lock that orders a member's add against a
-     * removal of its earlier stay sent again ({@link #pend}, {@link #retryRemovals}): a {@link Room} goes with its
-     * last member, the entry's lock covers the room's absence too.
+     * removal of its earlier stay sent again ({@link #pend}, {@link #retryRemovals}): a {@link PresenceRoom} goes with
+     * its last member, the entry's lock covers the room's absence too.
      */
-    private final Map<String, Room> rooms = new ConcurrentHashMap<>();
+    private final Map<String, PresenceRoom> rooms = new ConcurrentHashMap<>();
     /** Member keys of rooms whose removal Redis has not taken yet, by room; changed under the room's entry. */
     private final Map<String, Set<String>> pendingRemovals = new ConcurrentHashMap<>();
     private final AtomicInteger pendingCount = new AtomicInteger();
-    private final ScheduledThreadPoolExecutor timer;
-    /** Rooms whose presence channel this node asked to subscribe; touched only on {@link #timer}. */
+    /** Rooms whose presence channel this node asked to subscribe; touched only on the connections' thread. */
     private final Set<String> subscribed = new HashSet<>();
     private final AtomicInteger inFlight = new AtomicInteger();
-    private final AtomicBoolean down = new AtomicBoolean();
-    private final AtomicBoolean connecting = new AtomicBoolean();
-    private final RedisConnectionStateListener reconnects;
     private volatile Departures departures = (room, user) -> { };
-    private volatile StatefulRedisConnection<String, String> commands;
-    private volatile StatefulRedisPubSubConnection<String, String> pubsub;
     private volatile CompletableFuture<?> lastWrite = CompletableFuture.completedFuture(null);
+    private volatile ScheduledFuture<?> ticks;
     private volatile boolean reloadAll;
     private volatile boolean closed;
     private long lastRefresh;
 
     /**
-     * Creates this node's presence; {@link #start()} connects and starts the refresh and sweep.
+     * Creates this node's presence on its connections; {@link #start()} starts the refresh and sweep.
      *
-     * @param client  the Lettuce client (its options bound the request queue and refuse commands while disconnected)
-     * @param uri     where Redis is
+     * @param redis   the node's connections (they bound the request queue and refuse commands while disconnected)
      * @param nodeId  this node's id, unique among the nodes sharing the Redis and new on every start (a random
      *                UUID): a node never sweeps or announces members under its own id, so a restarted node that
      *                reused its id would leave its former members listed until they expire, unannounced
      *                ({@code [A-Za-z0-9._-]{1,64}})
      * @param timings refresh, TTL and sweep intervals
      */
-    public RedisPresence(RedisClient client, RedisURI uri, String nodeId, PresenceTimings timings) {
-        this.client = Objects.requireNonNull(client, "client");
-        this.uri = Objects.requireNonNull(uri, "uri");
+    public RedisPresence(RedisConnections redis, String nodeId, PresenceTimings timings) {
+        this.redis = Objects.requireNonNull(redis, "redis");
         this.nodeId = Objects.requireNonNull(nodeId, "nodeId");
         this.timings = Objects.requireNonNull(timings, "timings");
         if (!NODE_ID.matcher(nodeId).matches()) {
             throw new IllegalArgumentException("node id must match " + NODE_ID + ": " + nodeId);
         }
         this.prefix = nodeId + ":";
-        this.errors = new RedisErrors(uri.getHost() + ":" + uri.getPort());
-        this.timer = new ScheduledThreadPoolExecutor(1, task -> {
-            Thread thread = new Thread(task, "wschat-presence");
-            thread.setDaemon(true);
-            return thread;
-        });
-        timer.setRemoveOnCancelPolicy(true);
-        this.reconnects = new RedisConnectionStateListener() {
-            @Override
-            public void onRedisConnected(RedisChannelHandler<?, ?> connection, SocketAddress address) {
-                if (connection == commands || connection == pubsub) {
-                    reloadAll = true;
-                }
-            }
-        };
+        redis.preload(PresenceScripts.all());
+        redis.pubSub(new Events(), this::connected);
+        redis.onConnected(this::connected);
     }
 
-    /** Connects (in the background, retried every sweep while Redis is unreachable) and starts the ticks. */
+    /** Starts the ticks: refresh, sweep and subscriptions, every {@link PresenceTimings#sweep()}. */
     public void start() {
         if (closed) {
             throw new IllegalStateException("closed");
         }
-        client.addListener(reconnects);
-        long every = timings.sweep().toMillis();
-        timer.scheduleWithFixedDelay(guarded(this::tick), 0, every, TimeUnit.MILLISECONDS);
+        ticks = redis.every(this::tick, timings.sweep());
     }
 
     /** This node's id. */
@@ -187,9 +155,9 @@ public final class RedisPresence implements Presence, AutoCloseable {
         String key = prefix + memberKey;
         boolean[] added = new boolean[2];
         rooms.compute(room, (name, existing) -> {
-            Room r = existing != null ? existing : new Room();
+            PresenceRoom r = existing != null ? existing : new PresenceRoom();
             if (r.local.putIfAbsent(memberKey, user) == null) {
-                r.view.add(VIEW, key, user);
+                r.view.add(PresenceRoom.VIEW, key, user);
                 added[0] = true;
                 added[1] = existing == null;
                 // back before its earlier stay's removal was sent again: sent now, it would undo the put below
@@ -220,7 +188,7 @@ public final class RedisPresence implements Presence, AutoCloseable {
 
     /** Removes a member, recording its session's hand-over when {@code resumeKey} is not {@code null}. */
     private void remove(String room, String memberKey, String resumeKey) {
-        Room r = rooms.get(room);
+        PresenceRoom r = rooms.get(room);
         if (r == null) {
             return;
         }
@@ -229,7 +197,7 @@ public final class RedisPresence implements Presence, AutoCloseable {
             // under the lock a refresh batch is built and sent in: a member it sends was here, so this DELETE
             // follows its PUT on the connection and no refresh puts the member back after it left
             if (r.local.remove(memberKey) != null) {
-                r.view.remove(VIEW, key);
+                r.view.remove(PresenceRoom.VIEW, key);
                 delete(room, key, resumeKey);
             }
         }
@@ -246,14 +214,14 @@ public final class RedisPresence implements Presence, AutoCloseable {
     @Override
     public void rename(String room, String memberKey, ServerMessage.User user) {
         Objects.requireNonNull(user, "user");
-        Room r = rooms.get(room);
+        PresenceRoom r = rooms.get(room);
         if (r == null) {
             return;
         }
         synchronized (r.writes) { // a refresh sending the old name after this PUT would rename the member back
             if (r.local.replace(memberKey, user) != null) {
                 String key = prefix + memberKey;
-                r.view.rename(VIEW, key, user);
+                r.view.rename(PresenceRoom.VIEW, key, user);
                 put(room, List.of(key, encode(user)));
             }
         }
@@ -261,14 +229,14 @@ public final class RedisPresence implements Presence, AutoCloseable {
 
     @Override
     public Page page(String room, String cursor, int limit) {
-        Room r = rooms.get(room);
-        return (r == null ? EMPTY : r.view).page(VIEW, cursor, limit);
+        PresenceRoom r = rooms.get(room);
+        return (r == null ? EMPTY : r.view).page(PresenceRoom.VIEW, cursor, limit);
     }
 
     @Override
     public boolean includes(String room, String userId) {
-        Room r = rooms.get(room);
-        return r != null && r.view.includes(VIEW, userId);
+        PresenceRoom r = rooms.get(room);
+        return r != null && r.view.includes(PresenceRoom.VIEW, userId);
     }
 
     /**
@@ -279,20 +247,20 @@ public final class RedisPresence implements Presence, AutoCloseable {
     @Override
     public CompletionStage<Boolean> listed(String room, String userId, String memberKey, String resumeKey) {
         Objects.requireNonNull(userId, "userId");
-        Room r = rooms.get(room);
+        PresenceRoom r = rooms.get(room);
         if (r == null) {
             return CompletableFuture.completedFuture(false); // the connection left again: nothing to tell
         }
         String own = prefix + memberKey;
         return r.loaded.thenCompose(loaded -> {
-            if (r.view.includesOther(VIEW, userId, own)) {
+            if (r.view.includesOther(PresenceRoom.VIEW, userId, own)) {
                 return CompletableFuture.completedFuture(true);
             }
             if (resumeKey == null) {
                 return CompletableFuture.completedFuture(false);
             }
-            return eval(PresenceScripts.HANDED_OVER, room, ScriptOutputType.INTEGER, resumeKey)
-                    .thenApply(taken -> ((Number) taken).longValue() == 1);
+            return eval(PresenceScripts.HANDED_OVER, room, resumeKey)
+                    .thenApply(taken -> ((Number) taken.get(0)).longValue() == 1);
         }).completeOnTimeout(false, LISTED_WAIT.toMillis(), TimeUnit.MILLISECONDS).exceptionally(failure -> false);
     }
 
@@ -300,20 +268,20 @@ public final class RedisPresence implements Presence, AutoCloseable {
 
     private void put(String room, List<String> pairs) {
         String[] args = new String[2 + pairs.size()];
-        args[0] = PresenceScripts.channel(room);
+        args[0] = RedisKeys.presenceChannel(room);
         args[1] = Long.toString(timings.ttl().toMillis());
         for (int i = 0; i < pairs.size(); i++) {
             args[2 + i] = pairs.get(i);
         }
-        lastWrite = eval(PresenceScripts.PUT, room, ScriptOutputType.INTEGER, args);
+        lastWrite = eval(PresenceScripts.PUT, room, args);
     }
 
     /** Removes a member from Redis, with its session's hand-over unless {@code resumeKey} is {@code null}. */
     private void delete(String room, String key, String resumeKey) {
-        CompletableFuture<Object> done = resumeKey == null
-                ? eval(PresenceScripts.DELETE, room, ScriptOutputType.INTEGER, PresenceScripts.channel(room), key)
-                : eval(PresenceScripts.HAND_OVER, room, ScriptOutputType.INTEGER, PresenceScripts.channel(room), key,
-                        resumeKey, Long.toString(timings.ttl().toMillis()));
+        CompletableFuture<List<Object>> done = resumeKey == null
+                ? eval(PresenceScripts.DELETE, room, RedisKeys.presenceChannel(room), key)
+                : eval(PresenceScripts.HAND_OVER, room, RedisKeys.presenceChannel(room), key, resumeKey,
+                        Long.toString(timings.ttl().toMillis()));
         lastWrite = done;
         done.whenComplete((reply, failure) -> {
             if (failure != null) {
@@ -338,70 +306,36 @@ public final class RedisPresence implements Presence, AutoCloseable {
         });
     }
 
-    private CompletableFuture<Object> eval(RedisConnections.Script script, String room, ScriptOutputType type,
-                                           String... args) {
-        StatefulRedisConnection<String, String> c = commands;
-        if (c == null || closed) {
-            // not connected yet: the refresh on connecting registers what this skips
-            return CompletableFuture.failedFuture(new IllegalStateException("presence: not connected to Redis yet"));
-        }
-        if (!c.isOpen()) {
-            return failed(new IllegalStateException("presence: not connected to Redis"));
-        }
-        String[] keys = PresenceScripts.keys(room);
-        try {
-            CompletableFuture<Object> sent = c.async().<Object>evalsha(script.sha(), type, keys, args)
-                    .toCompletableFuture();
-            return sent.exceptionallyCompose(failure -> {
-                Throwable cause = unwrap(failure);
-                if (cause instanceof RedisNoScriptException) {
-                    // Redis restarted (scripts are not persisted): EVAL sends and caches it again
-                    return c.async().<Object>eval(script.body(), type, keys, args).toCompletableFuture();
-                }
-                return CompletableFuture.failedFuture(cause);
-            }).whenComplete((reply, failure) -> {
-                if (failure == null) {
-                    reachable();
-                } else if (RedisErrors.refused(failure)) {
-                    reachable(); // it answered, with an error
-                    errors.log(LOG, "[" + room + "] presence:", "script " + script.name(), failure);
-                } else {
-                    unreachable(failure);
-                }
-            });
-        } catch (RuntimeException e) {
-            return failed(e); // queue full, or refused while disconnected
-        }
+    /**
+     * Runs one of the room's scripts: its reply (an integer reply is a list of one {@code Long}), or its failure,
+     * after which the next tick refreshes and reloads (a refusal is logged by {@link RedisConnections#eval}).
+     */
+    private CompletableFuture<List<Object>> eval(RedisConnections.Script script, String room, String... args) {
+        CompletableFuture<List<Object>> reply = new CompletableFuture<>();
+        redis.eval(script, RedisKeys.presence(room), args, (result, failure) -> {
+            if (failure != null) {
+                reloadAll = true;
+                reply.completeExceptionally(failure);
+            } else {
+                reply.complete(result);
+            }
+        });
+        return reply;
     }
 
-    private CompletableFuture<Object> failed(Throwable failure) {
-        unreachable(failure);
-        return CompletableFuture.failedFuture(failure);
-    }
-
-    private void unreachable(Throwable failure) {
+    /** A connection (re)opened: the next tick refreshes and reloads; rooms not subscribed yet are. */
+    private void connected() {
         reloadAll = true;
-        if (down.compareAndSet(false, true) && !closed) {
-            LOG.warn("presence: Redis at {}:{} cannot be reached ({}); rooms show this node's last view until it is "
-                    + "back", uri.getHost(), uri.getPort(), unwrap(failure).toString());
-        }
+        rooms.keySet().forEach(this::reconcile);
     }
 
-    private void reachable() {
-        if (down.compareAndSet(true, false)) {
-            LOG.info("presence: Redis at {}:{} answers again; re-registering this node's members", uri.getHost(),
-                    uri.getPort());
-        }
-    }
-
-    // ---- the periodic work, on the timer thread
+    // ---- the periodic work, on the connections' thread
 
     private void tick() {
         if (closed) {
             return;
         }
-        connect();
-        StatefulRedisConnection<String, String> c = commands;
+        StatefulRedisConnection<String, String> c = redis.commands();
         if (c == null || !c.isOpen()) {
             return;
         }
@@ -426,7 +360,7 @@ public final class RedisPresence implements Presence, AutoCloseable {
             refresh(c);
         }
         retryRemovals();
-        for (Map.Entry<String, Room> e : rooms.entrySet()) {
+        for (Map.Entry<String, PresenceRoom> e : rooms.entrySet()) {
             sweep(e.getKey(), e.getValue());
             if (reload) {
                 reload(e.getKey());
@@ -436,14 +370,14 @@ public final class RedisPresence implements Presence, AutoCloseable {
 
     private void refresh(StatefulRedisConnection<String, String> c) {
         try {
-            track(c.async().set("wschat:node:" + nodeId, Long.toString(System.currentTimeMillis()),
+            track(c.async().set(RedisKeys.node(nodeId), Long.toString(System.currentTimeMillis()),
                     SetArgs.Builder.px(timings.ttl().toMillis())).toCompletableFuture());
         } catch (RuntimeException e) {
-            unreachable(e);
+            reloadAll = true; // not connected: tried again on the next tick
             return;
         }
-        for (Map.Entry<String, Room> e : rooms.entrySet()) {
-            Room r = e.getValue();
+        for (Map.Entry<String, PresenceRoom> e : rooms.entrySet()) {
+            PresenceRoom r = e.getValue();
             Iterator<String> members = r.local.keySet().iterator();
             while (members.hasNext()) {
                 // built and sent under the room's write lock: a member that leaves meanwhile is either not in
@@ -466,14 +400,14 @@ public final class RedisPresence implements Presence, AutoCloseable {
         }
     }
 
-    private CompletableFuture<Object> refreshBatch(String room, List<String> pairs) {
+    private CompletableFuture<List<Object>> refreshBatch(String room, List<String> pairs) {
         String[] args = new String[2 + pairs.size()];
-        args[0] = PresenceScripts.channel(room);
+        args[0] = RedisKeys.presenceChannel(room);
         args[1] = Long.toString(timings.ttl().toMillis());
         for (int i = 0; i < pairs.size(); i++) {
             args[2 + i] = pairs.get(i);
         }
-        return eval(PresenceScripts.PUT, room, ScriptOutputType.INTEGER, args);
+        return eval(PresenceScripts.PUT, room, args);
     }
 
     private void retryRemovals() {
@@ -496,10 +430,9 @@ public final class RedisPresence implements Presence, AutoCloseable {
         }
     }
 
-    private void sweep(String room, Room r) {
-        track(eval(PresenceScripts.SWEEP, room, ScriptOutputType.MULTI, PresenceScripts.channel(room),
-                Integer.toString(SWEEP_BATCH)).thenAccept(reply -> {
-            List<?> parts = (List<?>) reply;
+    private void sweep(String room, PresenceRoom r) {
+        track(eval(PresenceScripts.SWEEP, room, RedisKeys.presenceChannel(room),
+                Integer.toString(SWEEP_BATCH)).thenAccept(parts -> {
             long version = ((Number) parts.get(0)).longValue();
             List<?> removed = (List<?>) parts.get(1);
             List<ServerMessage.User> gone = new ArrayList<>();
@@ -529,12 +462,11 @@ public final class RedisPresence implements Presence, AutoCloseable {
     }
 
     private void reload(String room) {
-        Room r = rooms.get(room);
+        PresenceRoom r = rooms.get(room);
         if (r == null) {
             return;
         }
-        eval(PresenceScripts.SNAPSHOT, room, ScriptOutputType.MULTI).thenAccept(reply -> {
-            List<?> parts = (List<?>) reply;
+        eval(PresenceScripts.SNAPSHOT, room).thenAccept(parts -> {
             long version = ((Number) parts.get(0)).longValue();
             List<?> all = (List<?>) parts.get(1);
             Map<String, ServerMessage.User> members = new HashMap<>();
@@ -560,24 +492,24 @@ public final class RedisPresence implements Presence, AutoCloseable {
 
     /** Subscribes to a room's presence channel while this node has members in it, else unsubscribes. */
     private void reconcile(String room) {
-        StatefulRedisPubSubConnection<String, String> p = pubsub;
+        StatefulRedisPubSubConnection<String, String> p = redis.pubsub();
         if (p == null || closed) {
             return; // subscribed on connect
         }
         boolean wanted = rooms.containsKey(room);
-        String channel = PresenceScripts.channel(room);
+        String channel = RedisKeys.presenceChannel(room);
         try {
             if (wanted && subscribed.add(room)) {
                 p.async().subscribe(channel).toCompletableFuture().whenComplete((ok, failure) -> {
                     if (failure != null) {
-                        errors.failed(LOG, "[" + room + "] presence:", "SUBSCRIBE", failure);
+                        redis.errors().failed(LOG, "[" + room + "] presence:", "SUBSCRIBE", failure);
                         execute(() -> subscribed.remove(room)); // tried again on the next tick
                     } else {
                         execute(() -> reload(room));
                     }
                 });
             } else if (wanted) {
-                Room r = rooms.get(room);
+                PresenceRoom r = rooms.get(room);
                 if (r != null && !r.loaded.isDone()) {
                     // emptied and joined again before its unsubscription ran: still subscribed, but this view is new
                     reload(room);
@@ -587,63 +519,14 @@ public final class RedisPresence implements Presence, AutoCloseable {
             }
         } catch (RuntimeException e) {
             subscribed.remove(room);
-            unreachable(e);
+            reloadAll = true; // not connected: tried again on the next tick
         }
-    }
-
-    private void connect() {
-        if ((commands != null && pubsub != null) || !connecting.compareAndSet(false, true)) {
-            return;
-        }
-        CompletableFuture<?> c = commands != null ? CompletableFuture.completedFuture(null)
-                : client.connectAsync(StringCodec.UTF8, uri).toCompletableFuture().thenAccept(connection -> {
-                    if (closed) {
-                        connection.closeAsync();
-                    } else {
-                        commands = connection;
-                    }
-                });
-        CompletableFuture<?> p = pubsub != null ? CompletableFuture.completedFuture(null)
-                : client.connectPubSubAsync(StringCodec.UTF8, uri).toCompletableFuture().thenAccept(connection -> {
-                    if (closed) {
-                        connection.closeAsync();
-                    } else {
-                        connection.addListener(new Events());
-                        pubsub = connection;
-                    }
-                });
-        CompletableFuture.allOf(c, p).whenComplete((ok, failure) -> {
-            connecting.set(false);
-            if (failure != null && RedisErrors.refused(failure)) {
-                errors.log(LOG, "presence:", "connecting", failure); // e.g. a wrong password: not a Redis that is down
-            } else if (failure != null) {
-                unreachable(failure);
-            } else {
-                reloadAll = true;
-                reachable();
-                execute(() -> rooms.keySet().forEach(this::reconcile));
-            }
-        });
     }
 
     private void execute(Runnable task) {
         if (!closed) {
-            try {
-                timer.execute(guarded(task));
-            } catch (RuntimeException e) {
-                LOG.debug("presence: task refused while closing", e);
-            }
+            redis.execute(task);
         }
-    }
-
-    private static Runnable guarded(Runnable task) {
-        return () -> {
-            try {
-                task.run();
-            } catch (RuntimeException e) {
-                LOG.warn("presence: background task failed", e);
-            }
-        };
     }
 
     // ---- events from other nodes
@@ -652,8 +535,8 @@ public final class RedisPresence implements Presence, AutoCloseable {
     private final class Events extends RedisPubSubAdapter<String, String> {
         @Override
         public void message(String channel, String message) {
-            String room = PresenceScripts.roomOf(channel);
-            Room r = room == null ? null : rooms.get(room);
+            String room = RedisKeys.roomOfPresence(channel);
+            PresenceRoom r = room == null || closed ? null : rooms.get(room);
             if (r == null) {
                 return;
             }
@@ -700,13 +583,9 @@ public final class RedisPresence implements Presence, AutoCloseable {
         return new ServerMessage.User(a.get(1).getAsString(), a.get(2).getAsString());
     }
 
-    private static Throwable unwrap(Throwable t) {
-        return t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
-    }
-
     /**
-     * Stops refreshing and sweeping and closes this presence's connections, after the last write was answered
-     * (at most 2 s). It removes nothing: members still listed expire, as a stopped node's do.
+     * Stops refreshing and sweeping, after the last write was answered (at most 2 s); the connections are their
+     * owner's to close. It removes nothing: members still listed expire, as a stopped node's do.
      */
     @Override
     public void close() {
@@ -721,56 +600,9 @@ public final class RedisPresence implements Presence, AutoCloseable {
             LOG.debug("presence: last write not answered before close", e);
         }
         closed = true;
-        timer.shutdownNow();
-        client.removeListener(reconnects);
-        StatefulRedisPubSubConnection<String, String> p = pubsub;
-        StatefulRedisConnection<String, String> c = commands;
-        if (p != null) {
-            p.closeAsync();
-        }
-        if (c != null) {
-            c.closeAsync();
-        }
-    }
-
-    /** One room this node has members in: its view, its own members, the other nodes' as last heard. */
-    private static final class Room {
-        final LocalPresence view = new LocalPresence();
-        /** This node's members, by connection key; removed and renamed only under {@link #writes}. */
-        final Map<String, ServerMessage.User> local = new ConcurrentHashMap<>();
-        /** Orders a leave or rename and a refresh batch of this room on the command connection. */
-        final Object writes = new Object();
-        /** Other nodes' members, by member key; guarded by this. */
-        final Map<String, ServerMessage.User> remote = new HashMap<>();
-        /** The room's version the view reflects; guarded by this. */
-        long version;
-        /** Redis's version at the last sweep that disagreed with {@link #version}, or -1; guarded by this. */
-        long disagreed = -1;
-        /** Completed once the view holds the other nodes' members, read from Redis. */
-        final CompletableFuture<Void> loaded = new CompletableFuture<>();
-
-        void putRemote(String key, ServerMessage.User user) {
-            ServerMessage.User old = remote.put(key, user);
-            if (old == null) {
-                view.add(VIEW, key, user);
-            } else if (!old.equals(user)) {
-                view.rename(VIEW, key, user);
-            }
-        }
-
-        void removeRemote(String key) {
-            if (remote.remove(key) != null) {
-                view.remove(VIEW, key);
-            }
-        }
-
-        void replaceRemote(Map<String, ServerMessage.User> members) {
-            for (String key : List.copyOf(remote.keySet())) {
-                if (!members.containsKey(key)) {
-                    removeRemote(key);
-                }
-            }
-            members.forEach(this::putRemote);
+        ScheduledFuture<?> t = ticks;
+        if (t != null) {
+            t.cancel(false);
         }
     }
 }

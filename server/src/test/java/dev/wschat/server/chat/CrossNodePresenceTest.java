@@ -8,12 +8,10 @@ import dev.wschat.server.ServerConfig;
 import dev.wschat.server.metrics.ServerMetrics;
 import dev.wschat.server.presence.Presence;
 import dev.wschat.server.redis.PresenceTimings;
+import dev.wschat.server.redis.RedisConnections;
 import dev.wschat.server.redis.RedisPresence;
 import dev.wschat.server.testing.Outbound;
 import dev.wschat.server.testing.RedisServer;
-import io.lettuce.core.ClientOptions;
-import io.lettuce.core.RedisClient;
-import io.lettuce.core.RedisURI;
 import io.netty.channel.DefaultChannelId;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.codec.http.EmptyHttpHeaders;
@@ -52,29 +50,33 @@ class CrossNodePresenceTest {
     /** Every leave notice the clients were sent. */
     private final List<JsonObject> leaves = new ArrayList<>();
     private RedisServer redis;
-    private RedisClient client;
+    private final List<RedisConnections> connections = new ArrayList<>();
+    private final List<ServerMetrics> nodeMetrics = new ArrayList<>();
 
     @BeforeEach
     void start() throws IOException {
         redis = RedisServer.start();
-        client = RedisClient.create();
-        client.setOptions(ClientOptions.builder().requestQueueSize(10_000)
-                .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS).build());
     }
 
     @AfterEach
     void stop() {
         channels.forEach(EmbeddedChannel::finishAndReleaseAll);
         presences.forEach(RedisPresence::close);
-        client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+        connections.forEach(RedisConnections::close);
+        nodeMetrics.forEach(ServerMetrics::close);
         redis.close();
         metrics.close();
     }
 
     /** A node's chat service; it relays no takeovers (a resume elsewhere is never told to it). */
     private ChatService node(String id, String... options) {
-        RedisPresence shared = new RedisPresence(client, RedisURI.create(redis.url()), id, PresenceTimings.DEFAULTS);
+        ServerMetrics redisMetrics = new ServerMetrics();
+        nodeMetrics.add(redisMetrics);
+        RedisConnections node = new RedisConnections(redis.url(), 10_000, redisMetrics);
+        connections.add(node);
+        RedisPresence shared = new RedisPresence(node, id, PresenceTimings.DEFAULTS);
         presences.add(shared);
+        node.start();
         shared.start();
         RoomRegistry rooms = new RoomRegistry(codec, metrics);
         List<String> args = new ArrayList<>(List.of("--port", "0", "--history-on-join", "0"));

@@ -1,6 +1,8 @@
 package dev.wschat.server.presence;
 
+import dev.wschat.server.metrics.ServerMetrics;
 import dev.wschat.server.redis.PresenceTimings;
+import dev.wschat.server.redis.RedisConnections;
 import dev.wschat.server.redis.RedisPresence;
 import dev.wschat.server.testing.RedisServer;
 import io.lettuce.core.ClientOptions;
@@ -25,6 +27,8 @@ class RedisPresenceContractTest extends PresenceContractTest {
     private static RedisServer redis;
     private static RedisClient client;
     private final List<RedisPresence> opened = new ArrayList<>();
+    private final List<RedisConnections> connections = new ArrayList<>();
+    private final ServerMetrics metrics = new ServerMetrics();
 
     @BeforeAll
     static void startRedis() throws IOException {
@@ -43,8 +47,10 @@ class RedisPresenceContractTest extends PresenceContractTest {
     @Override
     Presence create() {
         // a room per test would do too; a node per test also leaves no member of an earlier test behind
-        RedisPresence p = new RedisPresence(client, RedisURI.create(redis.url()), "contract-" + NODES.incrementAndGet(),
-                PresenceTimings.DEFAULTS);
+        RedisConnections node = new RedisConnections(redis.url(), 10_000, metrics);
+        connections.add(node);
+        RedisPresence p = new RedisPresence(node, "contract-" + NODES.incrementAndGet(), PresenceTimings.DEFAULTS);
+        node.start();
         p.start();
         opened.add(p);
         return p;
@@ -53,6 +59,8 @@ class RedisPresenceContractTest extends PresenceContractTest {
     @AfterEach
     void close() {
         opened.forEach(RedisPresence::close);
+        connections.forEach(RedisConnections::close);
+        metrics.close();
         try (var connection = client.connect(RedisURI.create(redis.url()))) {
             connection.sync().flushall(); // what the closed node left listed would otherwise show in the next test
         }

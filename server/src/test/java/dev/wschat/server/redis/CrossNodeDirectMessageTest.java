@@ -231,7 +231,7 @@ class CrossNodeDirectMessageTest {
     }
 
     private void awaitSubscribers(String userId, long count) {
-        String channel = RedisDirects.channel(userId);
+        String channel = RedisKeys.userChannel(userId);
         await().atMost(WAIT).alias("subscribers of " + channel).until(() ->
                 adminConnection.sync().pubsubNumsub(channel).getOrDefault(channel, 0L) == count);
     }

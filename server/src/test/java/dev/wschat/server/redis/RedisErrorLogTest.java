@@ -2,6 +2,7 @@ package dev.wschat.server.redis;
 
 import com.google.gson.JsonObject;
 import dev.wschat.protocol.ServerMessage;
+import dev.wschat.server.metrics.ServerMetrics;
 import dev.wschat.server.testing.LogCapture;
 import dev.wschat.server.testing.RedisServer;
 import dev.wschat.server.testing.RunningServer;
@@ -38,6 +39,8 @@ class RedisErrorLogTest {
     private LogCapture log;
     private RunningServer node;
     private RedisPresence presence;
+    private RedisConnections connections;
+    private ServerMetrics metrics;
 
     @BeforeEach
     void start() throws IOException {
@@ -51,6 +54,8 @@ class RedisErrorLogTest {
     void stop() {
         if (presence != null) {
             presence.close();
+            connections.close();
+            metrics.close();
         }
         if (node != null) {
             node.close();
@@ -63,10 +68,13 @@ class RedisErrorLogTest {
 
     @Test
     void aPresenceScriptRedisRefusesIsLoggedWithRedisAnswerNotAsRedisUnreachable() {
-        String[] keys = PresenceScripts.keys("dev");
+        String[] keys = RedisKeys.presence("dev");
         cli.sync().set(keys[1], "not a sorted set"); // where presence keeps the room's expiry times
-        presence = new RedisPresence(client, RedisURI.create(redis.url()), "node-a", new PresenceTimings(
+        metrics = new ServerMetrics();
+        connections = new RedisConnections(redis.url(), 10_000, metrics);
+        presence = new RedisPresence(connections, "node-a", new PresenceTimings(
                 Duration.ofMillis(100), Duration.ofMillis(300), Duration.ofMillis(100)));
+        connections.start();
         presence.start();
         presence.add("dev", "a1", new ServerMessage.User("u001", "ann"));
 
@@ -86,8 +94,8 @@ class RedisErrorLogTest {
         node = Chats.node(redis.url());
         TestClient sender = node.closeLater(Chats.client(node));
         join(sender, "dev");
-        cli.sync().del(RedisHistory.stream("dev"));
-        cli.sync().set(RedisHistory.stream("dev"), "not a stream"); // where the room's messages go
+        cli.sync().del(RedisKeys.stream("dev"));
+        cli.sync().set(RedisKeys.stream("dev"), "not a stream"); // where the room's messages go
 
         chat(sender, "dev", "m1");
         JsonObject error = sender.nextOfType("error");

@@ -1,15 +1,12 @@
 package dev.wschat.server.redis;
 
 import dev.wschat.protocol.ServerMessage;
+import dev.wschat.server.metrics.ServerMetrics;
 import dev.wschat.server.presence.Presence;
 import dev.wschat.server.testing.RedisServer;
-import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisURI;
-import io.lettuce.core.TimeoutOptions;
 import io.lettuce.core.api.StatefulRedisConnection;
-import io.lettuce.core.resource.ClientResources;
-import io.lettuce.core.resource.Delay;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -34,33 +31,25 @@ import static org.awaitility.Awaitility.await;
 class RedisPresenceTest {
     private static final Duration WAIT = Duration.ofSeconds(15);
     private RedisServer redis;
-    private ClientResources resources;
+    /** The test's own client, for looking into Redis. */
     private RedisClient client;
-    /** A client whose commands time out quickly, as the server's own do (after 5 s), or {@code null}. */
-    private RedisClient impatient;
     private final List<RedisPresence> nodes = new ArrayList<>();
+    private final List<RedisConnections> connections = new ArrayList<>();
+    private final List<ServerMetrics> metrics = new ArrayList<>();
 
     @BeforeEach
     void start() throws IOException {
         redis = RedisServer.start();
-        resources = ClientResources.builder().ioThreadPoolSize(2).computationThreadPoolSize(1)
-                .reconnectDelay(Delay.exponential(Duration.ofMillis(100), Duration.ofSeconds(1), 2,
-                        TimeUnit.MILLISECONDS))
-                .build();
-        client = RedisClient.create(resources);
-        client.setOptions(ClientOptions.builder().autoReconnect(true).requestQueueSize(10_000)
-                .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS).build());
+        client = RedisClient.create();
     }
 
     @AfterEach
     void stop() {
         nodes.forEach(RedisPresence::close);
-        if (impatient != null) {
-            impatient.shutdown(Duration.ZERO, Duration.ofSeconds(2));
-        }
+        connections.forEach(RedisConnections::close);
         client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
-        resources.shutdown(0, 2, TimeUnit.SECONDS);
         redis.close();
+        metrics.forEach(ServerMetrics::close);
     }
 
     private RedisPresence node(String id, Queue<String> departures) {
@@ -68,12 +57,19 @@ class RedisPresenceTest {
     }
 
     private RedisPresence node(String id, Queue<String> departures, PresenceTimings timings) {
-        return node(client, id, departures, timings);
+        return node(RedisConnections.COMMAND_TIMEOUT, id, departures, timings);
     }
 
-    private RedisPresence node(RedisClient on, String id, Queue<String> departures, PresenceTimings timings) {
-        RedisPresence p = new RedisPresence(on, RedisURI.create(redis.url()), id, timings);
+    /** A node: its own connections (commands time out after {@code commandTimeout}) and its presence. */
+    private RedisPresence node(Duration commandTimeout, String id, Queue<String> departures,
+                               PresenceTimings timings) {
+        ServerMetrics own = new ServerMetrics(); // each node's, as each server has its own
+        metrics.add(own);
+        RedisConnections on = new RedisConnections(redis.url(), 10_000, own, commandTimeout);
+        connections.add(on);
+        RedisPresence p = new RedisPresence(on, id, timings);
         p.onDeparture((room, user) -> departures.add(room + "/" + user.id()));
+        on.start();
         p.start();
         nodes.add(p);
         return p;
@@ -186,7 +182,7 @@ class RedisPresenceTest {
         await().atMost(WAIT).until(() -> ids(a, "dev").equals(List.of("u001")));
         a.handOver("dev", "a1", "session-1");
         try (StatefulRedisConnection<String, String> c = client.connect(RedisURI.create(redis.url()))) {
-            String[] keys = PresenceScripts.keys("dev");
+            String[] keys = RedisKeys.presence("dev");
             // the member and its hand-over change in one script: once the member is gone, the hand-over was there
             await().atMost(WAIT).until(() -> c.sync().exists(keys[0]) == 0);
             await().atMost(WAIT).until(() -> c.sync().exists(keys[3]) == 0);
@@ -294,7 +290,7 @@ class RedisPresenceTest {
 
         await().atMost(WAIT).until(() -> ids(b, "dev").equals(List.of("zz")));
         try (StatefulRedisConnection<String, String> c = client.connect(RedisURI.create(redis.url()))) {
-            await().atMost(WAIT).until(() -> c.sync().hkeys(PresenceScripts.keys("dev")[0]), // b's own, once pushed
+            await().atMost(WAIT).until(() -> c.sync().hkeys(RedisKeys.presence("dev")[0]), // b's own, once pushed
                     keys -> keys.equals(List.of("node-b:b")));
         }
         // a member a refresh put back after its leave would expire and be announced by b's sweep as vanished
@@ -308,13 +304,10 @@ class RedisPresenceTest {
         // Regression: a removal whose command failed (here: timed out while Redis stalled) after the member had
         // joined the room again was sent again once Redis answered, and removed the member who had come back: the
         // other nodes stopped listing it until its node's next refresh put it back.
-        impatient = RedisClient.create(resources);
-        impatient.setOptions(ClientOptions.builder().autoReconnect(true).requestQueueSize(10_000)
-                .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
-                .timeoutOptions(TimeoutOptions.enabled(Duration.ofMillis(200))).build());
         Queue<String> left = new ConcurrentLinkedQueue<>();
-        // a refresh every 5 s: only a refresh would put back a member removed by mistake, well after the 3 s below
-        RedisPresence a = node(impatient, "node-a", left, new PresenceTimings(Duration.ofSeconds(5),
+        // a refresh every 5 s: only a refresh would put back a member removed by mistake, well after the 3 s below;
+        // node a's commands time out quickly, as the server's own do (after 5 s)
+        RedisPresence a = node(Duration.ofMillis(200), "node-a", left, new PresenceTimings(Duration.ofSeconds(5),
                 Duration.ofSeconds(15), Duration.ofMillis(100)));
         RedisPresence b = node("node-b", left);
         a.add("dev", "a1", user(1));
