@@ -160,6 +160,7 @@ public final class ChatService {
      */
     private void takeOver(Session live, Channel channel, Dialect dialect, Identity identity,
                           ResumeTokens.Claims claims) {
+        // Not Loops.run: a stopped loop throws to the handshake's handler, which closes the new connection.
         live.channel().eventLoop().execute(() -> {
             if (live.end()) {
                 if (!resumption.detach(live)) {

@@ -212,6 +212,7 @@ final class Resumption {
             long due = System.currentTimeMillis() - config.resumeWindow().toMillis() / 2;
             for (Session session : sessions.all()) {
                 if (session.dialect() == Dialect.V2 && session.tokenIssuedAt() != 0 && session.tokenIssuedAt() <= due) {
+                    // Not Loops.run: a stopped loop (the server is stopping) ends the sweep, logged below.
                     session.channel().eventLoop().execute(() -> sendToken(session));
                 }
             }
