@@ -3,6 +3,7 @@ package dev.wschat.server.chat;
 import dev.wschat.protocol.CloseCodes;
 import dev.wschat.protocol.Dialect;
 import dev.wschat.protocol.JsonCodec;
+import dev.wschat.server.auth.Identity;
 import dev.wschat.server.metrics.ServerMetrics;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
@@ -17,6 +18,7 @@ import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 
 import java.io.IOException;
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -47,7 +49,7 @@ public final class ChatFrameHandler extends SimpleChannelInboundHandler<WebSocke
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
         if (evt instanceof WebSocketServerProtocolHandler.HandshakeComplete handshake) {
             service.connect(ctx.channel(), Dialect.forSubprotocol(handshake.selectedSubprotocol()),
-                    dev.wschat.server.auth.Identity.of(ctx.channel()), resumeToken(handshake.requestUri()));
+                    Identity.of(ctx.channel()), resumeToken(handshake.requestUri()));
         }
         super.userEventTriggered(ctx, evt);
     }
@@ -57,7 +59,7 @@ public final class ChatFrameHandler extends SimpleChannelInboundHandler<WebSocke
         if (uri == null || uri.indexOf('?') < 0) {
             return null;
         }
-        java.util.List<String> values = new QueryStringDecoder(uri).parameters().get("resume");
+        List<String> values = new QueryStringDecoder(uri).parameters().get("resume");
         return values == null || values.isEmpty() || values.get(0).isEmpty() ? null : values.get(0);
     }
 

@@ -383,7 +383,7 @@ final class RoomFanout {
 
         /**
          * Queues the event for this loop: every event reaches a loop through its queue, in the order
-         * {@code deliver} was called, so a room's order (see {@code ChatService.chat}) holds on every loop.
+         * {@code deliver} was called, so a room's order (see {@code Posting.post}) holds on every loop.
          * Another loop's queue is drained by one task; this loop's own queue also by {@link #drainOwed}, which
          * the caller runs once it released its lock, so the sender's own echo is written before the loop reads
          * the sender's next message (the task, then finding the queue empty, stays as the fallback).

@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -57,7 +58,7 @@ public final class RoomRegistry implements Broker.Subscriber {
      */
     public RoomRegistry(JsonCodec codec, ServerMetrics metrics, Membership membership) {
         this.fanout = new RoomFanout(codec, metrics);
-        this.membership = java.util.Objects.requireNonNull(membership, "membership");
+        this.membership = Objects.requireNonNull(membership, "membership");
     }
 
     /**
@@ -173,7 +174,7 @@ public final class RoomRegistry implements Broker.Subscriber {
      * @param channel the member
      * @param message what to send it
      */
-    public void sendAfterEvents(String room, io.netty.channel.Channel channel, ServerMessage message) {
+    public void sendAfterEvents(String room, Channel channel, ServerMessage message) {
         Room r = rooms.get(room);
         fanout.sendAfterEvents(r == null ? null : r.slices, channel, message);
     }
