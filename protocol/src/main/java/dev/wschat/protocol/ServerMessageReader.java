@@ -242,10 +242,16 @@ final class ServerMessageReader {
             if (!e.isJsonPrimitive() || !e.getAsJsonPrimitive().isNumber()) {
                 throw wrong(field, "a whole number", false);
             }
+            String text = e.getAsString();
             try {
-                return new BigDecimal(e.getAsString()).longValueExact();
-            } catch (ArithmeticException | NumberFormatException notWhole) {
-                throw wrong(field, "a whole number", false);
+                return Long.parseLong(text);
+            } catch (NumberFormatException notPlain) {
+                // 1.0 or 1e3 is whole too
+                try {
+                    return new BigDecimal(text).longValueExact();
+                } catch (ArithmeticException | NumberFormatException notWhole) {
+                    throw wrong(field, "a whole number", false);
+                }
             }
         }
 
