@@ -182,93 +182,12 @@ public final class Bench implements Runnable {
         @Mixin
         CommonOptions common;
 
-        @Option(names = "--clients", defaultValue = "1000", paramLabel = "N", description = "connections (default: ${DEFAULT-VALUE})")
-        int clients;
-
-        @Option(names = "--rooms", defaultValue = "100", paramLabel = "R", description = "rooms (default: ${DEFAULT-VALUE})")
-        int rooms;
-
-        @Option(names = "--rooms-per-client", defaultValue = "3", paramLabel = "K",
-                description = "rooms each client is in (default: ${DEFAULT-VALUE})")
-        int roomsPerClient;
-
-        @Option(names = "--senders", defaultValue = "20", paramLabel = "S",
-                description = "clients that chat, each in turn in its rooms, with a clientMsgId (default: ${DEFAULT-VALUE})")
-        int senders;
-
-        @Option(names = "--rate", defaultValue = "200", paramLabel = "PER_SEC",
-                description = "chat messages per second, all senders together (default: ${DEFAULT-VALUE})")
-        double rate;
-
-        @Option(names = "--mode", defaultValue = "blip", paramLabel = "blip|restart",
-                description = "blip: the bench resets every connection (TCP reset), the server stays up; restart: the "
-                        + "bench runs --restart-cmd (default: ${DEFAULT-VALUE})")
-        String mode;
-
-        @Option(names = "--restart-cmd", paramLabel = "CMD",
-                description = "restart mode: a shell command that stops the server (SIGTERM) and starts it again on the "
-                        + "same port and --data-dir, in the background; the bench waits for the new listening socket")
-        String restartCmd;
-
-        @Option(names = "--restart-timeout", defaultValue = "60", paramLabel = "S",
-                description = "seconds the bench waits for --restart-cmd to exit (default: ${DEFAULT-VALUE})")
-        int restartTimeout;
-
-        @Option(names = "--server-pid-file", paramLabel = "FILE",
-                description = "a file holding the server's pid, re-read every second (a restart changes it); without it "
-                        + "the pid is --server-pid while it lives, else the process listening on the port")
-        String serverPidFile;
-
-        @Option(names = "--warmup", defaultValue = "5", paramLabel = "S",
-                description = "seconds of chat before the storm (default: ${DEFAULT-VALUE})")
-        int warmup;
-
-        @Option(names = "--after", defaultValue = "3", paramLabel = "S",
-                description = "seconds of chat after every client is back (default: ${DEFAULT-VALUE})")
-        int after;
-
-        @Option(names = "--storm-timeout", defaultValue = "120", paramLabel = "S",
-                description = "at most this long waiting for every client to be back (default: ${DEFAULT-VALUE})")
-        int stormTimeout;
-
-        @Option(names = "--drain-seconds", defaultValue = "10", paramLabel = "S",
-                description = "after the senders stop, wait for every ack and delivery; later ones count as unacked "
-                        + "and lost (default: ${DEFAULT-VALUE})")
-        int drainSeconds;
-
-        @Option(names = "--backoff-base-ms", defaultValue = "1000", paramLabel = "MS",
-                description = "first reconnect step, before jitter; the browser client's (default: ${DEFAULT-VALUE})")
-        long backoffBaseMs;
-
-        @Option(names = "--backoff-max-ms", defaultValue = "30000", paramLabel = "MS",
-                description = "longest reconnect step; the browser client's (default: ${DEFAULT-VALUE})")
-        long backoffMaxMs;
-
-        @Option(names = "--attempt-timeout-ms", defaultValue = "10000", paramLabel = "MS",
-                description = "a reconnect attempt not caught up by then is closed and counted as a timeout "
-                        + "(default: ${DEFAULT-VALUE})")
-        int attemptTimeoutMs;
-
-        @Option(names = "--catch-up", defaultValue = "join", paramLabel = "join|resume",
-                description = "join: one join {since, epoch} per room; resume: one resume message for every room of a "
-                        + "session resumed by token (needs a server that has it) (default: ${DEFAULT-VALUE})")
-        String catchUp;
-
-        @Option(names = "--connect-rate", defaultValue = "5000", paramLabel = "PER_SEC",
-                description = "connections opened per second during setup (default: ${DEFAULT-VALUE})")
-        double connectRate;
-
-        @Option(names = "--max-pending", defaultValue = "500", paramLabel = "N",
-                description = "handshakes in flight during setup (default: ${DEFAULT-VALUE})")
-        int maxPending;
-
-        @Option(names = "--setup-timeout", defaultValue = "300", paramLabel = "S",
-                description = "seconds for every client to connect and join (default: ${DEFAULT-VALUE})")
-        int setupTimeout;
+        @Mixin
+        StormOptions storm;
 
         @Override
         public Integer call() throws Exception {
-            write(new Storm(common, this).run(effective(spec)), common, "storm");
+            write(new Storm(common, storm).run(effective(spec)), common, "storm");
             return 0;
         }
     }

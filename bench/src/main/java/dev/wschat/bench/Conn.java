@@ -2,8 +2,11 @@ package dev.wschat.bench;
 
 import dev.wschat.protocol.ClientMessage;
 import dev.wschat.protocol.Dialect;
+import dev.wschat.protocol.ErrorCode;
 import dev.wschat.protocol.Limits;
+import dev.wschat.protocol.MalformedMessageException;
 import dev.wschat.protocol.ServerFrames;
+import dev.wschat.protocol.ServerMessage;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
@@ -15,9 +18,11 @@ import java.nio.charset.StandardCharsets;
  * One bench WebSocket connection: writes the upgrade request, reads the 101, then parses server frames
  * straight from the received buffers. Chat frames carrying this run's bench marker
  * ({@code #B<run>:<sender>:<seq>:<micros>#}, at the end of the content) are timed and checked for loss, duplicates
- * and order, read where {@link ServerFrames} says the text ends; everything else is only counted (a marker of
- * another run, replayed from a server's history, too). A resuming client's frames go to its {@link Resumer}
- * instead. Messages are written and read through the protocol module; with {@code --wire socketio} as Socket.IO
+ * and order, read where {@link ServerFrames} says the text ends: a byte scan, not a decode, because this is the
+ * path of every delivery (a million and more a second on two cores, where decoding each chat whole would cost the
+ * bench more than the server spends on it). Everything else is decoded with the protocol's decoder
+ * ({@code JsonCodec.decodeServer}) or only counted (a marker of another run, replayed from a server's history, too).
+ * A resuming client's frames go to its {@link ResumingClient} instead. Messages are written and read through the protocol module; with {@code --wire socketio} as Socket.IO
  * packets instead ({@link SocketIo}), the marker read the same way. Not sharable: one instance per channel.
  */
 final class Conn extends ChannelInboundHandlerAdapter {
@@ -59,7 +64,7 @@ final class Conn extends ChannelInboundHandlerAdapter {
     int node = -1;
     /** The resume token to present in the upgrade request, or {@code null}. */
     String resumeToken;
-    /** The client that reads this connection's frames itself (a {@link Resumer}), or {@code null}: then they are counted here. */
+    /** The client that reads this connection's frames itself (a {@link ResumingClient}), or {@code null}: then they are counted here. */
     TextSink resumer;
     /**
      * Why the handshake failed, when it did: {@code null} while none failed or when it succeeded; the HTTP status
@@ -271,26 +276,39 @@ final class Conn extends ChannelInboundHandlerAdapter {
 
     private static final byte[] ACK = "{\"type\":\"ack\"".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] ERROR = "{\"type\":\"error\"".getBytes(StandardCharsets.US_ASCII);
-    private static final String ACK_ID = "\"clientMsgId\":\"k";
 
-    /** With {@code --ack}: the time from a chat's send to its ack (its clientMsgId is {@code k<run>-<micros>}). */
+    /**
+     * With {@code --ack}: the time from a chat's send to its ack (its clientMsgId is {@code k<run>-<micros>}), and
+     * the refusals. A prefix test first: only acks and errors are decoded, not the notices that come as often.
+     */
     private void ackOrRefusal(ByteBuf b, int off, int len) {
-        if (startsWith(b, off, len, ACK)) {
-            String s = b.toString(off, len, StandardCharsets.UTF_8);
-            int at = s.indexOf(ACK_ID);
-            int dash = at < 0 ? -1 : s.indexOf('-', at);
-            int end = dash < 0 ? -1 : s.indexOf('"', dash);
-            if (end > dash + 1 && s.substring(at + ACK_ID.length(), dash).equals(Long.toString(clients.runId))) {
+        boolean ack = startsWith(b, off, len, ACK);
+        if (!ack && !startsWith(b, off, len, ERROR)) {
+            return;
+        }
+        ServerMessage m = decode(b, off, len);
+        if (m instanceof ServerMessage.Ack a) {
+            String id = a.clientMsgId();
+            int dash = id.indexOf('-');
+            if (dash > 1 && id.charAt(0) == 'k' && id.substring(1, dash).equals(Long.toString(clients.runId))) {
                 try {
-                    stats.recordAck(clients.nowMicros() - Long.parseLong(s.substring(dash + 1, end)));
+                    stats.recordAck(clients.nowMicros() - Long.parseLong(id.substring(dash + 1)));
                     stats.acks.inc();
                 } catch (NumberFormatException e) {
                     // not one of this run's ids
                 }
             }
-        } else if (startsWith(b, off, len, ERROR)
-                && b.toString(off, len, StandardCharsets.UTF_8).contains("\"code\":\"unavailable\"")) {
+        } else if (m instanceof ServerMessage.Error e && e.code() == ErrorCode.UNAVAILABLE) {
             stats.refused.inc();
+        }
+    }
+
+    /** The frame decoded, or {@code null} when it is not a server message (counted as another frame only). */
+    private ServerMessage decode(ByteBuf b, int off, int len) {
+        try {
+            return clients.codec.decodeServer(b.toString(off, len, StandardCharsets.UTF_8), clients.dialect);
+        } catch (MalformedMessageException e) {
+            return null;
         }
     }
 
@@ -392,10 +410,10 @@ final class Conn extends ChannelInboundHandlerAdapter {
             becomeReady();
             return;
         }
-        String presenceOf = ServerFrames.presenceRoom(b.toString(off, len, StandardCharsets.UTF_8));
-        if (presenceOf == null) {
+        if (!(decode(b, off, len) instanceof ServerMessage.Presence p)) {
             return;
         }
+        String presenceOf = p.room();
         if (presenceOf.equals(room)) {
             becomeReady();
         } else if (presenceOf.equals(Limits.DEFAULT_ROOM) && !joinSent) {
@@ -433,11 +451,6 @@ final class Conn extends ChannelInboundHandlerAdapter {
         return true;
     }
 
-    /** Sends one text frame as given (a message the protocol module has no record for yet); event loop only. */
-    void sendRaw(String json) {
-        sendText(json);
-    }
-
     /** Whether the connection became active (its context is known). */
     boolean active() {
         return ctx != null;
@@ -460,7 +473,7 @@ final class Conn extends ChannelInboundHandlerAdapter {
         sendText(clients.codec.encodeClient(message, clients.dialect));
     }
 
-    /** Marks the connection set up and tells its events; for a {@link Resumer}, which follows the setup itself. */
+    /** Marks the connection set up and tells its events; for a {@link ResumingClient}, which follows the setup itself. */
     void markReady() {
         becomeReady();
     }

@@ -5,11 +5,11 @@ import picocli.CommandLine.Option;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
-/** The options of the fanout, ramp and churn scenarios (each takes all of them, so one option line fits all three). */
-final class LoadOptions {
-    @Option(names = "--clients", defaultValue = "1000", paramLabel = "N", description = "connections (default: ${DEFAULT-VALUE})")
-    int clients;
-
+/**
+ * The options of the fanout, ramp and churn scenarios (each takes all of them, so one option line fits all three);
+ * the population's are {@link SetupOptions}'.
+ */
+final class LoadOptions extends SetupOptions {
     @Option(names = "--rooms", defaultValue = "1", paramLabel = "R", description = "rooms, dialect 2 (default: ${DEFAULT-VALUE})")
     int rooms;
 
@@ -27,9 +27,6 @@ final class LoadOptions {
             description = "seconds measured, fanout and churn (default: ${DEFAULT-VALUE})")
     int duration;
 
-    @Option(names = "--warmup", defaultValue = "5", paramLabel = "S", description = "seconds of warm-up (default: ${DEFAULT-VALUE})")
-    int warmup;
-
     @Option(names = "--p99-limit-ms", defaultValue = "100", paramLabel = "MS",
             description = "a step with a higher p99 is not sustainable (default: ${DEFAULT-VALUE})")
     double p99LimitMs;
@@ -37,18 +34,6 @@ final class LoadOptions {
     @Option(names = "--drain-seconds", defaultValue = "5", paramLabel = "S",
             description = "wait for late deliveries; later ones count as lost (default: ${DEFAULT-VALUE})")
     int drainSeconds;
-
-    @Option(names = "--connect-rate", defaultValue = "5000", paramLabel = "PER_SEC",
-            description = "connections opened per second during setup (default: ${DEFAULT-VALUE})")
-    double connectRate;
-
-    @Option(names = "--max-pending", defaultValue = "500", paramLabel = "N",
-            description = "handshakes in flight during setup (default: ${DEFAULT-VALUE})")
-    int maxPending;
-
-    @Option(names = "--setup-timeout", defaultValue = "300", paramLabel = "S",
-            description = "seconds for every client to connect and join (default: ${DEFAULT-VALUE})")
-    int setupTimeout;
 
     @Option(names = "--settle-timeout", defaultValue = "120", paramLabel = "S",
             description = "at most this long waiting for setup traffic to stop (default: ${DEFAULT-VALUE})")

@@ -1,6 +1,5 @@
 package dev.wschat.bench;
 
-import dev.wschat.protocol.Dialect;
 import io.netty.channel.Channel;
 import io.netty.util.concurrent.ScheduledFuture;
 import org.HdrHistogram.Histogram;
@@ -32,11 +31,15 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 final class Storm {
     private final CommonOptions common;
-    private final Bench.StormCommand o;
+    private final StormOptions o;
     private final Backoff backoff;
     private Clients clients;
     private Population pop;
     private Sampler sampler;
+    private ServerWatch watch;
+    /** The server's samples, once a second: see {@link #sleepSampling}. */
+    private final List<double[]> series = new ArrayList<>();
+    private long runStart;
     private final List<StormClient> all = new ArrayList<>();
     private final Map<String, Set<Long>> acked = new ConcurrentHashMap<>();
     private final AtomicInteger up = new AtomicInteger();
@@ -46,7 +49,7 @@ final class Storm {
     private final Map<StormClient.Failure, AtomicLong> failures = new EnumMap<>(StormClient.Failure.class);
     private final Map<String, Long> recoveredFalseRooms = new ConcurrentHashMap<>();
 
-    Storm(CommonOptions common, Bench.StormCommand o) {
+    Storm(CommonOptions common, StormOptions o) {
         this.common = common;
         this.o = o;
         this.backoff = new Backoff(o.backoffBaseMs, o.backoffMaxMs);
@@ -104,31 +107,38 @@ final class Storm {
         storedTwice.incrementAndGet();
     }
 
-    private void validate() {
-        if (common.dialect != Dialect.V2) {
-            throw new IllegalArgumentException("storm needs dialect 2 (rooms, join with since and epoch)");
+    /**
+     * Runs the scenario: connect, warm up, the storm, chat after it, drain, then the figures.
+     *
+     * @param options every option's effective value, for the report
+     * @return the report
+     */
+    Report run(Map<String, Object> options) throws Exception {
+        o.validate(common.dialect);
+        URI first = common.uris().get(0);
+        watch = new ServerWatch(first.getPort() > 0 ? first.getPort() : 80, common.serverPid, o.serverPidFile);
+        Bench.checkFdLimit(o.clients, new ServerProbe(watch.pid(), null));
+        Report report = new Report("storm", options);
+        try (Clients c = new Clients(common.uris(), common.dialect, common.threads, common.sourceAddresses,
+                common.transport)) {
+            clients = c;
+            pop = new Population(c);
+            sampler = new Sampler(c, up::get, common.isQuiet());
+            runStart = System.nanoTime();
+            connect(report);
+            List<ScheduledFuture<?>> timers = startSenders();
+            sampler.phase("warmup");
+            sampleFor(o.warmup);
+            Outage outage = storm();
+            sampler.phase("after");
+            sampleFor(o.after);
+            stopSenders(timers);
+            drain();
+            report(report, outage);
+            sampler.phase("closing");
+            closeAll();
         }
-        if (o.clients < 1 || o.rooms < 1 || o.roomsPerClient < 1 || o.roomsPerClient > o.rooms) {
-            throw new IllegalArgumentException("need --clients >= 1, --rooms >= 1 and 1 <= --rooms-per-client <= --rooms");
-        }
-        if (o.senders < 0 || o.senders > o.clients) {
-            throw new IllegalArgumentException("need 0 <= --senders <= --clients");
-        }
-        if (!(o.rate >= 0)) {
-            throw new IllegalArgumentException("--rate must be at least 0");
-        }
-        if (!"blip".equals(o.mode) && !"restart".equals(o.mode)) {
-            throw new IllegalArgumentException("--mode must be blip or restart");
-        }
-        if ("restart".equals(o.mode) && (o.restartCmd == null || o.restartCmd.isBlank())) {
-            throw new IllegalArgumentException("--mode restart needs --restart-cmd");
-        }
-        if (!"join".equals(o.catchUp) && !"resume".equals(o.catchUp)) {
-            throw new IllegalArgumentException("--catch-up must be join or resume");
-        }
-        if (o.attemptTimeoutMs < 1 || o.stormTimeout < 1) {
-            throw new IllegalArgumentException("--attempt-timeout-ms and --storm-timeout must be at least 1");
-        }
+        return report;
     }
 
     /** The rooms of client {@code i}: K consecutive rooms of the ring, so each room has about N*K/R members. */
@@ -140,232 +150,271 @@ final class Storm {
         return r;
     }
 
-    Report run(Map<String, Object> options) throws Exception {
-        validate();
-        URI first = common.uris().get(0);
-        int port = first.getPort() > 0 ? first.getPort() : 80;
-        ServerWatch watch = new ServerWatch(port, common.serverPid, o.serverPidFile);
-        Bench.checkFdLimit(o.clients, new ServerProbe(watch.pid(), null));
-        Report report = new Report("storm", options);
-        List<double[]> series = new ArrayList<>();
-        try (Clients c = new Clients(common.uris(), common.dialect, common.threads, common.sourceAddresses,
-                common.transport)) {
-            clients = c;
-            pop = new Population(c);
-            sampler = new Sampler(c, up::get, common.isQuiet());
-            long runStart = System.nanoTime();
-            // setup
-            sampler.phase("connect");
-            for (int i = 0; i < o.clients; i++) {
-                all.add(new StormClient(this, i, roomsOf(i), i % c.nodes(), i < o.senders ? i : -1));
-            }
-            double took = pop.open(o.clients, o.connectRate, o.maxPending, o.setupTimeout, i -> all.get(i).first(),
-                    sampler);
-            if (pop.open() < o.clients) {
-                throw new IllegalStateException("only " + pop.open() + " of " + o.clients + " clients connected and "
-                        + "joined their rooms in " + String.format(Locale.ROOT, "%.1f s", took));
-            }
-            up.set(o.clients);
-            report.put("clients", o.clients);
-            report.put("rooms", o.rooms);
-            report.put("rooms_per_client", o.roomsPerClient);
-            report.put("members_per_room", (double) o.clients * o.roomsPerClient / o.rooms);
-            report.put("senders", o.senders);
-            report.put("mode", o.mode);
-            report.put("connect_seconds", took);
-
-            // warm-up: senders chat
-            List<ScheduledFuture<?>> timers = new ArrayList<>();
-            if (o.senders > 0 && o.rate > 0) {
-                long period = Math.max(100_000, (long) (1e9 * o.senders / o.rate));
-                for (int s = 0; s < o.senders; s++) {
-                    StormClient sc = all.get(s);
-                    timers.add(c.scheduleAtFixedRate(sc::tick, period * s / o.senders, period));
-                }
-            }
-            sampler.phase("warmup");
-            long warmEnd = System.nanoTime() + TimeUnit.SECONDS.toNanos(o.warmup);
-            while (System.nanoTime() < warmEnd) {
-                sleepSampling(watch, series, runStart, Math.min(1_000_000_000L, warmEnd - System.nanoTime()));
-            }
-
-            // the storm
-            sampler.phase("storm");
-            Sampler.Totals before = sampler.totals();
-            long stormStart = System.nanoTime();
-            watch.rememberListener();
-            Process restart = null;
-            Path restartLog = null;
-            if ("blip".equals(o.mode)) {
-                for (StormClient sc : all) {
-                    sc.blip();
-                }
-            } else {
-                Files.createDirectories(Path.of(common.out));
-                restartLog = Path.of(common.out, (common.name != null ? common.name : "storm") + "-restart.log");
-                restart = new ProcessBuilder("/bin/sh", "-c", o.restartCmd).redirectErrorStream(true)
-                        .redirectOutput(ProcessBuilder.Redirect.appendTo(restartLog.toFile()))
-                        .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).start();
-            }
-            long stormDeadline = stormStart + TimeUnit.SECONDS.toNanos(o.stormTimeout);
-            long listeningAgain = "blip".equals(o.mode) ? stormStart : 0;
-            // the clients drop as the server goes away: wait for them to be counted down before counting them up
-            long dropWait = stormStart + TimeUnit.SECONDS.toNanos(Math.min(o.stormTimeout, 30));
-            while (allBack(stormStart) < o.clients && System.nanoTime() < stormDeadline) {
-                if (listeningAgain == 0 && watch.listeningAgain()) {
-                    listeningAgain = System.nanoTime();
-                    sampler.phase("storm: listening");
-                }
-                sleepSampling(watch, series, runStart, 20_000_000L);
-                if (System.nanoTime() > dropWait && up.get() == o.clients && allBack(stormStart) == 0) {
-                    break;
-                }
-            }
-            long stormEnd = System.nanoTime();
-            if (listeningAgain == 0 && watch.listeningAgain()) {
-                listeningAgain = stormEnd;
-            }
-            Sampler.Totals after = sampler.totals();
-            Integer restartExit = null;
-            if (restart != null) {
-                if (restart.waitFor(o.restartTimeout, TimeUnit.SECONDS)) {
-                    restartExit = restart.exitValue();
-                } else {
-                    System.out.println("NOTE: --restart-cmd still running after " + o.restartTimeout + " s; left running");
-                }
-            }
-
-            // after the storm: chat goes on, then stops and every message is acknowledged and delivered
-            sampler.phase("after");
-            long afterEnd = System.nanoTime() + TimeUnit.SECONDS.toNanos(o.after);
-            while (System.nanoTime() < afterEnd) {
-                sleepSampling(watch, series, runStart, Math.min(1_000_000_000L, afterEnd - System.nanoTime()));
-            }
-            for (ScheduledFuture<?> t : timers) {
-                t.cancel(false);
-            }
-            c.onEveryLoop(() -> { });
-            sampler.phase("drain");
-            long drainEnd = System.nanoTime() + TimeUnit.SECONDS.toNanos(o.drainSeconds);
-            while (System.nanoTime() < drainEnd && (unacked() > 0 || lost(null) > 0)) {
-                sleepSampling(watch, series, runStart, 50_000_000L);
-            }
-            sampler.sample();
-
-            // figures
-            Histogram back = new Histogram(1, LoopStats.MAX_MICROS, 3);
-            Histogram sinceListening = new Histogram(1, LoopStats.MAX_MICROS, 3);
-            long notBack = 0;
-            long lastBack = 0;
-            for (StormClient sc : all) {
-                long ns = sc.backAfter(stormStart);
-                if (ns < 0) {
-                    notBack++;
-                    continue;
-                }
-                lastBack = Math.max(lastBack, ns);
-                back.recordValue(Math.max(1, Math.min(LoopStats.MAX_MICROS, ns / 1_000)));
-                if (listeningAgain > 0) {
-                    long l = sc.backAfter(listeningAgain);
-                    sinceListening.recordValue(Math.max(1, Math.min(LoopStats.MAX_MICROS, Math.max(0, l) / 1_000)));
-                }
-            }
-            Map<String, long[]> perRoom = new LinkedHashMap<>();
-            long lost = lost(perRoom);
-            long dups = 0, sent = 0, resent = 0, resumedByToken = 0, clientAttempts = 0;
-            long clientsWithLoss = 0;
-            for (StormClient sc : all) {
-                StormClient.Figures f = sc.figures();
-                dups += f.duplicates();
-                sent += f.sent();
-                resent += f.resent();
-                resumedByToken += f.resumedSessions();
-                clientAttempts += f.attempts();
-                if (sc.lost(acked, null) > 0 || f.duplicates() > 0) {
-                    clientsWithLoss++;
-                }
-            }
-            long ackedTotal = 0;
-            for (Set<Long> s : acked.values()) {
-                ackedTotal += s.size();
-            }
-            double stormSeconds = (stormEnd - stormStart) / 1e9;
-            long handshakes = after.opened() - before.opened();
-            report.put("clients_back", o.clients - notBack);
-            report.put("clients_not_back", notBack);
-            report.put("back_p50_ms", ms(back, 50));
-            report.put("back_p99_ms", ms(back, 99));
-            report.put("back_max_ms", back.getTotalCount() > 0 ? Sampler.ms(back.getMaxValue()) : 0.0);
-            report.put("last_client_back_ms", lastBack / 1e6);
-            if ("restart".equals(o.mode)) {
-                report.put("server_listening_again_ms", listeningAgain > 0 ? (listeningAgain - stormStart) / 1e6 : -1.0);
-                report.put("back_after_listening_p50_ms", ms(sinceListening, 50));
-                report.put("back_after_listening_p99_ms", ms(sinceListening, 99));
-                report.put("last_client_back_after_listening_ms", listeningAgain > 0
-                        ? Math.max(0, lastBack - (listeningAgain - stormStart)) / 1e6 : -1.0);
-                report.put("restart_cmd_exit", restartExit == null ? "still running" : restartExit);
-                report.put("restart_log", String.valueOf(restartLog));
-            }
-            report.put("storm_seconds", stormSeconds);
-            report.put("storm_handshakes", handshakes);
-            // from the moment the server listens again (restart) or the drop (blip) to the last client back
-            double serving = (stormEnd - Math.max(stormStart, listeningAgain)) / 1e9;
-            report.put("storm_handshakes_per_sec", serving > 0 ? handshakes / serving : 0.0);
-            report.put("storm_handshakes_per_sec_best_second", bestHandshakeSecond(series));
-            report.put("reconnect_attempts", clientAttempts);
-            Map<String, Long> byCause = new LinkedHashMap<>();
-            long failed = 0;
-            for (Map.Entry<StormClient.Failure, AtomicLong> e : failures.entrySet()) {
-                byCause.put(e.getKey().name().toLowerCase(Locale.ROOT), e.getValue().get());
-                failed += e.getValue().get();
-            }
-            report.put("failed_attempts", failed);
-            report.put("failed_attempts_by_cause", byCause);
-            report.put("sessions_resumed_by_token", resumedByToken);
-            report.put("recovered_false", recoveredFalse.get());
-            report.put("recovered_false_rooms", new LinkedHashMap<>(recoveredFalseRooms));
-            report.put("messages_sent", sent);
-            report.put("messages_resent", resent);
-            report.put("messages_acked", ackedTotal);
-            report.put("messages_unacked", unacked());
-            report.put("messages_stored_twice", storedTwice.get());
-            report.put("lost", lost);
-            report.put("duplicates", dups);
-            report.put("clients_with_loss_or_duplicates", clientsWithLoss);
-            List<Map<String, Object>> bad = new ArrayList<>();
-            for (Map.Entry<String, long[]> e : perRoom.entrySet()) {
-                if ((e.getValue()[0] > 0 || e.getValue()[1] > 0) && bad.size() < 50) {
-                    Map<String, Object> m = new LinkedHashMap<>();
-                    m.put("room", e.getKey());
-                    m.put("lost", e.getValue()[0]);
-                    m.put("duplicates", e.getValue()[1]);
-                    bad.add(m);
-                }
-            }
-            report.put("rooms_with_loss_or_duplicates", bad);
-            report.put("server_pids", watch.pids());
-            report.put("transport", c.transport);
-            report.put("bench_threads", c.loops());
-            report.put("total_seconds", (System.nanoTime() - runStart) / 1e9);
-            serverSeries(report, series);
-            report.timeline(sampler.timeline());
-            System.out.printf(Locale.ROOT, "== storm (%s): %d of %d clients back, p50 %.0f p99 %.0f max %.0f ms; "
-                            + "%,.0f handshakes/s; failed attempts %d %s; recovered:false %d; lost %d, duplicated %d, "
-                            + "unacked %d%n", o.mode, o.clients - notBack, o.clients, (Double) report.get("back_p50_ms"),
-                    (Double) report.get("back_p99_ms"), (Double) report.get("back_max_ms"),
-                    (Double) report.get("storm_handshakes_per_sec"), failed, byCause, recoveredFalse.get(), lost,
-                    dups, unacked());
-            sampler.phase("closing");
-            List<Channel> channels = new ArrayList<>();
-            for (StormClient sc : all) {
-                Conn conn = sc.stop();
-                if (conn != null && conn.channel != null) {
-                    channels.add(conn.channel);
-                }
-            }
-            Clients.closeAll(channels, 10);
+    /** Opens every client, each set up in its rooms, at {@code --connect-rate}. */
+    private void connect(Report report) throws InterruptedException {
+        sampler.phase("connect");
+        for (int i = 0; i < o.clients; i++) {
+            all.add(new StormClient(this, i, roomsOf(i), i % clients.nodes(), i < o.senders ? i : -1));
         }
-        return report;
+        double took = pop.open(o.clients, o.connectRate, o.maxPending, o.setupTimeout, i -> all.get(i).first(),
+                sampler);
+        if (pop.open() < o.clients) {
+            throw new IllegalStateException("only " + pop.open() + " of " + o.clients + " clients connected and "
+                    + "joined their rooms in " + String.format(Locale.ROOT, "%.1f s", took));
+        }
+        up.set(o.clients);
+        report.put("clients", o.clients);
+        report.put("rooms", o.rooms);
+        report.put("rooms_per_client", o.roomsPerClient);
+        report.put("members_per_room", (double) o.clients * o.roomsPerClient / o.rooms);
+        report.put("senders", o.senders);
+        report.put("mode", o.mode);
+        report.put("connect_seconds", took);
+    }
+
+    /** Starts the senders' timers, spread evenly over one period, {@code --rate} messages a second in all. */
+    private List<ScheduledFuture<?>> startSenders() {
+        List<ScheduledFuture<?>> timers = new ArrayList<>();
+        if (o.senders > 0 && o.rate > 0) {
+            long period = Math.max(100_000, (long) (1e9 * o.senders / o.rate));
+            for (int s = 0; s < o.senders; s++) {
+                StormClient sc = all.get(s);
+                timers.add(clients.scheduleAtFixedRate(sc::tick, period * s / o.senders, period));
+            }
+        }
+        return timers;
+    }
+
+    /** Stops the senders, and waits until no tick is running on any loop. */
+    private void stopSenders(List<ScheduledFuture<?>> timers) throws InterruptedException {
+        for (ScheduledFuture<?> t : timers) {
+            t.cancel(false);
+        }
+        clients.onEveryLoop(() -> { });
+    }
+
+    /** When the storm started and ended, when the server listened again, and what the restart command did. */
+    private record Outage(long start, long end, long listeningAgain, Sampler.Totals before, Sampler.Totals after,
+                          Integer restartExit, Path restartLog) {
+    }
+
+    /** Drops every connection at once ({@code --mode}) and waits for every client to be back, or the timeout. */
+    private Outage storm() throws IOException, InterruptedException {
+        sampler.phase("storm");
+        Sampler.Totals before = sampler.totals();
+        long start = System.nanoTime();
+        watch.rememberListener();
+        Process restart = null;
+        Path restartLog = null;
+        if (o.restarts()) {
+            Files.createDirectories(Path.of(common.out));
+            restartLog = Path.of(common.out, (common.name != null ? common.name : "storm") + "-restart.log");
+            restart = new ProcessBuilder("/bin/sh", "-c", o.restartCmd).redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(restartLog.toFile()))
+                    .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).start();
+        } else {
+            for (StormClient sc : all) {
+                sc.blip();
+            }
+        }
+        long listeningAgain = awaitBack(start);
+        long end = System.nanoTime();
+        if (listeningAgain == 0 && watch.listeningAgain()) {
+            listeningAgain = end;
+        }
+        Sampler.Totals after = sampler.totals();
+        Integer restartExit = null;
+        if (restart != null) {
+            if (restart.waitFor(o.restartTimeout, TimeUnit.SECONDS)) {
+                restartExit = restart.exitValue();
+            } else {
+                System.out.println("NOTE: --restart-cmd still running after " + o.restartTimeout + " s; left running");
+            }
+        }
+        return new Outage(start, end, listeningAgain, before, after, restartExit, restartLog);
+    }
+
+    /**
+     * Waits until every client is back after the storm that began at {@code start}, at most {@code --storm-timeout};
+     * returns when the server listened again ({@code start} for a blip, 0 when not seen yet).
+     */
+    private long awaitBack(long start) throws InterruptedException {
+        long deadline = start + TimeUnit.SECONDS.toNanos(o.stormTimeout);
+        long listeningAgain = o.restarts() ? 0 : start;
+        // the clients drop as the server goes away: wait for them to be counted down before counting them up
+        long dropWait = start + TimeUnit.SECONDS.toNanos(Math.min(o.stormTimeout, 30));
+        while (allBack(start) < o.clients && System.nanoTime() < deadline) {
+            if (listeningAgain == 0 && watch.listeningAgain()) {
+                listeningAgain = System.nanoTime();
+                sampler.phase("storm: listening");
+            }
+            sleepSampling(20_000_000L);
+            if (System.nanoTime() > dropWait && up.get() == o.clients && allBack(start) == 0) {
+                break;
+            }
+        }
+        return listeningAgain;
+    }
+
+    /** After the senders stopped: waits (at most {@code --drain-seconds}) for every ack and every delivery. */
+    private void drain() throws InterruptedException {
+        sampler.phase("drain");
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(o.drainSeconds);
+        while (System.nanoTime() < end && (unacked() > 0 || lost(null) > 0)) {
+            sleepSampling(50_000_000L);
+        }
+        sampler.sample();
+    }
+
+    /** The figures, into the report and one summary line. */
+    private void report(Report report, Outage outage) {
+        long notBack = reportBack(report, outage);
+        long failed = reportAttempts(report, outage);
+        long[] lostAndDuplicated = reportMessages(report);
+        report.put("server_pids", watch.pids());
+        report.put("transport", clients.transport);
+        report.put("bench_threads", clients.loops());
+        report.put("total_seconds", (System.nanoTime() - runStart) / 1e9);
+        serverSeries(report, series);
+        report.timeline(sampler.timeline());
+        System.out.printf(Locale.ROOT, "== storm (%s): %d of %d clients back, p50 %.0f p99 %.0f max %.0f ms; "
+                        + "%,.0f handshakes/s; failed attempts %d %s; recovered:false %d; lost %d, duplicated %d, "
+                        + "unacked %d%n", o.mode, o.clients - notBack, o.clients, (Double) report.get("back_p50_ms"),
+                (Double) report.get("back_p99_ms"), (Double) report.get("back_max_ms"),
+                (Double) report.get("storm_handshakes_per_sec"), failed, report.get("failed_attempts_by_cause"),
+                recoveredFalse.get(), lostAndDuplicated[0], lostAndDuplicated[1], unacked());
+    }
+
+    /** How long the clients took to be back, from the drop and (restart) from the server listening again. */
+    private long reportBack(Report report, Outage outage) {
+        Histogram back = new Histogram(1, LoopStats.MAX_MICROS, 3);
+        Histogram sinceListening = new Histogram(1, LoopStats.MAX_MICROS, 3);
+        long notBack = 0;
+        long lastBack = 0;
+        for (StormClient sc : all) {
+            long ns = sc.backAfter(outage.start());
+            if (ns < 0) {
+                notBack++;
+                continue;
+            }
+            lastBack = Math.max(lastBack, ns);
+            back.recordValue(Math.max(1, Math.min(LoopStats.MAX_MICROS, ns / 1_000)));
+            if (outage.listeningAgain() > 0) {
+                long l = sc.backAfter(outage.listeningAgain());
+                sinceListening.recordValue(Math.max(1, Math.min(LoopStats.MAX_MICROS, Math.max(0, l) / 1_000)));
+            }
+        }
+        report.put("clients_back", o.clients - notBack);
+        report.put("clients_not_back", notBack);
+        report.put("back_p50_ms", ms(back, 50));
+        report.put("back_p99_ms", ms(back, 99));
+        report.put("back_max_ms", back.getTotalCount() > 0 ? Sampler.ms(back.getMaxValue()) : 0.0);
+        report.put("last_client_back_ms", lastBack / 1e6);
+        if (o.restarts()) {
+            boolean listened = outage.listeningAgain() > 0;
+            long listening = outage.listeningAgain() - outage.start();
+            report.put("server_listening_again_ms", listened ? listening / 1e6 : -1.0);
+            report.put("back_after_listening_p50_ms", ms(sinceListening, 50));
+            report.put("back_after_listening_p99_ms", ms(sinceListening, 99));
+            report.put("last_client_back_after_listening_ms", listened ? Math.max(0, lastBack - listening) / 1e6 : -1.0);
+            report.put("restart_cmd_exit", outage.restartExit() == null ? "still running" : outage.restartExit());
+            report.put("restart_log", String.valueOf(outage.restartLog()));
+        }
+        return notBack;
+    }
+
+    /** Handshakes during the storm, reconnect attempts and the failed ones by cause; returns the failed ones. */
+    private long reportAttempts(Report report, Outage outage) {
+        long clientAttempts = 0;
+        long resumedByToken = 0;
+        for (StormClient sc : all) {
+            StormClient.Figures f = sc.figures();
+            clientAttempts += f.attempts();
+            resumedByToken += f.resumedSessions();
+        }
+        long handshakes = outage.after().opened() - outage.before().opened();
+        report.put("storm_seconds", (outage.end() - outage.start()) / 1e9);
+        report.put("storm_handshakes", handshakes);
+        // from the moment the server listens again (restart) or the drop (blip) to the last client back
+        double serving = (outage.end() - Math.max(outage.start(), outage.listeningAgain())) / 1e9;
+        report.put("storm_handshakes_per_sec", serving > 0 ? handshakes / serving : 0.0);
+        report.put("storm_handshakes_per_sec_best_second", bestHandshakeSecond(series));
+        report.put("reconnect_attempts", clientAttempts);
+        Map<String, Long> byCause = new LinkedHashMap<>();
+        long failed = 0;
+        for (Map.Entry<StormClient.Failure, AtomicLong> e : failures.entrySet()) {
+            byCause.put(e.getKey().name().toLowerCase(Locale.ROOT), e.getValue().get());
+            failed += e.getValue().get();
+        }
+        report.put("failed_attempts", failed);
+        report.put("failed_attempts_by_cause", byCause);
+        report.put("sessions_resumed_by_token", resumedByToken);
+        report.put("recovered_false", recoveredFalse.get());
+        report.put("recovered_false_rooms", new LinkedHashMap<>(recoveredFalseRooms));
+        return failed;
+    }
+
+    /** Messages sent, acknowledged, lost and duplicated, per client and per room; returns {lost, duplicated}. */
+    private long[] reportMessages(Report report) {
+        Map<String, long[]> perRoom = new LinkedHashMap<>();
+        long lost = lost(perRoom);
+        long dups = 0;
+        long sent = 0;
+        long resent = 0;
+        long clientsWithLoss = 0;
+        for (StormClient sc : all) {
+            StormClient.Figures f = sc.figures();
+            dups += f.duplicates();
+            sent += f.sent();
+            resent += f.resent();
+            if (sc.lost(acked, null) > 0 || f.duplicates() > 0) {
+                clientsWithLoss++;
+            }
+        }
+        long ackedTotal = 0;
+        for (Set<Long> s : acked.values()) {
+            ackedTotal += s.size();
+        }
+        report.put("messages_sent", sent);
+        report.put("messages_resent", resent);
+        report.put("messages_acked", ackedTotal);
+        report.put("messages_unacked", unacked());
+        report.put("messages_stored_twice", storedTwice.get());
+        report.put("lost", lost);
+        report.put("duplicates", dups);
+        report.put("clients_with_loss_or_duplicates", clientsWithLoss);
+        List<Map<String, Object>> bad = new ArrayList<>();
+        for (Map.Entry<String, long[]> e : perRoom.entrySet()) {
+            if ((e.getValue()[0] > 0 || e.getValue()[1] > 0) && bad.size() < 50) {
+                Map<String, Object> m = new LinkedHashMap<>();
+                m.put("room", e.getKey());
+                m.put("lost", e.getValue()[0]);
+                m.put("duplicates", e.getValue()[1]);
+                bad.add(m);
+            }
+        }
+        report.put("rooms_with_loss_or_duplicates", bad);
+        return new long[] {lost, dups};
+    }
+
+    /** Stops every client and closes its connection as a client that is done does. */
+    private void closeAll() {
+        List<Channel> channels = new ArrayList<>();
+        for (StormClient sc : all) {
+            Conn conn = sc.stop();
+            if (conn != null && conn.channel != null) {
+                channels.add(conn.channel);
+            }
+        }
+        Clients.closeAll(channels, 10);
+    }
+
+    /** Samples (bench and server) once a second for {@code seconds}. */
+    private void sampleFor(int seconds) throws InterruptedException {
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+        while (System.nanoTime() < end) {
+            sleepSampling(Math.min(1_000_000_000L, end - System.nanoTime()));
+        }
     }
 
     private long allBack(long stormStart) {
@@ -405,8 +454,7 @@ final class Storm {
     private long lastFailed;
 
     /** Sleeps up to {@code nanos}, taking the once-a-second sample (bench and server) when it is due. */
-    private void sleepSampling(ServerWatch watch, List<double[]> series, long runStart, long nanos)
-            throws InterruptedException {
+    private void sleepSampling(long nanos) throws InterruptedException {
         if (nanos > 0) {
             TimeUnit.NANOSECONDS.sleep(nanos);
         }
@@ -473,126 +521,5 @@ final class Storm {
                 new String[] {"handshakes/s", "failed attempts/s"}, cols[1], cols[2]);
         report.chart("Server CPU (% of one core)", t, new String[] {"server CPU %"}, cols[3]);
         report.chart("Server resident memory (MiB)", t, new String[] {"server RSS MiB"}, cols[4]);
-    }
-
-    /**
-     * Finds the server's process and its listening socket from {@code /proc}: from {@code --server-pid-file}
-     * (re-read each time), else {@code --server-pid} while it lives, else the process holding the listening socket
-     * of the port. A restart shows as a new listening socket (another inode).
-     */
-    static final class ServerWatch {
-        private final int port;
-        private final long givenPid;
-        private final String pidFile;
-        private long cachedPid;
-        private long rememberedInode = -1;
-        private final List<Long> pids = new ArrayList<>();
-
-        ServerWatch(int port, long givenPid, String pidFile) {
-            this.port = port;
-            this.givenPid = givenPid;
-            this.pidFile = pidFile;
-        }
-
-        /** The server's pid now, or 0 when it cannot be found. */
-        long pid() {
-            long pid = 0;
-            if (pidFile != null) {
-                try {
-                    pid = Long.parseLong(Files.readString(Path.of(pidFile)).trim());
-                } catch (IOException | NumberFormatException e) {
-                    pid = 0;
-                }
-            } else if (givenPid > 0 && alive(givenPid)) {
-                pid = givenPid;
-            } else if (cachedPid > 0 && alive(cachedPid) && holds(cachedPid, listenInode())) {
-                pid = cachedPid;
-            } else {
-                pid = ownerOf(listenInode());
-                cachedPid = pid;
-            }
-            if (pid > 0 && !pids.contains(pid)) {
-                pids.add(pid);
-            }
-            return pid;
-        }
-
-        List<Long> pids() {
-            return List.copyOf(pids);
-        }
-
-        void rememberListener() {
-            rememberedInode = listenInode();
-        }
-
-        /** Whether a listening socket other than the one {@link #rememberListener} saw is there. */
-        boolean listeningAgain() {
-            long inode = listenInode();
-            return inode > 0 && inode != rememberedInode;
-        }
-
-        private static boolean alive(long pid) {
-            return Files.exists(Path.of("/proc", Long.toString(pid)));
-        }
-
-        /** The inode of the socket listening on the port (IPv4 or IPv6), or -1. */
-        long listenInode() {
-            for (String table : new String[] {"/proc/net/tcp", "/proc/net/tcp6"}) {
-                try {
-                    for (String line : Files.readAllLines(Path.of(table))) {
-                        String[] f = line.trim().split("\\s+");
-                        if (f.length < 10 || !"0A".equals(f[3])) {
-                            continue;
-                        }
-                        String local = f[1];
-                        int colon = local.lastIndexOf(':');
-                        if (colon > 0 && Integer.parseInt(local.substring(colon + 1), 16) == port) {
-                            return Long.parseLong(f[9]);
-                        }
-                    }
-                } catch (IOException | RuntimeException e) {
-                    // no such table (no IPv6), or not Linux
-                }
-            }
-            return -1;
-        }
-
-        private static boolean holds(long pid, long inode) {
-            if (inode <= 0) {
-                return false;
-            }
-            String want = "socket:[" + inode + "]";
-            try (var fds = Files.newDirectoryStream(Path.of("/proc", Long.toString(pid), "fd"))) {
-                for (Path fd : fds) {
-                    try {
-                        if (want.equals(Files.readSymbolicLink(fd).toString())) {
-                            return true;
-                        }
-                    } catch (IOException e) {
-                        // closed meanwhile
-                    }
-                }
-            } catch (IOException | RuntimeException e) {
-                return false;
-            }
-            return false;
-        }
-
-        private static long ownerOf(long inode) {
-            if (inode <= 0) {
-                return 0;
-            }
-            try (var procs = Files.newDirectoryStream(Path.of("/proc"), p -> p.getFileName().toString().matches("\\d+"))) {
-                for (Path p : procs) {
-                    long pid = Long.parseLong(p.getFileName().toString());
-                    if (holds(pid, inode)) {
-                        return pid;
-                    }
-                }
-            } catch (IOException | RuntimeException e) {
-                return 0;
-            }
-            return 0;
-        }
     }
 }

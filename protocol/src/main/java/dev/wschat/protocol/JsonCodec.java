@@ -19,13 +19,16 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * Turns client text into {@link ClientMessage} records and {@link ServerMessage} records into text,
- * in either {@link Dialect}. Decoding never throws: refused input becomes {@link ClientMessage.Invalid}.
- * Instances are immutable and thread-safe.
+ * Turns client text into {@link ClientMessage} records and {@link ServerMessage} records into text, in either
+ * {@link Dialect}, and (for clients written in Java) the other way round. Decoding a client's text never throws:
+ * refused input becomes {@link ClientMessage.Invalid}. Instances are immutable and thread-safe.
  */
 public final class JsonCodec {
     /** Messages a {@code history} request without {@code limit} returns. */
     public static final int DEFAULT_HISTORY_PAGE = 50;
+
+    /** How every welcome's text begins; the user's name follows. */
+    static final String WELCOME_TEXT = "Welcome! You are connected as ";
 
     private final int maxContentLength;
 
@@ -361,6 +364,25 @@ public final class JsonCodec {
     // ---------------------------------------------------------------- the client side
 
     /**
+     * Decodes one text message from the server, for clients written in Java (the load generator, tests): the inverse
+     * of {@link #encode}. The tutorial dialect carries less than the records hold: its {@code chat} reads as a
+     * {@link ServerMessage.Chat} without room, id or seq whose user id is empty, its notices and refusals as
+     * {@link ServerMessage.SystemText}.
+     *
+     * @param text    the frame's text
+     * @param dialect the connection's dialect
+     * @return the message; never {@code null}
+     * @throws MalformedMessageException when the text is not a server message of the dialect: not JSON, an unknown
+     *                                   {@code type}, {@code event} or error {@code code}, a required field missing
+     *                                   or of the wrong kind (the message names it)
+     */
+    public ServerMessage decodeServer(String text, Dialect dialect) {
+        Objects.requireNonNull(text, "text");
+        Objects.requireNonNull(dialect, "dialect");
+        return ServerMessageReader.read(text, dialect);
+    }
+
+    /**
      * Encodes a message as a client sends it, for clients written in Java (the load generator, tests).
      *
      * @param message the message: {@code chat} and {@code setUsername} in the tutorial dialect, any sendable
@@ -663,7 +685,7 @@ public final class JsonCodec {
     }
 
     private static String welcomeText(String username) {
-        return "Welcome! You are connected as " + username;
+        return WELCOME_TEXT + username;
     }
 
     private static String noticeText(ServerMessage.Notice m, boolean tutorial) {

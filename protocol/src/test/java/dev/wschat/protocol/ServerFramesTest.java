@@ -47,16 +47,6 @@ class ServerFramesTest {
     }
 
     @Test
-    void presenceRoomNamesTheRoomOfAPresenceOnly() {
-        String presence = codec.encode(new ServerMessage.Presence("bench-1", List.of(ann)), Dialect.V2);
-        assertThat(ServerFrames.presenceRoom(presence)).isEqualTo("bench-1");
-        assertThat(ServerFrames.presenceRoom(codec.encode(
-                new ServerMessage.Chat("bench-1", "n-1", 1, ann, "presence", "t"), Dialect.V2))).isNull();
-        assertThat(ServerFrames.presenceRoom("not json")).isNull();
-        assertThat(ServerFrames.presenceRoom("[1]")).isNull();
-    }
-
-    @Test
     void encodeClientWritesWhatTheDecoderReadsBack() {
         List<ClientMessage> v2 = List.of(new ClientMessage.Chat("r1", "hi \"x\"", "ref-1"),
                 new ClientMessage.Chat("r1", "hi", "c-17", null), new ClientMessage.Join("r1", 41L, "k3x9", "j1"),
