@@ -243,14 +243,19 @@ public final class ChatServer {
         LOG.info("wschat draining {} connections", allChannels.size());
         serverChannel.close().awaitUninterruptibly();
         service.drain();
-        // Each worker loop finishes the message it may be handling, which queues that message's deliveries on
-        // every member's loop, before any close frame is queued behind them: nothing accepted is cut off.
-        for (EventExecutor loop : workerGroup) {
-            if (!loop.inEventLoop()) {
-                loop.submit(() -> { }).awaitUninterruptibly(Math.max(0, deadline - System.nanoTime()),
-                        TimeUnit.NANOSECONDS);
+        // Each worker loop finishes the message it may be handling; then every message accepted is stored and
+        // published, which queues its deliveries on every member's loop, before any close frame is queued behind
+        // them: nothing accepted is cut off.
+        awaitLoops(deadline);
+        while (!service.settled() && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(2);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
             }
         }
+        awaitLoops(deadline);
         for (Channel ch : allChannels) {
             if (Session.of(ch) != null) {
                 // Queued behind everything already written to this channel, so those messages go first. The
@@ -286,6 +291,16 @@ public final class ChatServer {
         service.close();
         LOG.info("wschat stopped");
         terminated.countDown();
+    }
+
+    /** Waits until each worker loop has run what was queued on it before now (or the deadline passed). */
+    private void awaitLoops(long deadline) {
+        for (EventExecutor loop : workerGroup) {
+            if (!loop.inEventLoop()) {
+                loop.submit(() -> { }).awaitUninterruptibly(Math.max(0, deadline - System.nanoTime()),
+                        TimeUnit.NANOSECONDS);
+            }
+        }
     }
 
     /** Keeps serving {@code /ready} as 503 for a while, so a load balancer stops sending clients first. */

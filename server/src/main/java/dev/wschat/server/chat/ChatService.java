@@ -267,6 +267,17 @@ public final class ChatService {
     }
 
     /**
+     * Whether every chat message accepted before {@link #drain()} has been stored and handed to the fan-out, or
+     * refused: a drain waits for this before it queues the close frames, or an append still in the store's queue
+     * would be delivered to some members after their 1001 and to others before it.
+     *
+     * @return whether nothing posted is still on its way to the store
+     */
+    public boolean settled() {
+        return posting.settled();
+    }
+
+    /**
      * Acts on one decoded message. A message about a room (a chat message, {@code history}, {@code leave},
      * {@code who}) is refused {@code not_in_room} unless the session is in the room.
      *

@@ -12,6 +12,8 @@ import dev.wschat.server.metrics.ServerMetrics;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 
+import java.util.concurrent.atomic.LongAdder;
+
 /**
  * Where a chat message is stored and where it leaves: the room's history stores and numbers it, then it is published
  * to every node with members of the room; its sender's ack goes out behind its echo.
@@ -25,6 +27,8 @@ final class Posting {
     private final Replies replies;
     private final ServerMetrics metrics;
     private final MessageIds ids;
+    /** Appends not completed yet: a drain waits for them, so what was accepted is delivered before 1001. */
+    private final LongAdder inFlight = new LongAdder();
 
     Posting(History history, Broker broker, RoomRegistry rooms, Replies replies, ServerMetrics metrics,
             MessageIds ids) {
@@ -51,12 +55,14 @@ final class Posting {
         // or on this thread under its room lock in memory), so every member's loop receives the room's messages
         // in seq order whichever loops the senders are on. Nothing is delivered unless it was stored.
         String clientMsgId = session.dialect() == Dialect.TUTORIAL ? null : m.clientMsgId();
+        inFlight.increment();
         history.append(draft, clientMsgId, session.id(), appended -> {
             if (!appended.duplicate()) {
                 broker.publish(new RoomEvent(room, appended.message(), session.id(),
                         RoomEvent.Exclusion.SENDER_IF_TUTORIAL));
             }
         }).whenComplete((appended, failure) -> {
+            inFlight.decrement();
             if (failure != null) {
                 LOG.debug("[{}] message to {} not stored: {}", session.channel().id(), room, failure.toString());
                 metrics.rejected(ServerMetrics.Reason.UNAVAILABLE);
@@ -69,5 +75,10 @@ final class Posting {
                         stored.seq(), appended.duplicate()));
             }
         });
+    }
+
+    /** Whether every message posted so far was stored (and published) or refused. */
+    boolean settled() {
+        return inFlight.sum() == 0;
     }
 }
