@@ -5,9 +5,8 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import dev.wschat.server.testing.RunningServer;
 import dev.wschat.server.testing.TestClient;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.net.http.HttpResponse;
 import java.util.ArrayList;
@@ -20,17 +19,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 class ChatServerTest {
     private static final String ISO_TIMESTAMP = "\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}Z";
 
-    private RunningServer server;
-
-    @BeforeEach
-    void startServer() {
-        server = RunningServer.start("--max-rooms", "3", "--max-content-length", "100");
-    }
-
-    @AfterEach
-    void stopServer() {
-        server.close();
-    }
+    @RegisterExtension
+    final RunningServer server = RunningServer.withOptions("--max-rooms", "3", "--max-content-length", "100");
 
     private TestClient tutorial() {
         return server.tutorial();
