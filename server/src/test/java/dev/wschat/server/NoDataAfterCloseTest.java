@@ -56,7 +56,7 @@ class NoDataAfterCloseTest {
 
     @Test
     void tooBig1009() throws Exception {
-        start("--message-rate", "0");
+        start(noRateLimit());
         RawWebSocket victim = joined("/ws", 0);
         victim.send(true, RawWebSocket.TEXT, chat("x".repeat(Limits.DEFAULT_MAX_MESSAGE_BYTES)));
         assertNoDataAfterClose(victim, 1009, false);
@@ -64,7 +64,7 @@ class NoDataAfterCloseTest {
 
     @Test
     void protocolError1002() throws Exception {
-        start("--message-rate", "0");
+        start(noRateLimit());
         RawWebSocket victim = joined("/ws", 0);
         victim.write(true, RawWebSocket.TEXT, chat("unmasked"), false);
         assertNoDataAfterClose(victim, 1002, false);
@@ -72,7 +72,7 @@ class NoDataAfterCloseTest {
 
     @Test
     void badUtf8_1007() throws Exception {
-        start("--message-rate", "0");
+        start(noRateLimit());
         RawWebSocket victim = joined("/ws", 0);
         victim.send(true, RawWebSocket.TEXT, new byte[] {'{', (byte) 0xC3, (byte) 0x28});
         assertNoDataAfterClose(victim, 1007, false);

@@ -123,9 +123,9 @@ public final class RunningServer implements AutoCloseable, BeforeEachCallback, A
                 "--data-dir", freshDataDir().toString()));
         args.addAll(options);
         ServerConfig parsed = ServerConfig.parse(args.toArray(String[]::new));
+        config = parsed;
         try {
             server = new ChatServer(parsed).start();
-            config = parsed;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while starting the server", e);
