@@ -6,8 +6,8 @@ import dev.wschat.server.metrics.ServerMetrics.Reason;
 import dev.wschat.server.testing.RawWebSocket;
 import dev.wschat.server.testing.RunningServer;
 import dev.wschat.server.testing.TestClient;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -17,14 +17,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /** The message rate limit and heartbeats, as a client sees them. */
 class AbuseTest {
-    private RunningServer server;
-
-    @AfterEach
-    void stop() {
-        if (server != null) {
-            server.close();
-        }
-    }
+    @RegisterExtension
+    final RunningServer server = RunningServer.startedByEachTest();
 
     private static String chat(int i) {
         return "{\"type\":\"chat\",\"room\":\"lobby\",\"content\":\"m" + i + "\"}";
@@ -32,7 +26,7 @@ class AbuseTest {
 
     @Test
     void messagesPastTheBurstAreRefusedWithWhenToRetry() throws Exception {
-        server = RunningServer.start("--message-rate", "2", "--message-burst", "5", "--rate-limit-strikes", "50");
+        server.startWith("--message-rate", "2", "--message-burst", "5", "--rate-limit-strikes", "50");
         TestClient client = server.v2();
         for (int i = 0; i < 8; i++) {
             client.send(chat(i));
@@ -70,7 +64,7 @@ class AbuseTest {
 
     @Test
     void sustainedAbuseClosesWith1008() throws Exception {
-        server = RunningServer.start("--message-rate", "1", "--message-burst", "2", "--rate-limit-strikes", "10");
+        server.startWith("--message-rate", "1", "--message-burst", "2", "--rate-limit-strikes", "10");
         TestClient client = server.v2();
         for (int i = 0; i < 30 && !client.closed().isDone(); i++) {
             client.ws().sendText(chat(i), true).exceptionally(e -> null).join();
@@ -81,7 +75,7 @@ class AbuseTest {
 
     @Test
     void theRateLimitIsPerConnection() throws Exception {
-        server = RunningServer.start("--message-rate", "1", "--message-burst", "3", "--rate-limit-strikes", "100");
+        server.startWith("--message-rate", "1", "--message-burst", "3", "--rate-limit-strikes", "100");
         TestClient noisy = server.v2();
         TestClient quiet = server.v2();
         for (int i = 0; i < 10; i++) {
@@ -94,7 +88,7 @@ class AbuseTest {
 
     @Test
     void anIdleClientThatAnswersPingsStaysConnected() throws Exception {
-        server = RunningServer.start("--ping-interval", "750");
+        server.startWith("--ping-interval", "750");
         TestClient client = server.v2();
         // The JDK client answers pings with pongs: three intervals pass and it is still connected.
         assertThat(client.closed()).failsWithin(Duration.ofMillis(2_250))
@@ -104,7 +98,7 @@ class AbuseTest {
 
     @Test
     void aClientSilentForTwoIntervalsIsPingedThenClosed() throws Exception {
-        server = RunningServer.start("--ping-interval", "200");
+        server.startWith("--ping-interval", "200");
         RawWebSocket raw = server.raw();
         boolean pinged = false;
         int closeCode;
@@ -129,7 +123,7 @@ class AbuseTest {
     @Test
     void aClientThatAnswersPingsByHandIsKeptAlive() throws Exception {
         // Long enough that a pong is never later than one interval, even on a loaded machine.
-        server = RunningServer.start("--ping-interval", "750");
+        server.startWith("--ping-interval", "750");
         RawWebSocket raw = server.raw();
         int pongs = 0;
         while (pongs < 3) {

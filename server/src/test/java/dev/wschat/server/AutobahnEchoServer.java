@@ -1,12 +1,8 @@
 package dev.wschat.server;
 
-import dev.wschat.protocol.JsonCodec;
-import dev.wschat.server.chat.ChatService;
-import dev.wschat.server.chat.RoomRegistry;
-import dev.wschat.server.history.InMemoryHistory;
 import dev.wschat.server.http.HttpRequestHandler;
 import dev.wschat.server.http.StaticFiles;
-import dev.wschat.server.metrics.ServerMetrics;
+import dev.wschat.server.testing.InProcessChat;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
@@ -109,14 +105,10 @@ public final class AutobahnEchoServer {
     static Runnable start(ServerConfig config) throws InterruptedException {
         EventLoopGroup boss = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
         EventLoopGroup workers = new MultiThreadIoEventLoopGroup(2, NioIoHandler.newFactory());
-        JsonCodec codec = new JsonCodec(config.maxContentLength());
-        ServerMetrics metrics = new ServerMetrics();
-        RoomRegistry rooms = new RoomRegistry(codec, metrics);
-        ChatService service = ChatService.builder(config.chatSettings(), codec, rooms, metrics)
-                .history(new InMemoryHistory(10)).build();
-        ChatServerInitializer real = new ChatServerInitializer(config, service, codec,
-                new HttpRequestHandler(new StaticFiles(), metrics),
-                new DefaultChannelGroup("autobahn", GlobalEventExecutor.INSTANCE), metrics);
+        InProcessChat chat = InProcessChat.of(config);
+        ChatServerInitializer real = new ChatServerInitializer(config, chat.service(), chat.codec(),
+                new HttpRequestHandler(new StaticFiles(), chat.metrics()),
+                new DefaultChannelGroup("autobahn", GlobalEventExecutor.INSTANCE), chat.metrics());
         Channel server = new ServerBootstrap()
                 .group(boss, workers)
                 .channel(NioServerSocketChannel.class)
@@ -136,7 +128,7 @@ public final class AutobahnEchoServer {
             server.close();
             boss.shutdownGracefully(0, 1, TimeUnit.SECONDS);
             workers.shutdownGracefully(0, 1, TimeUnit.SECONDS);
-            metrics.close();
+            chat.close();
         };
     }
 

@@ -5,9 +5,8 @@ import dev.wschat.server.metrics.ServerMetrics.Reason;
 import dev.wschat.server.testing.RawWebSocket;
 import dev.wschat.server.testing.RunningServer;
 import dev.wschat.server.testing.TestClient;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -16,17 +15,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /** Every row of the bad-input table, as a real client sees it: close codes, error replies, counters. */
 class BadInputTest {
-    private RunningServer server;
-
-    @BeforeEach
-    void start() {
-        server = RunningServer.start("--max-rooms", "3", "--threads", "2");
-    }
-
-    @AfterEach
-    void stop() {
-        server.close();
-    }
+    @RegisterExtension
+    final RunningServer server = RunningServer.withOptions("--max-rooms", "3", "--threads", "2");
 
     private static String chat(String content) {
         return "{\"type\":\"chat\",\"room\":\"lobby\",\"content\":\"" + content + "\"}";

@@ -5,9 +5,8 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import dev.wschat.server.testing.RunningServer;
 import dev.wschat.server.testing.TestClient;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.net.http.HttpResponse;
 import java.util.ArrayList;
@@ -20,17 +19,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 class ChatServerTest {
     private static final String ISO_TIMESTAMP = "\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}Z";
 
-    private RunningServer server;
-
-    @BeforeEach
-    void startServer() {
-        server = RunningServer.start("--max-rooms", "3", "--max-content-length", "100");
-    }
-
-    @AfterEach
-    void stopServer() {
-        server.close();
-    }
+    @RegisterExtension
+    final RunningServer server = RunningServer.withOptions("--max-rooms", "3", "--max-content-length", "100");
 
     private TestClient tutorial() {
         return server.tutorial();
@@ -38,6 +28,20 @@ class ChatServerTest {
 
     private TestClient v2() {
         return server.connect();
+    }
+
+    /** A tutorial client past its welcome. */
+    private TestClient welcomedTutorial() {
+        TestClient c = tutorial();
+        c.next();
+        return c;
+    }
+
+    /** A second tutorial client past its welcome, with {@code first} past the notice that it joined. */
+    private TestClient tutorialJoining(TestClient first) {
+        TestClient second = welcomedTutorial();
+        first.next();
+        return second;
     }
 
     /** The next v2 notice of an {@code event} (join, leave, rename); concurrent joins may interleave others. */
@@ -76,8 +80,7 @@ class ChatServerTest {
 
     @Test
     void othersAreToldWhenATutorialClientJoinsAndLeaves() {
-        TestClient a = tutorial();
-        a.next();
+        TestClient a = welcomedTutorial();
         TestClient b = tutorial();
         String bName = "User-" + str(b.next(), "clientId").substring(0, 4);
 
@@ -93,9 +96,7 @@ class ChatServerTest {
     void tutorialChatReachesOthersButNotTheSender() {
         TestClient a = tutorial();
         String aName = "User-" + str(a.next(), "clientId").substring(0, 4);
-        TestClient b = tutorial();
-        b.next();
-        a.next(); // b joined
+        TestClient b = tutorialJoining(a);
 
         a.send("{\"type\":\"chat\",\"content\":\"Hello <b>everyone</b>\"}");
         JsonObject chat = b.nextOfType("chat");
@@ -112,11 +113,8 @@ class ChatServerTest {
 
     @Test
     void textThatIsNotJsonIsAChatMessage() {
-        TestClient a = tutorial();
-        a.next();
-        TestClient b = tutorial();
-        b.next();
-        a.next();
+        TestClient a = welcomedTutorial();
+        TestClient b = tutorialJoining(a);
         a.send("just some words {not json");
         JsonObject chat = b.nextOfType("chat");
         assertThat(str(chat, "type")).isEqualTo("chat");
@@ -127,9 +125,7 @@ class ChatServerTest {
     void renameIsCleanedAndToldToEveryoneIncludingTheSender() {
         TestClient a = tutorial();
         String aName = "User-" + str(a.next(), "clientId").substring(0, 4);
-        TestClient b = tutorial();
-        b.next();
-        a.next();
+        TestClient b = tutorialJoining(a);
 
         a.send("{\"type\":\"setUsername\",\"username\":\"  Ali\\u0007ce the Magnificent of Wonderland  \"}");
         String expected = aName + " is now known as Alice the Magnificen";
@@ -142,11 +138,8 @@ class ChatServerTest {
 
     @Test
     void unknownTypesAreIgnoredAndTheConnectionStaysOpen() {
-        TestClient a = tutorial();
-        a.next();
-        TestClient b = tutorial();
-        b.next();
-        a.next();
+        TestClient a = welcomedTutorial();
+        TestClient b = tutorialJoining(a);
         a.send("{\"type\":\"dance\",\"content\":\"x\"}");
         a.send("[1,2,3]");
         a.send("{\"type\":\"chat\",\"content\":\"still here\"}");
@@ -155,8 +148,7 @@ class ChatServerTest {
 
     @Test
     void tutorialClientIsToldInWordsWhenItsMessageIsTooLong() {
-        TestClient a = tutorial();
-        a.next();
+        TestClient a = welcomedTutorial();
         a.send("{\"type\":\"chat\",\"content\":\"" + "x".repeat(101) + "\"}");
         JsonObject reply = a.next();
         assertThat(str(reply, "type")).isEqualTo("system");
@@ -172,7 +164,7 @@ class ChatServerTest {
         TestClient neu = v2();
         String neuId = welcomeV2(neu);
         assertThat(neu.subprotocol()).isEqualTo("wschat.v2");
-        old.next(); // joined
+        old.next(); // the notice that neu joined
 
         old.send("{\"type\":\"chat\",\"content\":\"from the tutorial\"}");
         JsonObject atNew = neu.nextOfType("chat");

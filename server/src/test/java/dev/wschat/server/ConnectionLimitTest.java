@@ -3,8 +3,8 @@ package dev.wschat.server;
 import dev.wschat.server.metrics.ServerMetrics.Reason;
 import dev.wschat.server.testing.RunningServer;
 import dev.wschat.server.testing.TestClient;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -18,18 +18,12 @@ import static org.awaitility.Awaitility.await;
 
 /** Connection limits and the handshake timeout, as a client sees them: HTTP 503, closed sockets, counters. */
 class ConnectionLimitTest {
-    private RunningServer server;
-
-    @AfterEach
-    void stop() {
-        if (server != null) {
-            server.close();
-        }
-    }
+    @RegisterExtension
+    final RunningServer server = RunningServer.startedByEachTest();
 
     @Test
     void aHandshakePastTheGlobalLimitGets503UntilAConnectionCloses() throws Exception {
-        server = RunningServer.start("--max-connections", "2", "--max-connections-per-address", "0",
+        server.startWith("--max-connections", "2", "--max-connections-per-address", "0",
                 "--connection-rate", "0");
         server.connect().welcome();
         TestClient second = server.connect();
@@ -46,7 +40,7 @@ class ConnectionLimitTest {
 
     @Test
     void aHandshakePastThePerAddressLimitGets503() throws Exception {
-        server = RunningServer.start("--max-connections-per-address", "3", "--connection-rate", "0");
+        server.startWith("--max-connections-per-address", "3", "--connection-rate", "0");
         for (int i = 0; i < 3; i++) {
             server.connect().welcome();
         }
@@ -56,7 +50,7 @@ class ConnectionLimitTest {
 
     @Test
     void newConnectionsPastThePerAddressRateGet503() throws Exception {
-        server = RunningServer.start("--connection-rate", "1", "--connection-burst", "3");
+        server.startWith("--connection-rate", "1", "--connection-burst", "3");
         for (int i = 0; i < 3; i++) {
             server.connect().welcome();
         }
@@ -67,7 +61,7 @@ class ConnectionLimitTest {
 
     @Test
     void anHttpRequestThatNeverCompletesIsClosedAfterTheTimeout() throws Exception {
-        server = RunningServer.start("--handshake-timeout", "500");
+        server.startWith("--handshake-timeout", "500");
         try (Socket socket = new Socket("127.0.0.1", server.port())) {
             socket.setSoTimeout((int) TestClient.TIMEOUT.toMillis());
             OutputStream out = socket.getOutputStream();
@@ -84,7 +78,7 @@ class ConnectionLimitTest {
 
     @Test
     void aConnectionThatSendsNothingIsClosedAfterTheTimeout() throws Exception {
-        server = RunningServer.start("--handshake-timeout", "300");
+        server.startWith("--handshake-timeout", "300");
         try (Socket socket = new Socket("127.0.0.1", server.port())) {
             socket.setSoTimeout((int) TestClient.TIMEOUT.toMillis());
             assertThat(socket.getInputStream().read()).isEqualTo(-1);
@@ -94,7 +88,7 @@ class ConnectionLimitTest {
 
     @Test
     void anOpenWebSocketOutlivesTheHandshakeTimeout() throws Exception {
-        server = RunningServer.start("--handshake-timeout", "200");
+        server.startWith("--handshake-timeout", "200");
         TestClient client = server.connect();
         client.welcome();
         // Three timeouts pass with the connection idle: it must still be open and serving.
@@ -107,7 +101,7 @@ class ConnectionLimitTest {
 
     @Test
     void aKeptAliveHttpConnectionIdleForTheTimeoutIsClosed() throws Exception {
-        server = RunningServer.start("--handshake-timeout", "300");
+        server.startWith("--handshake-timeout", "300");
         try (Socket socket = new Socket("127.0.0.1", server.port())) {
             socket.setSoTimeout((int) TestClient.TIMEOUT.toMillis());
             socket.getOutputStream().write("GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"

@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.LongStream;
 
+import static dev.wschat.server.testing.RunningServer.noRateLimit;
 import static dev.wschat.server.testing.TestClient.str;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -48,8 +49,8 @@ class HistoryDurabilityIT {
     }
 
     private ServerProcess start(Path dataDir) throws Exception {
-        ServerProcess process = ServerProcess.start(Map.of(), "--host", "127.0.0.1", "--port", "0",
-                "--message-rate", "0", "--drain-timeout", "10000", "--data-dir", dataDir.toString());
+        ServerProcess process = ServerProcess.start(Map.of(), noRateLimit("--host", "127.0.0.1", "--port", "0",
+                "--drain-timeout", "10000", "--data-dir", dataDir.toString()));
         processes.add(process);
         process.awaitPort();
         return process;

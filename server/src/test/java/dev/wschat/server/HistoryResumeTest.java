@@ -4,14 +4,15 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import dev.wschat.server.testing.RunningServer;
 import dev.wschat.server.testing.TestClient;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.stream.LongStream;
 
+import static dev.wschat.server.testing.RunningServer.noRateLimit;
 import static dev.wschat.server.testing.TestClient.str;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -23,12 +24,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 class HistoryResumeTest {
     private static final String ROOM = "dev";
 
-    private final RunningServer server = RunningServer.start("--message-rate", "0");
-
-    @AfterEach
-    void stop() {
-        server.close();
-    }
+    @RegisterExtension
+    final RunningServer server = RunningServer.withOptions(noRateLimit());
 
     private static JsonObject join(TestClient client, String room) {
         client.sendJson("type", "join", "room", room);

@@ -7,8 +7,8 @@ import dev.wschat.server.testing.TestClient;
 import dev.wschat.protocol.Limits;
 import dev.wschat.server.auth.TestTokens;
 import dev.wschat.server.metrics.ServerMetrics;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.io.EOFException;
 import java.io.IOException;
@@ -21,8 +21,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 
+import static dev.wschat.server.testing.RunningServer.noRateLimit;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -39,15 +39,10 @@ class NoDataAfterCloseTest {
     /** Bound on the chats sent while waiting for the server's Close. */
     private static final int MAX_BEFORE_CLOSE = 20_000;
 
-    private RunningServer server;
+    /** One worker loop: the chatter's echo and the victim's copy of each chat are written by the same drain. */
+    @RegisterExtension
+    final RunningServer server = RunningServer.startedByEachTest("--threads", "1");
     private Chatter chatter;
-
-    @AfterEach
-    void stop() {
-        if (server != null) {
-            server.close();
-        }
-    }
 
     @Test
     void rateLimitStrikes1008() throws Exception {
@@ -61,7 +56,7 @@ class NoDataAfterCloseTest {
 
     @Test
     void tooBig1009() throws Exception {
-        start("--message-rate", "0");
+        start(noRateLimit());
         RawWebSocket victim = joined("/ws", 0);
         victim.send(true, RawWebSocket.TEXT, chat("x".repeat(Limits.DEFAULT_MAX_MESSAGE_BYTES)));
         assertNoDataAfterClose(victim, 1009, false);
@@ -69,7 +64,7 @@ class NoDataAfterCloseTest {
 
     @Test
     void protocolError1002() throws Exception {
-        start("--message-rate", "0");
+        start(noRateLimit());
         RawWebSocket victim = joined("/ws", 0);
         victim.write(true, RawWebSocket.TEXT, chat("unmasked"), false);
         assertNoDataAfterClose(victim, 1002, false);
@@ -77,7 +72,7 @@ class NoDataAfterCloseTest {
 
     @Test
     void badUtf8_1007() throws Exception {
-        start("--message-rate", "0");
+        start(noRateLimit());
         RawWebSocket victim = joined("/ws", 0);
         victim.send(true, RawWebSocket.TEXT, new byte[] {'{', (byte) 0xC3, (byte) 0x28});
         assertNoDataAfterClose(victim, 1007, false);
@@ -85,7 +80,7 @@ class NoDataAfterCloseTest {
 
     @Test
     void idleTimeout1001() throws Exception {
-        start("--message-rate", "0", "--ping-interval", "250");
+        start(noRateLimit("--ping-interval", "250"));
         RawWebSocket victim = joined("/ws", 0);
         // The victim never answers the server's pings; the chatter does, and keeps chatting.
         assertNoDataAfterClose(victim, 1001, true);
@@ -93,7 +88,7 @@ class NoDataAfterCloseTest {
 
     @Test
     void slowConsumer4008() throws Exception {
-        start("--message-rate", "0", "--max-queued-bytes", "" + 64 * 1024);
+        start(noRateLimit("--max-queued-bytes", "" + 64 * 1024));
         RawWebSocket victim = joined("/ws", 4 * 1024);
         String filler = "f".repeat(3_900);
         // The victim reads nothing until the server gives up on it; the chatter keeps up, so only the victim lags.
@@ -106,7 +101,7 @@ class NoDataAfterCloseTest {
 
     @Test
     void shutdown1001() throws Exception {
-        start("--message-rate", "0", "--drain-timeout", "3000");
+        start(noRateLimit("--drain-timeout", "3000"));
         RawWebSocket victim = joined("/ws", 0);
         chatter.say("before the shutdown");
         CompletableFuture<Void> stopping = CompletableFuture.runAsync(server.server()::stop);
@@ -121,7 +116,7 @@ class NoDataAfterCloseTest {
     @Test
     void tokenExpiry1008() throws Exception {
         startWithPath("/ws?token=" + TestTokens.hs256("chatter", "Chatter", Duration.ofMinutes(5)),
-                "--message-rate", "0", "--jwt-secret", TestTokens.SECRET, "--jwt-clock-skew", "0");
+                noRateLimit("--jwt-secret", TestTokens.SECRET, "--jwt-clock-skew", "0"));
         RawWebSocket victim = joined("/ws?token=" + TestTokens.hs256("victim", "Victim", Duration.ofSeconds(2)), 0);
         assertNoDataAfterClose(victim, 1008, true);
     }
@@ -130,9 +125,8 @@ class NoDataAfterCloseTest {
         startWithPath("/ws", settings);
     }
 
-    /** One worker loop: the chatter's echo and the victim's copy of each chat are written by the same drain. */
     private void startWithPath(String chatterPath, String... settings) throws Exception {
-        server = RunningServer.start(Stream.concat(Stream.of("--threads", "1"), Stream.of(settings)).toArray(String[]::new));
+        server.startWith(settings);
         chatter = new Chatter(joined(chatterPath, 0));
     }
 

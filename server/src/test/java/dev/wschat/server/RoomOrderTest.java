@@ -6,11 +6,13 @@ import dev.wschat.server.testing.RunningServer;
 import dev.wschat.server.testing.TestClient;
 import io.netty.channel.EventLoop;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
+import static dev.wschat.server.testing.RunningServer.noRateLimit;
 import static dev.wschat.server.testing.TestClient.str;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -21,12 +23,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 class RoomOrderTest {
     private static final int PER_SENDER = 300;
 
+    @RegisterExtension
+    final RunningServer chat = RunningServer.withOptions(noRateLimit("--threads", "2", "--announce-limit", "0"));
+
     @Test
     void concurrentSendersOnTwoLoopsReachEveryMemberInSeqOrder() {
-        try (RunningServer chat = RunningServer.start("--threads", "2", "--message-rate", "0",
-                "--announce-limit", "0")) {
-            sendFromTwoLoopsAndCheckTheOrder(chat);
-        }
+        sendFromTwoLoopsAndCheckTheOrder(chat);
     }
 
     private static void sendFromTwoLoopsAndCheckTheOrder(RunningServer chat) {

@@ -19,6 +19,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
+import static dev.wschat.server.testing.RunningServer.noRateLimit;
 import static dev.wschat.server.testing.TestClient.str;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -40,8 +41,8 @@ class SessionResumeIT {
     }
 
     private ServerProcess start(Path dataDir) throws Exception {
-        ServerProcess process = ServerProcess.start(Map.of("WSCHAT_SESSION_SECRET", SECRET), "--host", "127.0.0.1",
-                "--port", "0", "--message-rate", "0", "--data-dir", dataDir.toString());
+        ServerProcess process = ServerProcess.start(Map.of("WSCHAT_SESSION_SECRET", SECRET), noRateLimit("--host",
+                "127.0.0.1", "--port", "0", "--data-dir", dataDir.toString()));
         processes.add(process);
         process.awaitPort();
         return process;

@@ -7,8 +7,8 @@ import dev.wschat.protocol.CloseCodes;
 import dev.wschat.server.auth.TestTokens;
 import dev.wschat.server.testing.RunningServer;
 import dev.wschat.server.testing.TestClient;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 
+import static dev.wschat.server.testing.RunningServer.noRateLimit;
 import static dev.wschat.server.testing.TestClient.str;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -29,20 +30,8 @@ import static org.awaitility.Awaitility.await;
  * {@code resume} message catches every room up exactly; past the window the rooms see one leave.
  */
 class SessionResumeTest {
-    private RunningServer server;
-
-    @AfterEach
-    void stop() {
-        if (server != null) {
-            server.close();
-        }
-    }
-
-    private void start(String... options) {
-        List<String> all = new ArrayList<>(List.of("--message-rate", "0"));
-        all.addAll(List.of(options));
-        server = RunningServer.start(all.toArray(String[]::new));
-    }
+    @RegisterExtension
+    final RunningServer server = RunningServer.startedByEachTest(noRateLimit());
 
     /** A connected v2 client and its welcome. */
     private record Peer(TestClient client, JsonObject welcome) {
@@ -116,7 +105,7 @@ class SessionResumeTest {
 
     @Test
     void aDroppedSessionResumesWithItsIdNameAndRoomsAndItsRoomsSeeNoLeaveJoinOrRename() {
-        start();
+        server.startWith();
         Peer alice = fresh();
         assertThat(alice.welcome().get("resumed").getAsBoolean()).isFalse();
         alice.client().sendJson("type", "setUsername", "username", "alice");
@@ -161,7 +150,7 @@ class SessionResumeTest {
 
     @Test
     void oneResumeMessageCatchesUpThreeRoomsExactlyOnceInOrderWhileOthersKeepSending() throws Exception {
-        start();
+        server.startWith();
         Peer alice = fresh();
         String token = str(alice.welcome(), "resumeToken");
         Peer bob = fresh();
@@ -249,7 +238,7 @@ class SessionResumeTest {
 
     @Test
     void directMessagesToAUserAwayAreKeptAndGivenOnceInOrderWhenTheyResume() {
-        start();
+        server.startWith();
         Peer alice = fresh();
         String token = str(alice.welcome(), "resumeToken");
         Peer bob = fresh();
@@ -286,7 +275,7 @@ class SessionResumeTest {
 
     @Test
     void aDirectMessageToAUserWhoseWindowPassedIsNoSuchUser() {
-        start("--resume-window", "1");
+        server.startWith("--resume-window", "1");
         Peer alice = fresh();
         Peer bob = fresh();
         alice.client().abort();
@@ -297,7 +286,7 @@ class SessionResumeTest {
 
     @Test
     void pastTheWindowTheRoomsSeeExactlyOneLeave() {
-        start("--resume-window", "1");
+        server.startWith("--resume-window", "1");
         Peer alice = fresh();
         join(alice.client(), "dev");
         Peer bob = fresh();
@@ -312,7 +301,7 @@ class SessionResumeTest {
 
     @Test
     void aNormalCloseEndsTheSessionAtOnce() {
-        start();
+        server.startWith();
         Peer alice = fresh();
         Peer bob = fresh();
         alice.client().close();
@@ -323,7 +312,7 @@ class SessionResumeTest {
 
     @Test
     void pastTheBoundOnDetachedSessionsADroppedSessionEndsAtOnce() {
-        start("--max-detached-sessions", "1");
+        server.startWith("--max-detached-sessions", "1");
         Peer alice = fresh();
         Peer carol = fresh();
         Peer bob = fresh();
@@ -339,7 +328,7 @@ class SessionResumeTest {
 
     @Test
     void aBadOrForgedTokenIsANewSession() {
-        start();
+        server.startWith();
         Peer alice = fresh();
         String token = str(alice.welcome(), "resumeToken");
         String forged = token.substring(0, token.length() - 3) + (token.endsWith("AAA") ? "BBB" : "AAA");
@@ -353,7 +342,7 @@ class SessionResumeTest {
 
     @Test
     void resumeOffSendsNoTokenAndTheDialectOneWelcomeHasNone() {
-        start("--resume-window", "0");
+        server.startWith("--resume-window", "0");
         Peer alice = fresh();
         assertThat(alice.welcome().has("resumeToken")).isFalse();
         assertThat(alice.welcome().has("resumed")).isFalse();
@@ -363,7 +352,7 @@ class SessionResumeTest {
 
     @Test
     void resumingWhileTheOldConnectionIsStillOpenTakesItsSessionOver() {
-        start();
+        server.startWith();
         Peer alice = fresh();
         join(alice.client(), "dev");
         Peer bob = fresh();
@@ -382,7 +371,7 @@ class SessionResumeTest {
 
     @Test
     void withAuthenticationATokenOfAnotherSubIsIgnored() throws Exception {
-        start("--jwt-secret", TestTokens.SECRET);
+        server.startWith("--jwt-secret", TestTokens.SECRET);
         String aliceJwt = TestTokens.hs256("alice", "Alice", Duration.ofMinutes(5));
         String malloryJwt = TestTokens.hs256("mallory", "Mallory", Duration.ofMinutes(5));
         Peer alice = connect("?token=" + aliceJwt);
@@ -400,7 +389,7 @@ class SessionResumeTest {
 
     @Test
     void aConnectedSessionGetsAFreshTokenBeforeItsOneIsHalfAWindowOld() {
-        start("--resume-window", "2");
+        server.startWith("--resume-window", "2");
         Peer alice = fresh();
         String first = str(alice.welcome(), "resumeToken");
         String refreshed = str(alice.client().nextOfType("token"), "resumeToken");

@@ -6,14 +6,15 @@ import dev.wschat.server.testing.RunningServer;
 import dev.wschat.server.testing.TestClient;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelOutboundBuffer;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
+import static dev.wschat.server.testing.RunningServer.noRateLimit;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -27,19 +28,12 @@ class SlowConsumerTest {
     private static final int BATCH = 10;
     private static final String FILLER = "f".repeat(3_900);
 
-    private RunningServer server;
-
-    @AfterEach
-    void stop() {
-        if (server != null) {
-            server.close();
-        }
-    }
+    @RegisterExtension
+    final RunningServer server = RunningServer.withOptions(noRateLimit("--max-queued-bytes", Integer.toString(CAP),
+            "--threads", "2"));
 
     @Test
     void aReaderThatStopsIsCutOffWhileTheRoomKeepsReceiving() throws Exception {
-        server = RunningServer.start("--max-queued-bytes", Integer.toString(CAP), "--message-rate", "0",
-                "--threads", "2");
         TestClient slow = server.v2();
         String slowId = server.server().service().sessions().iterator().next().id();
         TestClient fast = server.v2();

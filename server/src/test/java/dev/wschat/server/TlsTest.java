@@ -5,9 +5,9 @@ import dev.wschat.server.testing.Http;
 import dev.wschat.server.testing.RunningServer;
 import dev.wschat.server.testing.TestCertificates;
 import dev.wschat.server.testing.TestClient;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
@@ -33,7 +33,8 @@ class TlsTest {
     static Path key;
     static HttpClient trusting;
 
-    private RunningServer server;
+    @RegisterExtension
+    final RunningServer server = RunningServer.startedByEachTest();
 
     @BeforeAll
     static void generateCertificate() throws Exception {
@@ -44,15 +45,8 @@ class TlsTest {
         trusting = generated.trustingClient(TestClient.TIMEOUT);
     }
 
-    @AfterEach
-    void tearDown() {
-        if (server != null) {
-            server.close();
-        }
-    }
-
     private void start() {
-        server = RunningServer.start("--tls-cert", cert.toString(), "--tls-key", key.toString());
+        server.startWith("--tls-cert", cert.toString(), "--tls-key", key.toString());
     }
 
     private static HttpClient trusting() {

@@ -6,11 +6,13 @@ import dev.wschat.server.testing.TestClient;
 import io.netty.channel.epoll.Epoll;
 import io.netty.channel.uring.IoUring;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 import java.util.List;
 
+import static dev.wschat.server.testing.RunningServer.noRateLimit;
 import static dev.wschat.server.testing.TestClient.str;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -22,6 +24,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 class TransportTest {
     private static final int MESSAGES = 200;
 
+    @RegisterExtension
+    final RunningServer chat = RunningServer.startedByEachTest(noRateLimit("--threads", "2"));
+
     @Test
     void bothNativeTransportsAreAvailableOnTheBuildMachine() {
         assertThat(IoUring.isAvailable()).as("io_uring: %s", IoUring.unavailabilityCause()).isTrue();
@@ -32,21 +37,19 @@ class TransportTest {
     @ParameterizedTest
     @EnumSource(value = Transport.class, names = {"IO_URING", "EPOLL", "NIO"})
     void roomTrafficArrivesCompleteAndInOrderOnEachTransport(Transport transport) {
-        try (RunningServer chat = RunningServer.start("--transport", transport.label(),
-                "--threads", "2", "--message-rate", "0")) {
-            assertThat(chat.server().transport()).isEqualTo(transport.label());
-            TestClient sender = chat.v2();
-            TestClient a = chat.v2();
-            TestClient b = chat.v2();
+        chat.startWith("--transport", transport.label());
+        assertThat(chat.server().transport()).isEqualTo(transport.label());
+        TestClient sender = chat.v2();
+        TestClient a = chat.v2();
+        TestClient b = chat.v2();
 
+        for (int i = 0; i < MESSAGES; i++) {
+            sender.sendJson("type", "chat", "room", "lobby", "content", "m" + i);
+        }
+        for (TestClient receiver : List.of(a, b, sender)) {
             for (int i = 0; i < MESSAGES; i++) {
-                sender.sendJson("type", "chat", "room", "lobby", "content", "m" + i);
-            }
-            for (TestClient receiver : List.of(a, b, sender)) {
-                for (int i = 0; i < MESSAGES; i++) {
-                    JsonObject message = receiver.nextOfType("chat");
-                    assertThat(str(message, "message")).isEqualTo("m" + i);
-                }
+                JsonObject message = receiver.nextOfType("chat");
+                assertThat(str(message, "message")).isEqualTo("m" + i);
             }
         }
     }

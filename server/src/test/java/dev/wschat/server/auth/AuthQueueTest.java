@@ -5,6 +5,7 @@ import dev.wschat.server.testing.RunningServer;
 import dev.wschat.server.testing.TestClient;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.net.URLEncoder;
@@ -29,7 +30,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class AuthQueueTest {
     private final ExecutorService clients = Executors.newCachedThreadPool();
-    private RunningServer server;
+    @RegisterExtension
+    final RunningServer server = RunningServer.startedByEachTest();
 
     @TempDir
     Path dir;
@@ -37,15 +39,12 @@ class AuthQueueTest {
     @AfterEach
     void tearDown() {
         clients.shutdownNow();
-        if (server != null) {
-            server.close();
-        }
     }
 
     @Test
     void aBurstOfEs256HandshakesFitsTheDefaultQueue() throws Exception {
         KeyPair keys = TestTokens.ec();
-        server = RunningServer.start("--jwt-public-key", TestTokens.pem(dir.resolve("keys.pem"), keys.getPublic())
+        server.startWith("--jwt-public-key", TestTokens.pem(dir.resolve("keys.pem"), keys.getPublic())
                 .toString());
         List<CompletableFuture<TestClient>> handshakes = new ArrayList<>();
         for (int i = 0; i < 16; i++) {

@@ -6,8 +6,8 @@ import dev.wschat.protocol.CloseCodes;
 import dev.wschat.server.metrics.ServerMetrics.Reason;
 import dev.wschat.server.testing.RunningServer;
 import dev.wschat.server.testing.TestClient;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.net.URI;
@@ -28,20 +28,14 @@ import static org.awaitility.Awaitility.await;
 class AuthenticationTest {
     private static final String[] HS256 = {"--jwt-secret", TestTokens.SECRET};
 
-    private RunningServer server;
+    @RegisterExtension
+    final RunningServer server = RunningServer.startedByEachTest();
 
     @TempDir
     Path dir;
 
-    @AfterEach
-    void tearDown() {
-        if (server != null) {
-            server.close();
-        }
-    }
-
     private void start(String... options) {
-        server = RunningServer.start(options);
+        server.startWith(options);
     }
 
     /** Starts with HS256 tokens and {@code more} options. */

@@ -3,25 +3,22 @@ package dev.wschat.server.auth;
 import dev.wschat.server.metrics.ServerMetrics.Reason;
 import dev.wschat.server.testing.RunningServer;
 import dev.wschat.server.testing.TestClient;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** The origin allow-list at the handshake, observed by a real JDK WebSocket client: HTTP 403 or a welcome. */
 class OriginTest {
-    private RunningServer server;
-
-    @AfterEach
-    void tearDown() {
-        if (server != null) {
-            server.close();
-        }
-    }
+    @RegisterExtension
+    final RunningServer server = RunningServer.startedByEachTest();
 
     private void start(String... origins) {
-        server = origins.length == 0 ? RunningServer.start()
-                : RunningServer.start("--allowed-origins", String.join(",", origins));
+        if (origins.length == 0) {
+            server.startWith();
+        } else {
+            server.startWith("--allowed-origins", String.join(",", origins));
+        }
     }
 
     private TestClient.Connect from(String origin) {

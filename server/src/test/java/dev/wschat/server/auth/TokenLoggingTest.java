@@ -15,6 +15,7 @@ import org.apache.logging.log4j.core.config.Property;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
@@ -52,7 +53,8 @@ class TokenLoggingTest {
             logged.add(sb.toString());
         }
     };
-    private RunningServer server;
+    @RegisterExtension
+    final RunningServer server = RunningServer.startedByEachTest();
 
     @TempDir
     Path dir;
@@ -73,9 +75,6 @@ class TokenLoggingTest {
 
     @AfterEach
     void restore() {
-        if (server != null) {
-            server.close();
-        }
         LoggerContext context = (LoggerContext) LogManager.getContext(false);
         for (String name : LOGGERS) {
             context.getConfiguration().removeLogger(name);
@@ -87,7 +86,7 @@ class TokenLoggingTest {
 
     @Test
     void validExpiredAndForgedTokensNeverAppearInTheLog() throws Exception {
-        server = RunningServer.start("--jwt-secret", TestTokens.SECRET, "--jwt-cookie", "t",
+        server.startWith("--jwt-secret", TestTokens.SECRET, "--jwt-cookie", "t",
                 "--allowed-origins", "http://chat.test");
         String valid = TestTokens.hs256("alice", "Alice", Duration.ofMinutes(5));
         String expired = TestTokens.hs256("alice", "Alice", Duration.ofMinutes(-5));
@@ -118,7 +117,7 @@ class TokenLoggingTest {
     @Test
     void aTokenSentInPlainTextToTheTlsPortIsNotDumpedIntoTheLog() throws Exception {
         TestCertificates tls = TestCertificates.generate(dir);
-        server = RunningServer.start("--jwt-secret", TestTokens.SECRET, "--tls-cert", tls.cert().toString(),
+        server.startWith("--jwt-secret", TestTokens.SECRET, "--tls-cert", tls.cert().toString(),
                 "--tls-key", tls.key().toString());
         String token = TestTokens.hs256("alice", "Alice", Duration.ofMinutes(5));
         String plainUrl = "http://127.0.0.1:" + server.port() + "/ws?token=" + token;

@@ -1,19 +1,15 @@
 package dev.wschat.server.chat;
 
+import dev.wschat.server.testing.InProcessChat;
 import dev.wschat.server.testing.Outbound;
 import com.google.gson.JsonObject;
 import dev.wschat.protocol.CloseCodes;
-import dev.wschat.protocol.JsonCodec;
-import dev.wschat.server.ServerConfig;
-import dev.wschat.server.history.InMemoryHistory;
 import dev.wschat.server.metrics.ServerMetrics;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
-import io.netty.handler.codec.http.EmptyHttpHeaders;
 import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
-import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -21,24 +17,18 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /** ChatFrameHandler on EmbeddedChannels: frames in, frames out. */
 class ChatFrameHandlerTest {
-    private final ServerConfig config = ServerConfig.parse("--port", "0");
-    private final JsonCodec codec = new JsonCodec();
-    private final ServerMetrics metrics = new ServerMetrics();
-    private final RoomRegistry rooms = new RoomRegistry(codec, metrics);
-    private final ChatService service = ChatService.builder(config.chatSettings(), codec, rooms, metrics)
-            .history(new InMemoryHistory(10)).build();
+    private final InProcessChat chat = InProcessChat.start();
+    private final ServerMetrics metrics = chat.metrics();
+    private final RoomRegistry rooms = chat.rooms();
+    private final ChatService service = chat.service();
 
     @AfterEach
-    void closeMetrics() {
-        service.close();
-        metrics.close();
+    void close() {
+        chat.close();
     }
 
     private EmbeddedChannel connected(String subprotocol) {
-        EmbeddedChannel channel = new EmbeddedChannel(new ChatFrameHandler(service, codec, metrics));
-        channel.pipeline().fireUserEventTriggered(
-                new WebSocketServerProtocolHandler.HandshakeComplete("/ws", EmptyHttpHeaders.INSTANCE, subprotocol));
-        return channel;
+        return chat.connect(subprotocol);
     }
 
 

@@ -1,17 +1,13 @@
 package dev.wschat.server.chat;
 
+import dev.wschat.server.testing.InProcessChat;
 import dev.wschat.server.testing.Outbound;
 import com.google.gson.JsonObject;
-import dev.wschat.protocol.JsonCodec;
-import dev.wschat.server.ServerConfig;
 import dev.wschat.server.history.HistorySettings;
 import dev.wschat.server.history.SqliteHistory;
-import dev.wschat.server.metrics.ServerMetrics;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.embedded.EmbeddedChannel;
-import io.netty.handler.codec.http.EmptyHttpHeaders;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
-import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -26,23 +22,20 @@ class ChatServiceUnavailableTest {
     @TempDir
     Path dir;
 
-    private final ServerMetrics metrics = new ServerMetrics();
+    private InProcessChat chat;
 
     @AfterEach
-    void closeMetrics() {
-        metrics.close();
+    void close() {
+        chat.close();
     }
 
     @Test
     void aMessageTheStoreRefusesGetsUnavailableWithItsRefAndReachesNobody() {
-        JsonCodec codec = new JsonCodec();
-        RoomRegistry rooms = new RoomRegistry(codec, metrics);
         SqliteHistory history = new SqliteHistory(HistorySettings.defaults(dir));
         history.close(); // a closed store refuses every append, as a full queue or a failed disk does
-        ChatService service = ChatService.builder(ServerConfig.parse("--port", "0").chatSettings(),
-                codec, rooms, metrics).history(history).build();
-        EmbeddedChannel sender = connected(service, codec);
-        EmbeddedChannel other = connected(service, codec);
+        chat = InProcessChat.withHistory(history);
+        EmbeddedChannel sender = chat.connect("wschat.v2");
+        EmbeddedChannel other = chat.connect("wschat.v2");
         drain(sender);
         drain(other);
 
@@ -59,13 +52,6 @@ class ChatServiceUnavailableTest {
         assertThat(history.refusedAppends()).isEqualTo(1);
         sender.finishAndReleaseAll();
         other.finishAndReleaseAll();
-    }
-
-    private EmbeddedChannel connected(ChatService service, JsonCodec codec) {
-        EmbeddedChannel channel = new EmbeddedChannel(new ChatFrameHandler(service, codec, metrics));
-        channel.pipeline().fireUserEventTriggered(
-                new WebSocketServerProtocolHandler.HandshakeComplete("/ws", EmptyHttpHeaders.INSTANCE, "wschat.v2"));
-        return channel;
     }
 
     private static void drain(EmbeddedChannel channel) {

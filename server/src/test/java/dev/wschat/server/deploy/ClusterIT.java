@@ -20,6 +20,7 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.stream.LongStream;
 
+import static dev.wschat.server.testing.RunningServer.noRateLimit;
 import static dev.wschat.server.testing.TestClient.str;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -100,10 +101,10 @@ class ClusterIT {
             int portA = ServerProcess.freePort();
             int portB = ServerProcess.freePort();
             Map<String, String> env = Map.of("WSCHAT_SESSION_SECRET", SECRET);
-            ServerProcess a = ServerProcess.start(env, "--host", "127.0.0.1", "--port", Integer.toString(portA),
-                    "--redis", redis.url(), "--trusted-proxies", "127.0.0.1", "--message-rate", "0");
-            try (ServerProcess b = ServerProcess.start(env, "--host", "127.0.0.1", "--port", Integer.toString(portB),
-                    "--redis", redis.url(), "--trusted-proxies", "127.0.0.1", "--message-rate", "0")) {
+            ServerProcess a = ServerProcess.start(env, noRateLimit("--host", "127.0.0.1", "--port",
+                    Integer.toString(portA), "--redis", redis.url(), "--trusted-proxies", "127.0.0.1"));
+            try (ServerProcess b = ServerProcess.start(env, noRateLimit("--host", "127.0.0.1", "--port",
+                    Integer.toString(portB), "--redis", redis.url(), "--trusted-proxies", "127.0.0.1"))) {
                 a.awaitPort();
                 b.awaitPort();
                 try (Nginx nginx = Nginx.start(List.of(portA, portB))) {

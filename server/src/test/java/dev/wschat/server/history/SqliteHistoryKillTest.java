@@ -30,8 +30,9 @@ class SqliteHistoryKillTest {
     void everyAcknowledgedAppendSurvivesKillNine() throws Exception {
         Path data = dir.resolve("data");
         Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-        Process child = new ProcessBuilder(java.toString(), "-cp", System.getProperty("java.class.path"),
-                KillNineChild.class.getName(), data.toString())
+        // The shipped logging (to the child's output): log4j2-test.xml would truncate this JVM's test log.
+        Process child = new ProcessBuilder(java.toString(), "-Dlog4j2.configurationFile=log4j2.xml",
+                "-cp", System.getProperty("java.class.path"), KillNineChild.class.getName(), data.toString())
                 .redirectErrorStream(true).start();
         Map<Long, String> acked = new LinkedHashMap<>();
         StringBuilder other = new StringBuilder();

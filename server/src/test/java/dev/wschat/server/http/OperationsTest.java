@@ -4,8 +4,8 @@ import dev.wschat.protocol.CloseCodes;
 import dev.wschat.server.metrics.ServerMetrics;
 import dev.wschat.server.testing.RunningServer;
 import dev.wschat.server.testing.TestClient;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.io.IOException;
 import java.net.http.HttpResponse;
@@ -20,17 +20,11 @@ import static org.awaitility.Awaitility.await;
 
 /** {@code /health}, {@code /ready} and {@code /metrics} as a load balancer and Prometheus see them, through a drain. */
 class OperationsTest {
-    private RunningServer server;
-
-    @AfterEach
-    void tearDown() {
-        if (server != null) {
-            server.close();
-        }
-    }
+    @RegisterExtension
+    final RunningServer server = RunningServer.startedByEachTest();
 
     private void start(String... options) {
-        server = RunningServer.start(options);
+        server.startWith(options);
     }
 
     private HttpResponse<String> get(String path) throws IOException {

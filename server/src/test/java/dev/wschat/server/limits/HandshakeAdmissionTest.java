@@ -6,6 +6,7 @@ import dev.wschat.server.testing.RunningServer;
 import dev.wschat.server.testing.TestClient;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -26,7 +27,8 @@ import static org.awaitility.Awaitility.await;
  * that retries is admitted and chats.
  */
 class HandshakeAdmissionTest {
-    private final RunningServer server = RunningServer.start("--threads", "1", "--max-pending-handshakes", "2",
+    @RegisterExtension
+    final RunningServer server = RunningServer.withOptions("--threads", "1", "--max-pending-handshakes", "2",
             "--max-connections-per-address", "0", "--connection-rate", "0");
     private final List<Socket> sockets = new ArrayList<>();
 
@@ -35,7 +37,6 @@ class HandshakeAdmissionTest {
         for (Socket s : sockets) {
             s.close();
         }
-        server.close();
     }
 
     private Socket socket() throws IOException {

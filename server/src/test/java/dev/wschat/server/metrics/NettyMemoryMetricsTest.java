@@ -5,8 +5,8 @@ import dev.wschat.server.testing.TestClient;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.util.internal.PlatformDependent;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.net.http.HttpResponse;
 import java.util.HashMap;
@@ -16,18 +16,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /** Netty's buffer memory as Prometheus scrapes it from {@code /metrics} of a server that has a chat going on. */
 class NettyMemoryMetricsTest {
-    private RunningServer server;
-
-    @AfterEach
-    void tearDown() {
-        if (server != null) {
-            server.close();
-        }
-    }
+    @RegisterExtension
+    final RunningServer server = RunningServer.withOptions();
 
     @Test
     void metricsShowTheDirectMemoryNettyHoldsForConnections() throws Exception {
-        server = RunningServer.start();
         TestClient alice = server.v2();
         TestClient bob = server.v2();
         alice.sendJson("type", "chat", "room", "lobby", "content", "hello");
@@ -50,7 +43,6 @@ class NettyMemoryMetricsTest {
 
     @Test
     void heapGaugeFollowsTheServersAllocator() throws Exception {
-        server = RunningServer.start();
         // This JVM runs the server, so a heap buffer from the default allocator is held by the server's allocator.
         ByteBuf held = ByteBufAllocator.DEFAULT.heapBuffer(64 * 1024);
         try {

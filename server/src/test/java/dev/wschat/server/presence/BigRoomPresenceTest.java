@@ -6,8 +6,8 @@ import com.google.gson.JsonParser;
 import dev.wschat.server.metrics.ServerMetrics;
 import dev.wschat.server.testing.RawWebSocket;
 import dev.wschat.server.testing.RunningServer;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -16,6 +16,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 
+import static dev.wschat.server.testing.RunningServer.noRateLimit;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -26,20 +27,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 class BigRoomPresenceTest {
     private static final int CLIENTS = 3_000;
     private static final int PAGE = 100;
-    private RunningServer server;
 
-    @AfterEach
-    void stop() {
-        if (server != null) {
-            server.close();
-        }
-    }
+    @RegisterExtension
+    final RunningServer server = RunningServer.withOptions(noRateLimit("--presence-page", "" + PAGE,
+            "--max-connections", "0", "--max-connections-per-address", "0", "--connection-rate", "0",
+            "--history-on-join", "0"));
 
     @Test
     void thousandsOfJoinersGetOneBoundedPageEachAndWhoPagesThroughEveryone() throws IOException {
-        server = RunningServer.start("--presence-page", "" + PAGE, "--max-connections", "0",
-                "--max-connections-per-address", "0", "--connection-rate", "0", "--message-rate", "0",
-                "--history-on-join", "0");
         List<RawWebSocket> clients = new ArrayList<>(CLIENTS);
         long presenceBytes = 0;
         int largest = 0;

@@ -62,8 +62,8 @@ public final class Cluster implements AutoCloseable {
         List<RunningServer> nodes = new ArrayList<>();
         try {
             for (int i = 0; i < nodeCount; i++) {
-                List<String> args = new ArrayList<>(List.of("--redis", redis.url(), "--message-rate", "0",
-                        "--trusted-proxies", "127.0.0.1", "--session-secret", SESSION_SECRET));
+                List<String> args = new ArrayList<>(List.of(RunningServer.noRateLimit("--redis", redis.url(),
+                        "--trusted-proxies", "127.0.0.1", "--session-secret", SESSION_SECRET)));
                 args.addAll(List.of(nodeOptions));
                 nodes.add(RunningServer.start(args.toArray(String[]::new)));
             }

@@ -3,6 +3,9 @@ package dev.wschat.server.testing;
 import dev.wschat.server.ChatServer;
 import dev.wschat.server.ServerConfig;
 import dev.wschat.server.metrics.ServerMetrics;
+import org.junit.jupiter.api.extension.AfterEachCallback;
+import org.junit.jupiter.api.extension.BeforeEachCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -14,6 +17,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
+import java.util.Objects;
 import java.util.concurrent.ConcurrentLinkedDeque;
 
 import static org.awaitility.Awaitility.await;
@@ -22,17 +26,58 @@ import static org.awaitility.Awaitility.await;
  * The one running-server fixture of the tests: a real {@link ChatServer} on 127.0.0.1, port 0, built from
  * command-line options by {@link ServerConfig#parse}; {@link #close()} closes every client it opened, then
  * stops the server.
+ *
+ * <p>A test class declares the server it needs as a JUnit 5 extension, which stops it after each test:
+ * {@code @RegisterExtension final RunningServer server = RunningServer.withOptions("--max-rooms", "3");} starts
+ * it before each test, {@link #startedByEachTest} leaves the start (and the options that differ per test) to
+ * the test. {@link #start} is for a server the test closes itself (try-with-resources, a cluster's nodes).
  */
-public final class RunningServer implements AutoCloseable {
-    private final ChatServer server;
-    private final ServerConfig config;
-    private final String scheme;
-    private final Deque<AutoCloseable> opened = new ConcurrentLinkedDeque<>();
+public final class RunningServer implements AutoCloseable, BeforeEachCallback, AfterEachCallback {
+    /** {@code --message-rate 0}: clients may send as fast as a test does (see {@link #noRateLimit}). */
+    private static final List<String> NO_RATE_LIMIT = List.of("--message-rate", "0");
 
-    private RunningServer(ChatServer server, ServerConfig config) {
-        this.server = server;
-        this.config = config;
-        this.scheme = config.tlsEnabled() ? "s" : "";
+    private final List<String> fixtureOptions;
+    private final boolean startBeforeEach;
+    private final Deque<AutoCloseable> opened = new ConcurrentLinkedDeque<>();
+    private volatile ChatServer server;
+    private volatile ServerConfig config;
+    private volatile boolean stopped;
+
+    private RunningServer(List<String> fixtureOptions, boolean startBeforeEach) {
+        this.fixtureOptions = fixtureOptions;
+        this.startBeforeEach = startBeforeEach;
+    }
+
+    /**
+     * A fixture that starts a server with {@code options} before each test and stops it after; declare it as a
+     * {@code @RegisterExtension} field.
+     *
+     * @param options command-line options, e.g. {@code "--max-rooms", "3"}; they win over the defaults here
+     * @return the fixture, not yet started
+     */
+    public static RunningServer withOptions(String... options) {
+        return new RunningServer(List.of(options), true);
+    }
+
+    /**
+     * A fixture whose test starts the server itself with {@link #startWith} (its options differ per test); it is
+     * stopped after the test. Declare it as a {@code @RegisterExtension} field.
+     *
+     * @param common options every test of the class gets, before its own
+     * @return the fixture, not yet started
+     */
+    public static RunningServer startedByEachTest(String... common) {
+        return new RunningServer(List.of(common), false);
+    }
+
+    /**
+     * The options of a server whose clients may send as fast as a test does: {@code --message-rate 0} (no
+     * per-connection message limit), then {@code more}.
+     */
+    public static String[] noRateLimit(String... more) {
+        List<String> all = new ArrayList<>(NO_RATE_LIMIT);
+        all.addAll(List.of(more));
+        return all.toArray(String[]::new);
     }
 
     /** A new, empty directory for a server's history. */
@@ -45,47 +90,96 @@ public final class RunningServer implements AutoCloseable {
     }
 
     /**
-     * Starts a server on 127.0.0.1, port 0, with a 2 s drain, and the given options on top.
+     * Starts a server on 127.0.0.1, port 0, with a 2 s drain, and the given options on top; the caller closes it.
      *
      * @param options command-line options, e.g. {@code "--max-rooms", "3"}; they win over the defaults here
      * @return the started server
      */
     public static RunningServer start(String... options) {
+        RunningServer started = new RunningServer(List.of(), false);
+        started.launch(List.of(options));
+        return started;
+    }
+
+    /**
+     * Starts this fixture's server with the fixture's options and {@code more} on top; once per test.
+     *
+     * @param more the test's own options
+     * @return this fixture, started
+     */
+    public RunningServer startWith(String... more) {
+        Objects.requireNonNull(more, "more");
+        if (server != null) {
+            throw new IllegalStateException("startWith() already called, or the server started before the test");
+        }
+        List<String> options = new ArrayList<>(fixtureOptions);
+        options.addAll(List.of(more));
+        launch(options);
+        return this;
+    }
+
+    private void launch(List<String> options) {
         List<String> args = new ArrayList<>(List.of("--host", "127.0.0.1", "--port", "0", "--drain-timeout", "2000",
                 "--data-dir", freshDataDir().toString()));
-        args.addAll(List.of(options));
-        ServerConfig config = ServerConfig.parse(args.toArray(String[]::new));
+        args.addAll(options);
+        ServerConfig parsed = ServerConfig.parse(args.toArray(String[]::new));
+        config = parsed;
         try {
-            return new RunningServer(new ChatServer(config).start(), config);
+            server = new ChatServer(parsed).start();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while starting the server", e);
         }
     }
 
+    @Override
+    public void beforeEach(ExtensionContext context) {
+        if (startBeforeEach) {
+            startWith();
+        }
+    }
+
+    @Override
+    public void afterEach(ExtensionContext context) {
+        close();
+    }
+
+    private ChatServer running() {
+        ChatServer started = server;
+        if (started == null) {
+            throw new IllegalStateException("server not started: call startWith() first");
+        }
+        return started;
+    }
+
     /** The server, for what only it can tell (its sessions, its transport). */
     public ChatServer server() {
-        return server;
+        return running();
     }
 
     /** The port it listens on. */
     public int port() {
-        return server.port();
+        return running().port();
     }
 
     /** {@code ws://127.0.0.1:port} (or {@code wss://localhost:port} with TLS) followed by {@code pathAndQuery}. */
     public URI ws(String pathAndQuery) {
-        return URI.create("ws" + scheme + "://" + host() + ":" + port() + pathAndQuery);
+        return URI.create("ws" + scheme() + "://" + host() + ":" + port() + pathAndQuery);
     }
 
     /** {@code http://127.0.0.1:port} (or {@code https://localhost:port} with TLS): where paths are appended. */
     public String base() {
-        return "http" + scheme + "://" + host() + ":" + port();
+        return "http" + scheme() + "://" + host() + ":" + port();
+    }
+
+    private String scheme() {
+        running();
+        return config.tlsEnabled() ? "s" : "";
     }
 
     private String host() {
         // The test certificate names localhost and 127.0.0.1; the JDK verifies hostnames by DNS name.
-        return scheme.isEmpty() ? "127.0.0.1" : "localhost";
+        return scheme().isEmpty() ? "127.0.0.1" : "localhost";
     }
 
     /**
@@ -97,6 +191,7 @@ public final class RunningServer implements AutoCloseable {
         TestClient c = closeLater(TestClient.v2(ws("/ws")));
         c.welcome();
         c.nextOfType("presence");
+        running();
         if (config.historyOnJoin() > 0) {
             c.nextOfType("history");
         }
@@ -159,6 +254,7 @@ public final class RunningServer implements AutoCloseable {
         return await().atMost(TestClient.TIMEOUT).until(() -> rejections(reason), value -> value >= atLeast);
     }
 
+    /** Closes every client opened through this fixture, then stops the server (once; later calls do nothing). */
     @Override
     public void close() {
         AutoCloseable resource;
@@ -169,6 +265,10 @@ public final class RunningServer implements AutoCloseable {
                 // already closed by the test or by the server: nothing left to release
             }
         }
-        server.stop();
+        ChatServer started = server;
+        if (started != null && !stopped) {
+            stopped = true;
+            started.stop();
+        }
     }
 }
