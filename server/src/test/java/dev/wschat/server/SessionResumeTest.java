@@ -369,6 +369,22 @@ class SessionResumeTest {
         assertThat(bob.client().noticesAbout(alice.id())).isEmpty();
     }
 
+    /** Regression: a session taken over while no more could be kept stayed in the registry and the gauge for good. */
+    @Test
+    void aTakeoverPastTheBoundOnKeptSessionsLeavesNoStaleSessionBehind() {
+        server.startWith("--max-detached-sessions", "0");
+        Peer alice = fresh();
+        Peer bob = fresh();
+        Peer back = resume(str(alice.welcome(), "resumeToken"));
+        assertThat(alice.client().awaitCloseCode()).isEqualTo(CloseCodes.SESSION_RESUMED);
+        assertThat(back.id()).isEqualTo(alice.id());
+        await().atMost(Duration.ofSeconds(5)).until(() -> server.server().service().sessionCount() == 2);
+        assertThat(server.metric("wschat_connections")).as("bob and alice's new connection").isEqualTo(2.0);
+        bob.client().close();
+        back.client().close();
+        await().atMost(Duration.ofSeconds(5)).until(() -> server.server().service().sessionCount() == 0);
+    }
+
     @Test
     void withAuthenticationATokenOfAnotherSubIsIgnored() throws Exception {
         server.startWith("--jwt-secret", TestTokens.SECRET);

@@ -164,6 +164,7 @@ public final class ChatService {
         live.channel().eventLoop().execute(() -> {
             if (live.end()) {
                 if (!resumption.detach(live)) {
+                    sessions.forget(live); // its disconnect, which finds it ended, will not
                     membership.leaveAll(live.channel(), RoomMembership.memberKey(live), List.copyOf(live.rooms()),
                             live.user());
                 }
