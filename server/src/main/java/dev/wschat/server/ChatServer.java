@@ -347,7 +347,7 @@ public final class ChatServer {
      */
     /** The configured history; a data directory or database that cannot be used fails here, naming the file. */
     private static History openHistory(ServerConfig config) {
-        if (config.historyKind() == ServerConfig.HistoryKind.NONE) {
+        if (config.historyKind() == HistoryKind.NONE) {
             return new InMemoryHistory(InMemoryHistory.MESSAGES_PER_ROOM, config.historyRooms(), config.historyMaxAge(),
                     HistorySettings.DEFAULT_DEDUP_WINDOW, Clock.systemUTC());
         }

@@ -4,7 +4,6 @@ import dev.wschat.protocol.Limits;
 import dev.wschat.server.Checks.AtLeast;
 import dev.wschat.server.Checks.AtMost;
 import dev.wschat.server.Checks.Shape;
-import dev.wschat.server.ServerConfig.HistoryKind;
 import io.lettuce.core.RedisURI;
 import picocli.CommandLine;
 import picocli.CommandLine.Option;

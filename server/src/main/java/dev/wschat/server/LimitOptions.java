@@ -3,6 +3,7 @@ package dev.wschat.server;
 import dev.wschat.protocol.Limits;
 import dev.wschat.server.Checks.AtLeast;
 import dev.wschat.server.Checks.AtMost;
+import dev.wschat.server.history.HistorySettings;
 import picocli.CommandLine.Option;
 
 /** The options of the Limits section: sizes, counts and rates past which the server refuses or closes. */
@@ -74,7 +75,7 @@ final class LimitOptions {
             description = "ping connections idle this long, close after two, 0 = off")
     int pingIntervalMillis;
     @AtLeast(0)
-    @Option(names = "--history-rooms", paramLabel = "N", defaultValue = "" + ServerConfig.DEFAULT_HISTORY_ROOMS,
+    @Option(names = "--history-rooms", paramLabel = "N", defaultValue = "" + HistorySettings.DEFAULT_ROOMS,
             description = "rooms whose recent messages are kept, least recently used dropped, 0 = none")
     int historyRooms;
 }

@@ -45,7 +45,7 @@ public final class Main {
             return;
         }
         // -Dlog4j2.configurationFile=... on the command line still wins.
-        if (config.get().logFormat() == ServerConfig.LogFormat.JSON && System.getProperty(LOG4J_CONFIGURATION) == null) {
+        if (config.get().logFormat() == LogFormat.JSON && System.getProperty(LOG4J_CONFIGURATION) == null) {
             System.setProperty(LOG4J_CONFIGURATION, JSON_LOG_CONFIGURATION);
         }
         ChatServer.run(config.get());

@@ -2,7 +2,6 @@ package dev.wschat.server;
 
 import dev.wschat.server.Checks.AtLeast;
 import dev.wschat.server.Checks.Port;
-import dev.wschat.server.ServerConfig.LogFormat;
 import picocli.CommandLine;
 import picocli.CommandLine.Option;
 
@@ -24,7 +23,7 @@ final class OperationsOptions {
             description = "serve /metrics on this port only (0 picks a free one), not on --port; "
                     + "none = /metrics on --port")
     Integer adminPort;
-    /** Checked only with {@code --admin-port} ({@link ServerConfig#validate()}): without it nothing binds here. */
+    /** Checked only with {@code --admin-port} (by the server config's {@code validate()}): without it nothing binds here. */
     @Option(names = "--admin-host", paramLabel = "ADDR", defaultValue = "127.0.0.1",
             description = "address of the --admin-port listener")
     String adminHost;

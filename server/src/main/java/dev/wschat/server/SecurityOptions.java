@@ -16,6 +16,11 @@ import java.util.regex.Pattern;
 
 /** The options of the Security section: token authentication, resume tokens and the origin allow-list. */
 final class SecurityOptions {
+    /** The environment variable that may hold the HS256 secret. */
+    static final String JWT_SECRET_ENV = "WSCHAT_JWT_SECRET";
+    /** The environment variable that may hold the resume-token key. */
+    static final String SESSION_SECRET_ENV = "WSCHAT_SESSION_SECRET";
+
     /** Fewest bytes of an HS256 secret: the hash size, as RFC 7518 section 3.2 requires; resume keys too. */
     static final int MIN_SECRET_BYTES = 32;
     /** Longest {@code --resume-window}, in seconds. */
@@ -27,7 +32,7 @@ final class SecurityOptions {
     @MinBytes(value = MIN_SECRET_BYTES, purpose = "HS256")
     @Option(names = "--jwt-secret", paramLabel = "SECRET",
             description = "HS256 secret (at least " + MIN_SECRET_BYTES + " bytes); turns authentication on; "
-                    + "prefer the " + ServerConfig.JWT_SECRET_ENV + " environment variable")
+                    + "prefer the " + JWT_SECRET_ENV + " environment variable")
     String jwtSecret;
     @Readable
     @Option(names = "--jwt-public-key", paramLabel = "FILE",
@@ -58,7 +63,7 @@ final class SecurityOptions {
     @Option(names = "--session-secret", paramLabel = "SECRET",
             description = "key (at least " + MIN_SECRET_BYTES + " bytes) signing resume tokens; nodes behind "
                     + "one load balancer must share it; random per process when unset; prefer the "
-                    + ServerConfig.SESSION_SECRET_ENV + " environment variable")
+                    + SESSION_SECRET_ENV + " environment variable")
     String sessionSecret;
     @AtLeast(0)
     @AtMost(MAX_RESUME_WINDOW_SECONDS)

@@ -43,27 +43,11 @@ import java.util.StringJoiner;
             "Precedence: command line, environment (WSCHAT_PORT before PORT), config file, default."})
 public final class ServerConfig {
     /** The environment variable that may hold the HS256 secret, so it stays off the command line. */
-    public static final String JWT_SECRET_ENV = "WSCHAT_JWT_SECRET";
+    public static final String JWT_SECRET_ENV = SecurityOptions.JWT_SECRET_ENV;
     /** The environment variable that may hold the resume-token key. */
-    public static final String SESSION_SECRET_ENV = "WSCHAT_SESSION_SECRET";
+    public static final String SESSION_SECRET_ENV = SecurityOptions.SESSION_SECRET_ENV;
     /** Default most rooms whose recent messages are kept in memory; past it the least recently used is dropped. */
     public static final int DEFAULT_HISTORY_ROOMS = HistorySettings.DEFAULT_ROOMS;
-
-    /** The log layout of the shipped Log4j2 configuration. */
-    public enum LogFormat {
-        /** One human-readable line per event (the shipped pattern). */
-        TEXT,
-        /** One JSON object per line (Elastic Common Schema), for log shippers. */
-        JSON
-    }
-
-    /** Where chat messages are kept. */
-    public enum HistoryKind {
-        /** SQLite under {@code --data-dir}: survives restarts. */
-        SQLITE,
-        /** In memory only: nothing survives a restart. */
-        NONE
-    }
 
     @ArgGroup(exclusive = false, validate = false, heading = "%nNetwork%n", order = 1)
     private NetworkOptions network = new NetworkOptions();

@@ -98,7 +98,7 @@ class ServerConfigTest {
                 value("default unready delay", ServerConfig::unreadyDelay, Duration.ZERO),
                 value("default admin port", ServerConfig::adminPort, Optional.empty()),
                 value("default admin host", ServerConfig::adminHost, "127.0.0.1"),
-                value("default log format", ServerConfig::logFormat, ServerConfig.LogFormat.TEXT),
+                value("default log format", ServerConfig::logFormat, LogFormat.TEXT),
 
                 // Every option from the command line, in both spellings.
                 value("--host", ServerConfig::host, "127.0.0.1", "--host", "127.0.0.1"),
@@ -114,9 +114,9 @@ class ServerConfigTest {
                 value("--max-rooms", ServerConfig::maxRoomsPerConnection, 5, "--max-rooms", "5"),
                 value("--announce-limit", ServerConfig::announceLimit, 10, "--announce-limit", "10"),
                 value("--presence-page", ServerConfig::presencePage, 7, "--presence-page", "7"),
-                value("default history", ServerConfig::historyKind, ServerConfig.HistoryKind.SQLITE),
+                value("default history", ServerConfig::historyKind, HistoryKind.SQLITE),
                 value("default data dir", ServerConfig::dataDir, java.nio.file.Path.of("data")),
-                value("--history none", ServerConfig::historyKind, ServerConfig.HistoryKind.NONE, "--history", "none"),
+                value("--history none", ServerConfig::historyKind, HistoryKind.NONE, "--history", "none"),
                 value("--data-dir", ServerConfig::dataDir, java.nio.file.Path.of("/srv/chat"), "--data-dir", "/srv/chat"),
                 value("--history-max-messages", ServerConfig::historyMaxMessages, 5, "--history-max-messages", "5"),
                 value("--history-max-age", ServerConfig::historyMaxAge, Duration.ofDays(2), "--history-max-age", "2"),
@@ -206,8 +206,8 @@ class ServerConfigTest {
                 value("--admin-port 0", ServerConfig::adminPort, Optional.of(0), "--admin-port", "0"),
                 value("--admin-host", ServerConfig::adminHost, "0.0.0.0", "--admin-port", "9100",
                         "--admin-host", "0.0.0.0"),
-                value("--log-format json", ServerConfig::logFormat, ServerConfig.LogFormat.JSON, "--log-format", "json"),
-                value("--log-format TEXT", ServerConfig::logFormat, ServerConfig.LogFormat.TEXT, "--log-format=TEXT"),
+                value("--log-format json", ServerConfig::logFormat, LogFormat.JSON, "--log-format", "json"),
+                value("--log-format TEXT", ServerConfig::logFormat, LogFormat.TEXT, "--log-format=TEXT"),
 
                 // The environment: WSCHAT_<NAME> for every option, PORT as in the tutorial.
                 value("WSCHAT_PORT", ServerConfig::port, 9001).env("WSCHAT_PORT", "9001"),
@@ -219,7 +219,7 @@ class ServerConfigTest {
                 value("WSCHAT_MAX_ROOMS", ServerConfig::maxRoomsPerConnection, 3).env("WSCHAT_MAX_ROOMS", "3"),
                 value("WSCHAT_JWT_SECRET", ServerConfig::jwtSecret, SECRET).env(ServerConfig.JWT_SECRET_ENV, SECRET),
                 value("WSCHAT_NO_NATIVE", ServerConfig::transport, Transport.NIO).env("WSCHAT_NO_NATIVE", "true"),
-                value("WSCHAT_LOG_FORMAT", ServerConfig::logFormat, ServerConfig.LogFormat.JSON)
+                value("WSCHAT_LOG_FORMAT", ServerConfig::logFormat, LogFormat.JSON)
                         .env("WSCHAT_LOG_FORMAT", "json"),
                 value("WSCHAT_ALLOWED_ORIGINS", ServerConfig::allowedOrigins, List.of("https://a.test", "null"))
                         .env("WSCHAT_ALLOWED_ORIGINS", "https://a.test,null"),
