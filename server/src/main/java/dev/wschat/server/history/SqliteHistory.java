@@ -45,6 +45,12 @@ import java.util.function.Consumer;
  * {@link HistoryUnavailableException}. Reads run on their own thread and connection (WAL lets them read
  * while the writer writes). Retention (count and age per room) and dedup expiry run on the writer thread
  * between batches, a few hundred rows at a time. Direct messages are not stored yet.
+ *
+ * <p>A write that fails (a full disk: {@code SQLITE_FULL}) fails its batch with {@link HistoryUnavailableException}
+ * and makes the store {@link #writable() unwritable}: the writer closes its connection (SQLite has rolled the
+ * transaction back already, and the old statements and connection state would fail every later batch), opens a new
+ * one for the next batch, and while idle probes once a second with a small write, so the store is writable again as
+ * soon as space returns, without a restart.
  */
 public final class SqliteHistory implements History {
     /** The columns a page reads, in the order {@code select} maps them. */
@@ -63,6 +69,10 @@ public final class SqliteHistory implements History {
     /** Committed batches waiting for their completions before the writer waits. */
     private static final int COMPLETER_BATCHES = 4;
     private static final long CLOSE_TIMEOUT_MS = 30_000;
+    /** How often an idle writer tries a write while the store is unwritable. */
+    private static final long PROBE_INTERVAL_MS = 1_000;
+    /** The size of the probe's row: a page's worth, so it needs a page of room as a batch would. */
+    private static final int PROBE_BYTES = 4_096;
 
     private final Path file;
     private final HistorySettings settings;
@@ -76,8 +86,14 @@ public final class SqliteHistory implements History {
      */
     private final ThreadPoolExecutor completer;
     private final ThreadPoolExecutor reader;
-    private final Connection writeConnection;
+    /** Runs on every write connection opened; tests set a page limit with it. */
+    private final WriterSetup writerSetup;
+    /** The writer's connection; null after a failed write until the writer opens a new one. */
+    private Connection writeConnection;
     private final Connection readConnection;
+    /** False from a failed write until a write succeeds. */
+    private volatile boolean writable = true;
+    private long nextProbeMs;
     /** The epoch given to every room created in this database; a new database has a new one. */
     private final String databaseEpoch;
     private volatile boolean closing;
@@ -89,14 +105,22 @@ public final class SqliteHistory implements History {
     private final Set<String> overCount = new LinkedHashSet<>();
     private long nextRetentionMs;
     private boolean retentionBehind;
-    private final PreparedStatement selectRoom;
-    private final PreparedStatement insertRoom;
-    private final PreparedStatement updateRoom;
-    private final PreparedStatement insertMessage;
-    private final PreparedStatement selectDedup;
-    private final PreparedStatement claimDedup;
-    private final PreparedStatement insertDedup;
-    private final PreparedStatement selectMessage;
+    private PreparedStatement selectRoom;
+    private PreparedStatement insertRoom;
+    private PreparedStatement updateRoom;
+    private PreparedStatement insertMessage;
+    private PreparedStatement selectDedup;
+    private PreparedStatement claimDedup;
+    private PreparedStatement insertDedup;
+    private PreparedStatement selectMessage;
+
+    /** Something done to each write connection as it opens (for tests: {@code PRAGMA max_page_count}). */
+    interface WriterSetup {
+        /** Does nothing. */
+        WriterSetup NONE = c -> { };
+
+        void apply(Connection connection) throws SQLException;
+    }
 
     /**
      * Opens (creating when missing) the database under {@code settings.dataDir()} and starts its writer.
@@ -110,8 +134,13 @@ public final class SqliteHistory implements History {
     }
 
     SqliteHistory(HistorySettings settings, Clock clock) {
+        this(settings, clock, WriterSetup.NONE);
+    }
+
+    SqliteHistory(HistorySettings settings, Clock clock, WriterSetup writerSetup) {
         this.settings = Objects.requireNonNull(settings, "settings");
         this.clock = Objects.requireNonNull(clock, "clock");
+        this.writerSetup = Objects.requireNonNull(writerSetup, "writerSetup");
         Path dir = settings.dataDir().toAbsolutePath();
         this.file = dir.resolve(FILE_NAME);
         try {
@@ -126,20 +155,7 @@ public final class SqliteHistory implements History {
         Connection w = null;
         Connection r = null;
         try {
-            w = DriverManager.getConnection("jdbc:sqlite:" + file, connectionProperties());
-            try (Statement s = w.createStatement()) {
-                s.execute("PRAGMA busy_timeout=5000");
-                try (ResultSet rs = s.executeQuery("PRAGMA journal_mode=WAL")) {
-                    if (!rs.next() || !"wal".equalsIgnoreCase(rs.getString(1))) {
-                        throw new SQLException("journal_mode=WAL was refused");
-                    }
-                }
-                s.execute("PRAGMA synchronous=FULL");
-                s.execute("PRAGMA cache_size=-65536");
-                s.execute("PRAGMA wal_autocheckpoint=8192");
-                s.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID");
-            }
-            w.setAutoCommit(false);
+            w = openWriteConnection();
             try (Statement s = w.createStatement()) {
                 int version = schemaVersion(w);
                 if (version > SCHEMA_VERSION) {
@@ -159,19 +175,7 @@ public final class SqliteHistory implements History {
                 s.execute("PRAGMA query_only=true");
             }
             r.setAutoCommit(false);
-            selectRoom = w.prepareStatement("SELECT last_seq FROM rooms WHERE name = ?");
-            insertRoom = w.prepareStatement("INSERT INTO rooms(name, epoch, last_seq, created_ms) VALUES (?, ?, 0, ?)");
-            updateRoom = w.prepareStatement("UPDATE rooms SET last_seq = ? WHERE name = ?");
-            insertMessage = w.prepareStatement("INSERT INTO messages(room, seq, id, sender_id, sender_name, body,"
-                    + " sent_at, stored_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
-            selectDedup = w.prepareStatement(
-                    "SELECT room, seq, id FROM dedup WHERE sender = ? AND client_msg_id = ? AND stored_ms >= ?");
-            claimDedup = w.prepareStatement("INSERT OR IGNORE INTO dedup(sender, client_msg_id, room, seq, id,"
-                    + " stored_ms) VALUES (?, ?, ?, ?, ?, ?)");
-            insertDedup = w.prepareStatement("INSERT OR REPLACE INTO dedup(sender, client_msg_id, room, seq, id,"
-                    + " stored_ms) VALUES (?, ?, ?, ?, ?, ?)");
-            selectMessage = w.prepareStatement("SELECT sender_id, sender_name, body, sent_at FROM messages"
-                    + " WHERE room = ? AND seq = ?");
+            prepareWriter(w);
             try (Statement s = w.createStatement(); ResultSet rs = s.executeQuery("SELECT name FROM rooms")) {
                 while (rs.next()) {
                     overCount.add(rs.getString(1));
@@ -210,6 +214,48 @@ public final class SqliteHistory implements History {
         writer.setDaemon(true);
         writer.start();
         LOG.info("history: {} open (epoch {}, {} rooms)", file, databaseEpoch, overCount.size());
+    }
+
+    /** Opens a write connection: WAL, full sync, no auto-commit, the meta table present. */
+    private Connection openWriteConnection() throws SQLException {
+        Connection w = DriverManager.getConnection("jdbc:sqlite:" + file, connectionProperties());
+        try {
+            try (Statement s = w.createStatement()) {
+                s.execute("PRAGMA busy_timeout=5000");
+                try (ResultSet rs = s.executeQuery("PRAGMA journal_mode=WAL")) {
+                    if (!rs.next() || !"wal".equalsIgnoreCase(rs.getString(1))) {
+                        throw new SQLException("journal_mode=WAL was refused");
+                    }
+                }
+                s.execute("PRAGMA synchronous=FULL");
+                s.execute("PRAGMA cache_size=-65536");
+                s.execute("PRAGMA wal_autocheckpoint=8192");
+                s.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID");
+            }
+            writerSetup.apply(w);
+            w.setAutoCommit(false);
+            return w;
+        } catch (SQLException | RuntimeException e) {
+            closeQuietly(w);
+            throw e;
+        }
+    }
+
+    /** Prepares the writer's statements on {@code w}. */
+    private void prepareWriter(Connection w) throws SQLException {
+        selectRoom = w.prepareStatement("SELECT last_seq FROM rooms WHERE name = ?");
+        insertRoom = w.prepareStatement("INSERT INTO rooms(name, epoch, last_seq, created_ms) VALUES (?, ?, 0, ?)");
+        updateRoom = w.prepareStatement("UPDATE rooms SET last_seq = ? WHERE name = ?");
+        insertMessage = w.prepareStatement("INSERT INTO messages(room, seq, id, sender_id, sender_name, body,"
+                + " sent_at, stored_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+        selectDedup = w.prepareStatement(
+                "SELECT room, seq, id FROM dedup WHERE sender = ? AND client_msg_id = ? AND stored_ms >= ?");
+        claimDedup = w.prepareStatement("INSERT OR IGNORE INTO dedup(sender, client_msg_id, room, seq, id,"
+                + " stored_ms) VALUES (?, ?, ?, ?, ?, ?)");
+        insertDedup = w.prepareStatement("INSERT OR REPLACE INTO dedup(sender, client_msg_id, room, seq, id,"
+                + " stored_ms) VALUES (?, ?, ?, ?, ?, ?)");
+        selectMessage = w.prepareStatement("SELECT sender_id, sender_name, body, sent_at FROM messages"
+                + " WHERE room = ? AND seq = ?");
     }
 
     /**
@@ -333,6 +379,17 @@ public final class SqliteHistory implements History {
         return enqueue(op, op.future);
     }
 
+    /** Runs {@code task} with the writer's connection (opened anew if a write failed), on the writer thread; for tests. */
+    CompletableFuture<Void> onWriterConnection(WriterSetup task) {
+        return onWriter(() -> {
+            try {
+                task.apply(writer());
+            } catch (SQLException e) {
+                throw new HistoryUnavailableException("history writer connection: " + file, e);
+            }
+        });
+    }
+
     /** Runs retention until nothing more is due, on the writer thread. */
     CompletableFuture<Void> retainNow() {
         return onWriter(() -> {
@@ -341,6 +398,7 @@ public final class SqliteHistory implements History {
                     // each step is bounded; loop until nothing is due
                 }
             } catch (SQLException e) {
+                writeFailed();
                 throw new HistoryUnavailableException("retention failed: " + file, e);
             }
         });
@@ -400,6 +458,14 @@ public final class SqliteHistory implements History {
     @Override
     public long refusedAppends() {
         return refused.get();
+    }
+
+    /**
+     * Whether the store can write: false from a failed write (a full disk) until a write succeeds again, which an
+     * idle writer tries once a second. Cheap and thread-safe, for {@code /ready} and a gauge.
+     */
+    public boolean writable() {
+        return writable;
     }
 
     /** Appends waiting for the writer now. */
@@ -491,7 +557,11 @@ public final class SqliteHistory implements History {
                     if (closing) {
                         break;
                     }
-                    retainIfDue(0);
+                    if (writable) {
+                        retainIfDue(0);
+                    } else {
+                        probeIfDue();
+                    }
                     continue;
                 }
                 batch.add(first);
@@ -502,7 +572,9 @@ public final class SqliteHistory implements History {
                 if (stop) {
                     break;
                 }
-                retainIfDue(size);
+                if (writable) {
+                    retainIfDue(size);
+                }
             }
         } catch (RuntimeException | Error e) {
             LOG.error("history: writer of {} stopped", file, e);
@@ -533,6 +605,64 @@ public final class SqliteHistory implements History {
         } catch (SQLException e) {
             retentionBehind = false;
             LOG.warn("history: retention in {} failed: {}", file, describe(e));
+            writeFailed();
+        }
+    }
+
+    /**
+     * After a failed write: SQLite may have rolled the transaction back itself ({@code SQLITE_FULL}), leaving the
+     * connection outside a transaction and its statements unusable, so the writer drops both and opens new ones on
+     * its next write. The cached seqs go too: the next batch reads each room's last seq from the database.
+     */
+    private void writeFailed() {
+        if (writable) {
+            LOG.error("history: {} cannot write; appends fail until a write succeeds again", file);
+        }
+        writable = false;
+        nextProbeMs = clock.millis() + PROBE_INTERVAL_MS;
+        lastSeq.clear();
+        closeQuietly(writeConnection);
+        writeConnection = null;
+    }
+
+    /** The writer's connection, opened anew (with its statements) after a failed write. */
+    private Connection writer() throws SQLException {
+        if (writeConnection == null) {
+            Connection w = openWriteConnection();
+            try {
+                prepareWriter(w);
+            } catch (SQLException e) {
+                closeQuietly(w);
+                throw e;
+            }
+            writeConnection = w;
+        }
+        return writeConnection;
+    }
+
+    /** While unwritable and idle: once a second, a write of about a page (then deleted) tells whether space is back. */
+    private void probeIfDue() {
+        long now = clock.millis();
+        if (now < nextProbeMs) {
+            return;
+        }
+        nextProbeMs = now + PROBE_INTERVAL_MS;
+        try {
+            Connection w = writer();
+            try (PreparedStatement put = w.prepareStatement("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)");
+                 PreparedStatement remove = w.prepareStatement("DELETE FROM meta WHERE key = ?")) {
+                put.setString(1, "write_probe");
+                put.setString(2, "0".repeat(PROBE_BYTES));
+                put.executeUpdate();
+                remove.setString(1, "write_probe");
+                remove.executeUpdate();
+                w.commit();
+            }
+            writable = true;
+            LOG.info("history: {} can write again", file);
+        } catch (SQLException | RuntimeException e) {
+            LOG.debug("history: {} still cannot write: {}", file, describe(e));
+            writeFailed();
         }
     }
 
@@ -566,6 +696,7 @@ public final class SqliteHistory implements History {
         Map<String, Long> before = new HashMap<>();
         Map<String, Remembered> batchIds = new HashMap<>();
         try {
+            Connection w = writer();
             long now = clock.millis();
             for (Append a : appends) {
                 a.result = store(a, now, before, batchIds);
@@ -575,14 +706,16 @@ public final class SqliteHistory implements History {
                 updateRoom.setString(2, e.getKey());
                 updateRoom.executeUpdate();
             }
-            writeConnection.commit();
+            w.commit();
         } catch (SQLException | RuntimeException e) {
-            try {
-                writeConnection.rollback();
-            } catch (SQLException r) {
-                e.addSuppressed(r);
+            if (writeConnection != null) {
+                try {
+                    writeConnection.rollback();
+                } catch (SQLException r) {
+                    e.addSuppressed(r);
+                }
             }
-            // Nothing of the batch is stored: its seqs are given out again.
+            // Nothing of the batch is stored: its seqs are given out again (writeFailed re-reads them all).
             for (Map.Entry<String, Long> b : before.entrySet()) {
                 if (b.getValue() < 0) {
                     lastSeq.remove(b.getKey());
@@ -590,7 +723,13 @@ public final class SqliteHistory implements History {
                     lastSeq.put(b.getKey(), b.getValue());
                 }
             }
-            LOG.error("history: storing {} messages in {} failed: {}", appends.size(), file, describe(e));
+            boolean wasWritable = writable;
+            writeFailed();
+            if (wasWritable) {
+                LOG.error("history: storing {} messages in {} failed: {}", appends.size(), file, describe(e));
+            } else {
+                LOG.debug("history: storing {} messages in {} failed again: {}", appends.size(), file, describe(e));
+            }
             List<Append> failed = List.copyOf(appends);
             refused.addAndGet(failed.size());
             completer.execute(() -> {
@@ -599,6 +738,10 @@ public final class SqliteHistory implements History {
                 }
             });
             return;
+        }
+        if (!writable) {
+            writable = true;
+            LOG.info("history: {} can write again", file);
         }
         overCount.addAll(before.keySet());
         List<Append> stored = List.copyOf(appends);
@@ -728,9 +871,10 @@ public final class SqliteHistory implements History {
     private int retentionStep(int budget) throws SQLException {
         int deleted = 0;
         long now = clock.millis();
+        Connection connection = writer();
         try {
             if (!settings.maxAge().isZero()) {
-                try (PreparedStatement ps = writeConnection.prepareStatement("DELETE FROM messages WHERE rowid IN"
+                try (PreparedStatement ps = connection.prepareStatement("DELETE FROM messages WHERE rowid IN"
                         + " (SELECT rowid FROM messages ORDER BY rowid LIMIT ?2) AND stored_ms < ?1")) {
                     ps.setLong(1, now - settings.maxAge().toMillis());
                     ps.setInt(2, budget);
@@ -739,9 +883,9 @@ public final class SqliteHistory implements History {
             }
             int max = settings.maxMessagesPerRoom();
             if (max > 0) {
-                try (PreparedStatement ps = writeConnection.prepareStatement("DELETE FROM messages WHERE rowid IN"
+                try (PreparedStatement ps = connection.prepareStatement("DELETE FROM messages WHERE rowid IN"
                         + " (SELECT rowid FROM messages WHERE room = ?1 AND seq <= ?2 ORDER BY seq LIMIT ?3)");
-                     PreparedStatement last = writeConnection.prepareStatement(
+                     PreparedStatement last = connection.prepareStatement(
                              "SELECT last_seq FROM rooms WHERE name = ?")) {
                     var it = overCount.iterator();
                     while (it.hasNext() && deleted < budget) {
@@ -764,15 +908,20 @@ public final class SqliteHistory implements History {
                     }
                 }
             }
-            try (PreparedStatement ps = writeConnection.prepareStatement("DELETE FROM dedup WHERE rowid IN"
+            try (PreparedStatement ps = connection.prepareStatement("DELETE FROM dedup WHERE rowid IN"
                     + " (SELECT rowid FROM dedup ORDER BY rowid LIMIT ?2) AND stored_ms < ?1")) {
                 ps.setLong(1, now - settings.dedupWindow().toMillis());
                 ps.setInt(2, budget);
                 deleted += ps.executeUpdate();
             }
-            writeConnection.commit();
+            connection.commit();
         } catch (SQLException e) {
-            writeConnection.rollback();
+            try {
+                connection.rollback();
+            } catch (SQLException r) {
+                // SQLite rolled back already (SQLITE_FULL): the failure is what the caller hears about
+                e.addSuppressed(r);
+            }
             throw e;
         }
         return deleted;
