@@ -9,7 +9,7 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 
 /**
  * Netty's leak reports, kept for {@link LeakCheck} to fail on: a {@link ResourceLeakDetectorFactory} whose detectors
- * log a leak as Netty's do and also record it here.
+ * record each leak report here (Netty's own would only log it).
  */
 public final class LeakRecorder {
     private static final ConcurrentLinkedQueue<String> LEAKS = new ConcurrentLinkedQueue<>();
