@@ -3,7 +3,6 @@ package dev.wschat.server.history;
 import dev.wschat.protocol.ServerMessage;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
-import org.sqlite.SQLiteConfig;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -22,7 +21,6 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Properties;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ArrayBlockingQueue;
@@ -87,9 +85,9 @@ public final class SqliteHistory implements History {
     private final ThreadPoolExecutor completer;
     private final ThreadPoolExecutor reader;
     /** Runs on every write connection opened; tests set a page limit with it. */
-    private final WriterSetup writerSetup;
-    /** The writer's connection; null after a failed write until the writer opens a new one. */
-    private Connection writeConnection;
+    private final WriteConnection.Setup writerSetup;
+    /** The writer's connection and statements; null after a failed write until the writer opens new ones. */
+    private WriteConnection writing;
     private final Connection readConnection;
     /** False from a failed write until a write succeeds. */
     private volatile boolean writable = true;
@@ -105,22 +103,6 @@ public final class SqliteHistory implements History {
     private final Set<String> overCount = new LinkedHashSet<>();
     private long nextRetentionMs;
     private boolean retentionBehind;
-    private PreparedStatement selectRoom;
-    private PreparedStatement insertRoom;
-    private PreparedStatement updateRoom;
-    private PreparedStatement insertMessage;
-    private PreparedStatement selectDedup;
-    private PreparedStatement claimDedup;
-    private PreparedStatement insertDedup;
-    private PreparedStatement selectMessage;
-
-    /** Something done to each write connection as it opens (for tests: {@code PRAGMA max_page_count}). */
-    interface WriterSetup {
-        /** Does nothing. */
-        WriterSetup NONE = c -> { };
-
-        void apply(Connection connection) throws SQLException;
-    }
 
     /**
      * Opens (creating when missing) the database under {@code settings.dataDir()} and starts its writer.
@@ -134,10 +116,10 @@ public final class SqliteHistory implements History {
     }
 
     SqliteHistory(HistorySettings settings, Clock clock) {
-        this(settings, clock, WriterSetup.NONE);
+        this(settings, clock, WriteConnection.Setup.NONE);
     }
 
-    SqliteHistory(HistorySettings settings, Clock clock, WriterSetup writerSetup) {
+    SqliteHistory(HistorySettings settings, Clock clock, WriteConnection.Setup writerSetup) {
         this.settings = Objects.requireNonNull(settings, "settings");
         this.clock = Objects.requireNonNull(clock, "clock");
         this.writerSetup = Objects.requireNonNull(writerSetup, "writerSetup");
@@ -154,8 +136,9 @@ public final class SqliteHistory implements History {
         }
         Connection w = null;
         Connection r = null;
+        WriteConnection prepared;
         try {
-            w = openWriteConnection();
+            w = WriteConnection.connect(file, writerSetup);
             try (Statement s = w.createStatement()) {
                 int version = schemaVersion(w);
                 if (version > SCHEMA_VERSION) {
@@ -169,13 +152,13 @@ public final class SqliteHistory implements History {
             }
             this.databaseEpoch = loadEpoch(w);
             w.commit();
-            r = DriverManager.getConnection("jdbc:sqlite:" + file, connectionProperties());
+            r = DriverManager.getConnection("jdbc:sqlite:" + file, WriteConnection.connectionProperties());
             try (Statement s = r.createStatement()) {
                 s.execute("PRAGMA busy_timeout=5000");
                 s.execute("PRAGMA query_only=true");
             }
             r.setAutoCommit(false);
-            prepareWriter(w);
+            prepared = WriteConnection.prepare(w);
             try (Statement s = w.createStatement(); ResultSet rs = s.executeQuery("SELECT name FROM rooms")) {
                 while (rs.next()) {
                     overCount.add(rs.getString(1));
@@ -187,7 +170,7 @@ public final class SqliteHistory implements History {
             closeQuietly(w);
             throw new HistoryOpenException("Cannot open the history database " + file + ": " + describe(e), e);
         }
-        this.writeConnection = w;
+        this.writing = prepared;
         this.readConnection = r;
         this.queue = new LinkedBlockingQueue<>(settings.queueCapacity());
         this.reader = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS, new ArrayBlockingQueue<>(READ_QUEUE),
@@ -214,58 +197,6 @@ public final class SqliteHistory implements History {
         writer.setDaemon(true);
         writer.start();
         LOG.info("history: {} open (epoch {}, {} rooms)", file, databaseEpoch, overCount.size());
-    }
-
-    /** Opens a write connection: WAL, full sync, no auto-commit, the meta table present. */
-    private Connection openWriteConnection() throws SQLException {
-        Connection w = DriverManager.getConnection("jdbc:sqlite:" + file, connectionProperties());
-        try {
-            try (Statement s = w.createStatement()) {
-                s.execute("PRAGMA busy_timeout=5000");
-                try (ResultSet rs = s.executeQuery("PRAGMA journal_mode=WAL")) {
-                    if (!rs.next() || !"wal".equalsIgnoreCase(rs.getString(1))) {
-                        throw new SQLException("journal_mode=WAL was refused");
-                    }
-                }
-                s.execute("PRAGMA synchronous=FULL");
-                s.execute("PRAGMA cache_size=-65536");
-                s.execute("PRAGMA wal_autocheckpoint=8192");
-                s.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID");
-            }
-            writerSetup.apply(w);
-            w.setAutoCommit(false);
-            return w;
-        } catch (SQLException | RuntimeException e) {
-            closeQuietly(w);
-            throw e;
-        }
-    }
-
-    /** Prepares the writer's statements on {@code w}. */
-    private void prepareWriter(Connection w) throws SQLException {
-        selectRoom = w.prepareStatement("SELECT last_seq FROM rooms WHERE name = ?");
-        insertRoom = w.prepareStatement("INSERT INTO rooms(name, epoch, last_seq, created_ms) VALUES (?, ?, 0, ?)");
-        updateRoom = w.prepareStatement("UPDATE rooms SET last_seq = ? WHERE name = ?");
-        insertMessage = w.prepareStatement("INSERT INTO messages(room, seq, id, sender_id, sender_name, body,"
-                + " sent_at, stored_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
-        selectDedup = w.prepareStatement(
-                "SELECT room, seq, id FROM dedup WHERE sender = ? AND client_msg_id = ? AND stored_ms >= ?");
-        claimDedup = w.prepareStatement("INSERT OR IGNORE INTO dedup(sender, client_msg_id, room, seq, id,"
-                + " stored_ms) VALUES (?, ?, ?, ?, ?, ?)");
-        insertDedup = w.prepareStatement("INSERT OR REPLACE INTO dedup(sender, client_msg_id, room, seq, id,"
-                + " stored_ms) VALUES (?, ?, ?, ?, ?, ?)");
-        selectMessage = w.prepareStatement("SELECT sender_id, sender_name, body, sent_at FROM messages"
-                + " WHERE room = ? AND seq = ?");
-    }
-
-    /**
-     * No generated keys: the driver would otherwise prepare and run {@code SELECT last_insert_rowid()} after every
-     * insert (a fifth of the writer's time in {@code HistoryAppendBenchmark}); nothing here reads them.
-     */
-    private static Properties connectionProperties() {
-        SQLiteConfig config = new SQLiteConfig();
-        config.setGetGeneratedKeys(false);
-        return config.toProperties();
     }
 
     /**
@@ -380,10 +311,10 @@ public final class SqliteHistory implements History {
     }
 
     /** Runs {@code task} with the writer's connection (opened anew if a write failed), on the writer thread; for tests. */
-    CompletableFuture<Void> onWriterConnection(WriterSetup task) {
+    CompletableFuture<Void> onWriterConnection(WriteConnection.Setup task) {
         return onWriter(() -> {
             try {
-                task.apply(writer());
+                task.apply(writer().connection());
             } catch (SQLException e) {
                 throw new HistoryUnavailableException("history writer connection: " + file, e);
             }
@@ -621,23 +552,18 @@ public final class SqliteHistory implements History {
         writable = false;
         nextProbeMs = clock.millis() + PROBE_INTERVAL_MS;
         lastSeq.clear();
-        closeQuietly(writeConnection);
-        writeConnection = null;
+        if (writing != null) {
+            writing.close();
+            writing = null;
+        }
     }
 
-    /** The writer's connection, opened anew (with its statements) after a failed write. */
-    private Connection writer() throws SQLException {
-        if (writeConnection == null) {
-            Connection w = openWriteConnection();
-            try {
-                prepareWriter(w);
-            } catch (SQLException e) {
-                closeQuietly(w);
-                throw e;
-            }
-            writeConnection = w;
+    /** The writer's connection and statements, opened anew after a failed write. */
+    private WriteConnection writer() throws SQLException {
+        if (writing == null) {
+            writing = WriteConnection.prepare(WriteConnection.connect(file, writerSetup));
         }
-        return writeConnection;
+        return writing;
     }
 
     /** While unwritable and idle: once a second, a write of about a page (then deleted) tells whether space is back. */
@@ -648,7 +574,7 @@ public final class SqliteHistory implements History {
         }
         nextProbeMs = now + PROBE_INTERVAL_MS;
         try {
-            Connection w = writer();
+            Connection w = writer().connection();
             try (PreparedStatement put = w.prepareStatement("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)");
                  PreparedStatement remove = w.prepareStatement("DELETE FROM meta WHERE key = ?")) {
                 put.setString(1, "write_probe");
@@ -696,21 +622,21 @@ public final class SqliteHistory implements History {
         Map<String, Long> before = new HashMap<>();
         Map<String, Remembered> batchIds = new HashMap<>();
         try {
-            Connection w = writer();
+            WriteConnection w = writer();
             long now = clock.millis();
             for (Append a : appends) {
                 a.result = store(a, now, before, batchIds);
             }
             for (Map.Entry<String, Long> e : before.entrySet()) {
-                updateRoom.setLong(1, lastSeq.get(e.getKey()));
-                updateRoom.setString(2, e.getKey());
-                updateRoom.executeUpdate();
+                w.updateRoom.setLong(1, lastSeq.get(e.getKey()));
+                w.updateRoom.setString(2, e.getKey());
+                w.updateRoom.executeUpdate();
             }
-            w.commit();
+            w.connection().commit();
         } catch (SQLException | RuntimeException e) {
-            if (writeConnection != null) {
+            if (writing != null) {
                 try {
-                    writeConnection.rollback();
+                    writing.connection().rollback();
                 } catch (SQLException r) {
                     e.addSuppressed(r);
                 }
@@ -773,12 +699,12 @@ public final class SqliteHistory implements History {
             return new Appended(original(earlier, draft, batchIds), true);
         }
         long seq = currentSeq(room, now, before) + 1;
-        if (dedupKey != null && !remember(claimDedup, a, room, seq, now)) {
+        if (dedupKey != null && !remember(writing.claimDedup, a, room, seq, now)) {
             // The id is known: a resend within the window, or a row past it that retention has not deleted yet.
-            selectDedup.setString(1, a.senderKey);
-            selectDedup.setString(2, a.clientMsgId);
-            selectDedup.setLong(3, now - settings.dedupWindow().toMillis());
-            try (ResultSet rs = selectDedup.executeQuery()) {
+            writing.selectDedup.setString(1, a.senderKey);
+            writing.selectDedup.setString(2, a.clientMsgId);
+            writing.selectDedup.setLong(3, now - settings.dedupWindow().toMillis());
+            try (ResultSet rs = writing.selectDedup.executeQuery()) {
                 if (rs.next()) {
                     earlier = new Remembered(rs.getString(1), rs.getLong(2), rs.getString(3));
                 }
@@ -786,18 +712,18 @@ public final class SqliteHistory implements History {
             if (earlier != null) {
                 return new Appended(original(earlier, draft, batchIds), true);
             }
-            remember(insertDedup, a, room, seq, now);
+            remember(writing.insertDedup, a, room, seq, now);
         }
         lastSeq.put(room, seq);
-        insertMessage.setString(1, room);
-        insertMessage.setLong(2, seq);
-        insertMessage.setString(3, draft.id());
-        insertMessage.setString(4, draft.from().id());
-        insertMessage.setString(5, draft.from().username());
-        insertMessage.setString(6, draft.message());
-        insertMessage.setString(7, draft.timestamp());
-        insertMessage.setLong(8, now);
-        insertMessage.executeUpdate();
+        writing.insertMessage.setString(1, room);
+        writing.insertMessage.setLong(2, seq);
+        writing.insertMessage.setString(3, draft.id());
+        writing.insertMessage.setString(4, draft.from().id());
+        writing.insertMessage.setString(5, draft.from().username());
+        writing.insertMessage.setString(6, draft.message());
+        writing.insertMessage.setString(7, draft.timestamp());
+        writing.insertMessage.setLong(8, now);
+        writing.insertMessage.executeUpdate();
         if (dedupKey != null) {
             batchIds.put(dedupKey, new Remembered(room, seq, draft.id()));
         }
@@ -808,7 +734,7 @@ public final class SqliteHistory implements History {
     /**
      * Keeps an append's client message id with the seq it is about to be stored under, in this transaction.
      *
-     * @param statement {@link #claimDedup} (stores nothing when the id is known) or {@link #insertDedup} (replaces)
+     * @param statement {@code claimDedup} (stores nothing when the id is known) or {@code insertDedup} (replaces)
      * @return whether a row was written
      */
     private boolean remember(PreparedStatement statement, Append a, String room, long seq, long now)
@@ -825,9 +751,9 @@ public final class SqliteHistory implements History {
     /** The message stored earlier under a client message id; from the draft when retention removed it. */
     private ServerMessage.Chat original(Remembered earlier, ServerMessage.Chat draft, Map<String, Remembered> batch)
             throws SQLException {
-        selectMessage.setString(1, earlier.room);
-        selectMessage.setLong(2, earlier.seq);
-        try (ResultSet rs = selectMessage.executeQuery()) {
+        writing.selectMessage.setString(1, earlier.room);
+        writing.selectMessage.setLong(2, earlier.seq);
+        try (ResultSet rs = writing.selectMessage.executeQuery()) {
             if (rs.next()) {
                 return new ServerMessage.Chat(earlier.room, earlier.id, earlier.seq,
                         new ServerMessage.User(rs.getString(1), rs.getString(2)), rs.getString(3), rs.getString(4));
@@ -841,17 +767,17 @@ public final class SqliteHistory implements History {
     private long currentSeq(String room, long now, Map<String, Long> before) throws SQLException {
         Long known = lastSeq.get(room);
         if (known == null) {
-            selectRoom.setString(1, room);
-            try (ResultSet rs = selectRoom.executeQuery()) {
+            writing.selectRoom.setString(1, room);
+            try (ResultSet rs = writing.selectRoom.executeQuery()) {
                 if (rs.next()) {
                     known = rs.getLong(1);
                 }
             }
             if (known == null) {
-                insertRoom.setString(1, room);
-                insertRoom.setString(2, databaseEpoch);
-                insertRoom.setLong(3, now);
-                insertRoom.executeUpdate();
+                writing.insertRoom.setString(1, room);
+                writing.insertRoom.setString(2, databaseEpoch);
+                writing.insertRoom.setLong(3, now);
+                writing.insertRoom.executeUpdate();
                 known = 0L;
             }
             before.putIfAbsent(room, -1L);
@@ -871,7 +797,7 @@ public final class SqliteHistory implements History {
     private int retentionStep(int budget) throws SQLException {
         int deleted = 0;
         long now = clock.millis();
-        Connection connection = writer();
+        Connection connection = writer().connection();
         try {
             if (!settings.maxAge().isZero()) {
                 try (PreparedStatement ps = connection.prepareStatement("DELETE FROM messages WHERE rowid IN"
@@ -963,8 +889,8 @@ public final class SqliteHistory implements History {
             Thread.currentThread().interrupt();
         }
         closeQuietly(readConnection);
-        if (!writer.isAlive()) {
-            closeQuietly(writeConnection);
+        if (!writer.isAlive() && writing != null) {
+            writing.close();
         }
         LOG.info("history: {} closed", file);
     }
