@@ -45,10 +45,10 @@ import java.util.function.Consumer;
  * between batches, a few hundred rows at a time. Direct messages are not stored yet.
  *
  * <p>A write that fails (a full disk: {@code SQLITE_FULL}) fails its batch with {@link HistoryUnavailableException}
- * and makes the store {@link #writable() unwritable}: the writer closes its connection (SQLite has rolled the
- * transaction back already, and the old statements and connection state would fail every later batch), opens a new
- * one for the next batch, and while idle probes once a second with a small write, so the store is writable again as
- * soon as space returns, without a restart.
+ * and makes the store {@link #writable() unwritable}: the writer drops its {@link WriteConnection} (SQLite has rolled
+ * the transaction back already, and the old statements and connection state would fail every later batch), opens a
+ * new one for the next batch, and while idle probes once a second with a small write, so the store is writable again
+ * as soon as space returns, without a restart.
  */
 public final class SqliteHistory implements History {
     /** The columns a page reads, in the order {@code select} maps them. */
@@ -310,7 +310,7 @@ public final class SqliteHistory implements History {
         return enqueue(op, op.future);
     }
 
-    /** Runs {@code task} with the writer's connection (opened anew if a write failed), on the writer thread; for tests. */
+    /** Runs {@code task} with the writer's connection (new after a failed write) on the writer thread; for tests. */
     CompletableFuture<Void> onWriterConnection(WriteConnection.Setup task) {
         return onWriter(() -> {
             try {

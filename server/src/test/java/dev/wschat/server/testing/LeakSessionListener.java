@@ -4,8 +4,8 @@ import org.junit.platform.launcher.LauncherSession;
 import org.junit.platform.launcher.LauncherSessionListener;
 
 /**
- * Installs {@link LeakRecorder} when the JUnit launcher opens, before any test loads Netty's buffers, and prints what leaked
- * after the last check (registered in {@code META-INF/services}).
+ * Installs {@link LeakRecorder} when the JUnit launcher opens, before any test loads Netty's buffers, and prints what
+ * leaked after the last check (registered in {@code META-INF/services}).
  */
 public final class LeakSessionListener implements LauncherSessionListener {
     @Override
