@@ -117,6 +117,11 @@ public final class ChatServer {
 
         JsonCodec codec = new JsonCodec(config.maxContentLength());
         metrics = new ServerMetrics();
+        if (history instanceof SqliteHistory sqlite) {
+            // a full disk: /ready 503 and the gauge 0 until a write succeeds again
+            readiness.requires(sqlite::writable);
+            metrics.historyWritable(sqlite::writable);
+        }
         // The broker hears of each room's first and last member here (a Redis broker subscribes meanwhile).
         RoomRegistry rooms = new RoomRegistry(codec, metrics, (room, hasMembers) -> broker.membersChanged(room,
                 hasMembers));

@@ -3,7 +3,6 @@ package dev.wschat.server.history;
 import dev.wschat.protocol.ServerMessage;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
-import org.sqlite.SQLiteConfig;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -22,7 +21,6 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Properties;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ArrayBlockingQueue;
@@ -45,6 +43,12 @@ import java.util.function.Consumer;
  * {@link HistoryUnavailableException}. Reads run on their own thread and connection (WAL lets them read
  * while the writer writes). Retention (count and age per room) and dedup expiry run on the writer thread
  * between batches, a few hundred rows at a time. Direct messages are not stored yet.
+ *
+ * <p>A write that fails (a full disk: {@code SQLITE_FULL}) fails its batch with {@link HistoryUnavailableException}
+ * and makes the store {@link #writable() unwritable}: the writer drops its {@link WriteConnection} (SQLite has rolled
+ * the transaction back already, and the old statements and connection state would fail every later batch), opens a
+ * new one for the next batch, and while idle probes once a second with a small write, so the store is writable again
+ * as soon as space returns, without a restart.
  */
 public final class SqliteHistory implements History {
     /** The columns a page reads, in the order {@code select} maps them. */
@@ -63,6 +67,10 @@ public final class SqliteHistory implements History {
     /** Committed batches waiting for their completions before the writer waits. */
     private static final int COMPLETER_BATCHES = 4;
     private static final long CLOSE_TIMEOUT_MS = 30_000;
+    /** How often an idle writer tries a write while the store is unwritable. */
+    private static final long PROBE_INTERVAL_MS = 1_000;
+    /** The size of the probe's row: a page's worth, so it needs a page of room as a batch would. */
+    private static final int PROBE_BYTES = 4_096;
 
     private final Path file;
     private final HistorySettings settings;
@@ -76,8 +84,14 @@ public final class SqliteHistory implements History {
      */
     private final ThreadPoolExecutor completer;
     private final ThreadPoolExecutor reader;
-    private final Connection writeConnection;
+    /** Runs on every write connection opened; tests set a page limit with it. */
+    private final WriteConnection.Setup writerSetup;
+    /** The writer's connection and statements; null after a failed write until the writer opens new ones. */
+    private WriteConnection writing;
     private final Connection readConnection;
+    /** False from a failed write until a write succeeds. */
+    private volatile boolean writable = true;
+    private long nextProbeMs;
     /** The epoch given to every room created in this database; a new database has a new one. */
     private final String databaseEpoch;
     private volatile boolean closing;
@@ -89,14 +103,6 @@ public final class SqliteHistory implements History {
     private final Set<String> overCount = new LinkedHashSet<>();
     private long nextRetentionMs;
     private boolean retentionBehind;
-    private final PreparedStatement selectRoom;
-    private final PreparedStatement insertRoom;
-    private final PreparedStatement updateRoom;
-    private final PreparedStatement insertMessage;
-    private final PreparedStatement selectDedup;
-    private final PreparedStatement claimDedup;
-    private final PreparedStatement insertDedup;
-    private final PreparedStatement selectMessage;
 
     /**
      * Opens (creating when missing) the database under {@code settings.dataDir()} and starts its writer.
@@ -110,8 +116,13 @@ public final class SqliteHistory implements History {
     }
 
     SqliteHistory(HistorySettings settings, Clock clock) {
+        this(settings, clock, WriteConnection.Setup.NONE);
+    }
+
+    SqliteHistory(HistorySettings settings, Clock clock, WriteConnection.Setup writerSetup) {
         this.settings = Objects.requireNonNull(settings, "settings");
         this.clock = Objects.requireNonNull(clock, "clock");
+        this.writerSetup = Objects.requireNonNull(writerSetup, "writerSetup");
         Path dir = settings.dataDir().toAbsolutePath();
         this.file = dir.resolve(FILE_NAME);
         try {
@@ -125,21 +136,9 @@ public final class SqliteHistory implements History {
         }
         Connection w = null;
         Connection r = null;
+        WriteConnection prepared;
         try {
-            w = DriverManager.getConnection("jdbc:sqlite:" + file, connectionProperties());
-            try (Statement s = w.createStatement()) {
-                s.execute("PRAGMA busy_timeout=5000");
-                try (ResultSet rs = s.executeQuery("PRAGMA journal_mode=WAL")) {
-                    if (!rs.next() || !"wal".equalsIgnoreCase(rs.getString(1))) {
-                        throw new SQLException("journal_mode=WAL was refused");
-                    }
-                }
-                s.execute("PRAGMA synchronous=FULL");
-                s.execute("PRAGMA cache_size=-65536");
-                s.execute("PRAGMA wal_autocheckpoint=8192");
-                s.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID");
-            }
-            w.setAutoCommit(false);
+            w = WriteConnection.connect(file, writerSetup);
             try (Statement s = w.createStatement()) {
                 int version = schemaVersion(w);
                 if (version > SCHEMA_VERSION) {
@@ -153,25 +152,13 @@ public final class SqliteHistory implements History {
             }
             this.databaseEpoch = loadEpoch(w);
             w.commit();
-            r = DriverManager.getConnection("jdbc:sqlite:" + file, connectionProperties());
+            r = DriverManager.getConnection("jdbc:sqlite:" + file, WriteConnection.connectionProperties());
             try (Statement s = r.createStatement()) {
                 s.execute("PRAGMA busy_timeout=5000");
                 s.execute("PRAGMA query_only=true");
             }
             r.setAutoCommit(false);
-            selectRoom = w.prepareStatement("SELECT last_seq FROM rooms WHERE name = ?");
-            insertRoom = w.prepareStatement("INSERT INTO rooms(name, epoch, last_seq, created_ms) VALUES (?, ?, 0, ?)");
-            updateRoom = w.prepareStatement("UPDATE rooms SET last_seq = ? WHERE name = ?");
-            insertMessage = w.prepareStatement("INSERT INTO messages(room, seq, id, sender_id, sender_name, body,"
-                    + " sent_at, stored_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
-            selectDedup = w.prepareStatement(
-                    "SELECT room, seq, id FROM dedup WHERE sender = ? AND client_msg_id = ? AND stored_ms >= ?");
-            claimDedup = w.prepareStatement("INSERT OR IGNORE INTO dedup(sender, client_msg_id, room, seq, id,"
-                    + " stored_ms) VALUES (?, ?, ?, ?, ?, ?)");
-            insertDedup = w.prepareStatement("INSERT OR REPLACE INTO dedup(sender, client_msg_id, room, seq, id,"
-                    + " stored_ms) VALUES (?, ?, ?, ?, ?, ?)");
-            selectMessage = w.prepareStatement("SELECT sender_id, sender_name, body, sent_at FROM messages"
-                    + " WHERE room = ? AND seq = ?");
+            prepared = WriteConnection.prepare(w);
             try (Statement s = w.createStatement(); ResultSet rs = s.executeQuery("SELECT name FROM rooms")) {
                 while (rs.next()) {
                     overCount.add(rs.getString(1));
@@ -183,7 +170,7 @@ public final class SqliteHistory implements History {
             closeQuietly(w);
             throw new HistoryOpenException("Cannot open the history database " + file + ": " + describe(e), e);
         }
-        this.writeConnection = w;
+        this.writing = prepared;
         this.readConnection = r;
         this.queue = new LinkedBlockingQueue<>(settings.queueCapacity());
         this.reader = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS, new ArrayBlockingQueue<>(READ_QUEUE),
@@ -210,16 +197,6 @@ public final class SqliteHistory implements History {
         writer.setDaemon(true);
         writer.start();
         LOG.info("history: {} open (epoch {}, {} rooms)", file, databaseEpoch, overCount.size());
-    }
-
-    /**
-     * No generated keys: the driver would otherwise prepare and run {@code SELECT last_insert_rowid()} after every
-     * insert (a fifth of the writer's time in {@code HistoryAppendBenchmark}); nothing here reads them.
-     */
-    private static Properties connectionProperties() {
-        SQLiteConfig config = new SQLiteConfig();
-        config.setGetGeneratedKeys(false);
-        return config.toProperties();
     }
 
     /**
@@ -333,6 +310,17 @@ public final class SqliteHistory implements History {
         return enqueue(op, op.future);
     }
 
+    /** Runs {@code task} with the writer's connection (new after a failed write) on the writer thread; for tests. */
+    CompletableFuture<Void> onWriterConnection(WriteConnection.Setup task) {
+        return onWriter(() -> {
+            try {
+                task.apply(writer().connection());
+            } catch (SQLException e) {
+                throw new HistoryUnavailableException("history writer connection: " + file, e);
+            }
+        });
+    }
+
     /** Runs retention until nothing more is due, on the writer thread. */
     CompletableFuture<Void> retainNow() {
         return onWriter(() -> {
@@ -341,6 +329,7 @@ public final class SqliteHistory implements History {
                     // each step is bounded; loop until nothing is due
                 }
             } catch (SQLException e) {
+                writeFailed();
                 throw new HistoryUnavailableException("retention failed: " + file, e);
             }
         });
@@ -400,6 +389,14 @@ public final class SqliteHistory implements History {
     @Override
     public long refusedAppends() {
         return refused.get();
+    }
+
+    /**
+     * Whether the store can write: false from a failed write (a full disk) until a write succeeds again, which an
+     * idle writer tries once a second. Cheap and thread-safe, for {@code /ready} and a gauge.
+     */
+    public boolean writable() {
+        return writable;
     }
 
     /** Appends waiting for the writer now. */
@@ -491,7 +488,11 @@ public final class SqliteHistory implements History {
                     if (closing) {
                         break;
                     }
-                    retainIfDue(0);
+                    if (writable) {
+                        retainIfDue(0);
+                    } else {
+                        probeIfDue();
+                    }
                     continue;
                 }
                 batch.add(first);
@@ -502,7 +503,9 @@ public final class SqliteHistory implements History {
                 if (stop) {
                     break;
                 }
-                retainIfDue(size);
+                if (writable) {
+                    retainIfDue(size);
+                }
             }
         } catch (RuntimeException | Error e) {
             LOG.error("history: writer of {} stopped", file, e);
@@ -533,6 +536,59 @@ public final class SqliteHistory implements History {
         } catch (SQLException e) {
             retentionBehind = false;
             LOG.warn("history: retention in {} failed: {}", file, describe(e));
+            writeFailed();
+        }
+    }
+
+    /**
+     * After a failed write: SQLite may have rolled the transaction back itself ({@code SQLITE_FULL}), leaving the
+     * connection outside a transaction and its statements unusable, so the writer drops both and opens new ones on
+     * its next write. The cached seqs go too: the next batch reads each room's last seq from the database.
+     */
+    private void writeFailed() {
+        if (writable) {
+            LOG.error("history: {} cannot write; appends fail until a write succeeds again", file);
+        }
+        writable = false;
+        nextProbeMs = clock.millis() + PROBE_INTERVAL_MS;
+        lastSeq.clear();
+        if (writing != null) {
+            writing.close();
+            writing = null;
+        }
+    }
+
+    /** The writer's connection and statements, opened anew after a failed write. */
+    private WriteConnection writer() throws SQLException {
+        if (writing == null) {
+            writing = WriteConnection.prepare(WriteConnection.connect(file, writerSetup));
+        }
+        return writing;
+    }
+
+    /** While unwritable and idle: once a second, a write of about a page (then deleted) tells whether space is back. */
+    private void probeIfDue() {
+        long now = clock.millis();
+        if (now < nextProbeMs) {
+            return;
+        }
+        nextProbeMs = now + PROBE_INTERVAL_MS;
+        try {
+            Connection w = writer().connection();
+            try (PreparedStatement put = w.prepareStatement("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)");
+                 PreparedStatement remove = w.prepareStatement("DELETE FROM meta WHERE key = ?")) {
+                put.setString(1, "write_probe");
+                put.setString(2, "0".repeat(PROBE_BYTES));
+                put.executeUpdate();
+                remove.setString(1, "write_probe");
+                remove.executeUpdate();
+                w.commit();
+            }
+            writable = true;
+            LOG.info("history: {} can write again", file);
+        } catch (SQLException | RuntimeException e) {
+            LOG.debug("history: {} still cannot write: {}", file, describe(e));
+            writeFailed();
         }
     }
 
@@ -566,23 +622,26 @@ public final class SqliteHistory implements History {
         Map<String, Long> before = new HashMap<>();
         Map<String, Remembered> batchIds = new HashMap<>();
         try {
+            WriteConnection w = writer();
             long now = clock.millis();
             for (Append a : appends) {
                 a.result = store(a, now, before, batchIds);
             }
             for (Map.Entry<String, Long> e : before.entrySet()) {
-                updateRoom.setLong(1, lastSeq.get(e.getKey()));
-                updateRoom.setString(2, e.getKey());
-                updateRoom.executeUpdate();
+                w.updateRoom.setLong(1, lastSeq.get(e.getKey()));
+                w.updateRoom.setString(2, e.getKey());
+                w.updateRoom.executeUpdate();
             }
-            writeConnection.commit();
+            w.connection().commit();
         } catch (SQLException | RuntimeException e) {
-            try {
-                writeConnection.rollback();
-            } catch (SQLException r) {
-                e.addSuppressed(r);
+            if (writing != null) {
+                try {
+                    writing.connection().rollback();
+                } catch (SQLException r) {
+                    e.addSuppressed(r);
+                }
             }
-            // Nothing of the batch is stored: its seqs are given out again.
+            // Nothing of the batch is stored: its seqs are given out again (writeFailed re-reads them all).
             for (Map.Entry<String, Long> b : before.entrySet()) {
                 if (b.getValue() < 0) {
                     lastSeq.remove(b.getKey());
@@ -590,7 +649,13 @@ public final class SqliteHistory implements History {
                     lastSeq.put(b.getKey(), b.getValue());
                 }
             }
-            LOG.error("history: storing {} messages in {} failed: {}", appends.size(), file, describe(e));
+            boolean wasWritable = writable;
+            writeFailed();
+            if (wasWritable) {
+                LOG.error("history: storing {} messages in {} failed: {}", appends.size(), file, describe(e));
+            } else {
+                LOG.debug("history: storing {} messages in {} failed again: {}", appends.size(), file, describe(e));
+            }
             List<Append> failed = List.copyOf(appends);
             refused.addAndGet(failed.size());
             completer.execute(() -> {
@@ -599,6 +664,10 @@ public final class SqliteHistory implements History {
                 }
             });
             return;
+        }
+        if (!writable) {
+            writable = true;
+            LOG.info("history: {} can write again", file);
         }
         overCount.addAll(before.keySet());
         List<Append> stored = List.copyOf(appends);
@@ -630,12 +699,12 @@ public final class SqliteHistory implements History {
             return new Appended(original(earlier, draft, batchIds), true);
         }
         long seq = currentSeq(room, now, before) + 1;
-        if (dedupKey != null && !remember(claimDedup, a, room, seq, now)) {
+        if (dedupKey != null && !remember(writing.claimDedup, a, room, seq, now)) {
             // The id is known: a resend within the window, or a row past it that retention has not deleted yet.
-            selectDedup.setString(1, a.senderKey);
-            selectDedup.setString(2, a.clientMsgId);
-            selectDedup.setLong(3, now - settings.dedupWindow().toMillis());
-            try (ResultSet rs = selectDedup.executeQuery()) {
+            writing.selectDedup.setString(1, a.senderKey);
+            writing.selectDedup.setString(2, a.clientMsgId);
+            writing.selectDedup.setLong(3, now - settings.dedupWindow().toMillis());
+            try (ResultSet rs = writing.selectDedup.executeQuery()) {
                 if (rs.next()) {
                     earlier = new Remembered(rs.getString(1), rs.getLong(2), rs.getString(3));
                 }
@@ -643,18 +712,18 @@ public final class SqliteHistory implements History {
             if (earlier != null) {
                 return new Appended(original(earlier, draft, batchIds), true);
             }
-            remember(insertDedup, a, room, seq, now);
+            remember(writing.insertDedup, a, room, seq, now);
         }
         lastSeq.put(room, seq);
-        insertMessage.setString(1, room);
-        insertMessage.setLong(2, seq);
-        insertMessage.setString(3, draft.id());
-        insertMessage.setString(4, draft.from().id());
-        insertMessage.setString(5, draft.from().username());
-        insertMessage.setString(6, draft.message());
-        insertMessage.setString(7, draft.timestamp());
-        insertMessage.setLong(8, now);
-        insertMessage.executeUpdate();
+        writing.insertMessage.setString(1, room);
+        writing.insertMessage.setLong(2, seq);
+        writing.insertMessage.setString(3, draft.id());
+        writing.insertMessage.setString(4, draft.from().id());
+        writing.insertMessage.setString(5, draft.from().username());
+        writing.insertMessage.setString(6, draft.message());
+        writing.insertMessage.setString(7, draft.timestamp());
+        writing.insertMessage.setLong(8, now);
+        writing.insertMessage.executeUpdate();
         if (dedupKey != null) {
             batchIds.put(dedupKey, new Remembered(room, seq, draft.id()));
         }
@@ -665,7 +734,7 @@ public final class SqliteHistory implements History {
     /**
      * Keeps an append's client message id with the seq it is about to be stored under, in this transaction.
      *
-     * @param statement {@link #claimDedup} (stores nothing when the id is known) or {@link #insertDedup} (replaces)
+     * @param statement {@code claimDedup} (stores nothing when the id is known) or {@code insertDedup} (replaces)
      * @return whether a row was written
      */
     private boolean remember(PreparedStatement statement, Append a, String room, long seq, long now)
@@ -682,9 +751,9 @@ public final class SqliteHistory implements History {
     /** The message stored earlier under a client message id; from the draft when retention removed it. */
     private ServerMessage.Chat original(Remembered earlier, ServerMessage.Chat draft, Map<String, Remembered> batch)
             throws SQLException {
-        selectMessage.setString(1, earlier.room);
-        selectMessage.setLong(2, earlier.seq);
-        try (ResultSet rs = selectMessage.executeQuery()) {
+        writing.selectMessage.setString(1, earlier.room);
+        writing.selectMessage.setLong(2, earlier.seq);
+        try (ResultSet rs = writing.selectMessage.executeQuery()) {
             if (rs.next()) {
                 return new ServerMessage.Chat(earlier.room, earlier.id, earlier.seq,
                         new ServerMessage.User(rs.getString(1), rs.getString(2)), rs.getString(3), rs.getString(4));
@@ -698,17 +767,17 @@ public final class SqliteHistory implements History {
     private long currentSeq(String room, long now, Map<String, Long> before) throws SQLException {
         Long known = lastSeq.get(room);
         if (known == null) {
-            selectRoom.setString(1, room);
-            try (ResultSet rs = selectRoom.executeQuery()) {
+            writing.selectRoom.setString(1, room);
+            try (ResultSet rs = writing.selectRoom.executeQuery()) {
                 if (rs.next()) {
                     known = rs.getLong(1);
                 }
             }
             if (known == null) {
-                insertRoom.setString(1, room);
-                insertRoom.setString(2, databaseEpoch);
-                insertRoom.setLong(3, now);
-                insertRoom.executeUpdate();
+                writing.insertRoom.setString(1, room);
+                writing.insertRoom.setString(2, databaseEpoch);
+                writing.insertRoom.setLong(3, now);
+                writing.insertRoom.executeUpdate();
                 known = 0L;
             }
             before.putIfAbsent(room, -1L);
@@ -728,9 +797,10 @@ public final class SqliteHistory implements History {
     private int retentionStep(int budget) throws SQLException {
         int deleted = 0;
         long now = clock.millis();
+        Connection connection = writer().connection();
         try {
             if (!settings.maxAge().isZero()) {
-                try (PreparedStatement ps = writeConnection.prepareStatement("DELETE FROM messages WHERE rowid IN"
+                try (PreparedStatement ps = connection.prepareStatement("DELETE FROM messages WHERE rowid IN"
                         + " (SELECT rowid FROM messages ORDER BY rowid LIMIT ?2) AND stored_ms < ?1")) {
                     ps.setLong(1, now - settings.maxAge().toMillis());
                     ps.setInt(2, budget);
@@ -739,9 +809,9 @@ public final class SqliteHistory implements History {
             }
             int max = settings.maxMessagesPerRoom();
             if (max > 0) {
-                try (PreparedStatement ps = writeConnection.prepareStatement("DELETE FROM messages WHERE rowid IN"
+                try (PreparedStatement ps = connection.prepareStatement("DELETE FROM messages WHERE rowid IN"
                         + " (SELECT rowid FROM messages WHERE room = ?1 AND seq <= ?2 ORDER BY seq LIMIT ?3)");
-                     PreparedStatement last = writeConnection.prepareStatement(
+                     PreparedStatement last = connection.prepareStatement(
                              "SELECT last_seq FROM rooms WHERE name = ?")) {
                     var it = overCount.iterator();
                     while (it.hasNext() && deleted < budget) {
@@ -764,15 +834,20 @@ public final class SqliteHistory implements History {
                     }
                 }
             }
-            try (PreparedStatement ps = writeConnection.prepareStatement("DELETE FROM dedup WHERE rowid IN"
+            try (PreparedStatement ps = connection.prepareStatement("DELETE FROM dedup WHERE rowid IN"
                     + " (SELECT rowid FROM dedup ORDER BY rowid LIMIT ?2) AND stored_ms < ?1")) {
                 ps.setLong(1, now - settings.dedupWindow().toMillis());
                 ps.setInt(2, budget);
                 deleted += ps.executeUpdate();
             }
-            writeConnection.commit();
+            connection.commit();
         } catch (SQLException e) {
-            writeConnection.rollback();
+            try {
+                connection.rollback();
+            } catch (SQLException r) {
+                // SQLite rolled back already (SQLITE_FULL): the failure is what the caller hears about
+                e.addSuppressed(r);
+            }
             throw e;
         }
         return deleted;
@@ -814,8 +889,8 @@ public final class SqliteHistory implements History {
             Thread.currentThread().interrupt();
         }
         closeQuietly(readConnection);
-        if (!writer.isAlive()) {
-            closeQuietly(writeConnection);
+        if (!writer.isAlive() && writing != null) {
+            writing.close();
         }
         LOG.info("history: {} closed", file);
     }

@@ -19,7 +19,10 @@ public final class Readiness {
         READY,
         /** Shutting down; no new connections. */
         DRAINING,
-        /** Serving, but a store it needs is unreachable (Redis): no new connections until it is back. */
+        /**
+         * Serving, but a store it needs is unreachable (Redis) or cannot write (a full disk): no new connections until
+         * it is back.
+         */
         UNAVAILABLE
     }
 
@@ -27,8 +30,8 @@ public final class Readiness {
     private final List<BooleanSupplier> dependencies = new CopyOnWriteArrayList<>();
 
     /**
-     * Adds something the server needs to take clients: while it answers false, a ready server reports
-     * {@link State#UNAVAILABLE}.
+     * Adds something the server needs to take clients (Redis reachable, the history store able to write): while it
+     * answers false, a ready server reports {@link State#UNAVAILABLE}.
      *
      * @param up whether the dependency is reachable now; cheap and thread-safe
      */

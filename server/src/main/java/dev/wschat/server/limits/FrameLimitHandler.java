@@ -5,6 +5,8 @@ import dev.wschat.server.metrics.ServerMetrics;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.DecoderException;
+import io.netty.handler.codec.MessageAggregationException;
 import io.netty.handler.codec.PrematureChannelClosureException;
 import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
@@ -69,6 +71,14 @@ public final class FrameLimitHandler extends ChannelInboundHandlerAdapter {
             LOG.debug("[{}] closed 1009: {}", ctx.channel().id(), cause.getMessage());
             if (ctx.channel().isActive()) {
                 CloseFrames.close(ctx, CloseCodes.MESSAGE_TOO_BIG, "Message too big");
+            }
+        } else if (cause instanceof DecoderException && cause.getCause() instanceof MessageAggregationException) {
+            // A fragment out of sequence gets to the aggregator only after the UTF-8 validator refused the final
+            // fragment before it (1007 sent): an ordinary end, not a warning (found by FrameHandlersFuzzTest).
+            LOG.debug("[{}] a fragment out of sequence: {}", ctx.channel().id(), cause.getCause().toString());
+            if (CloseGuard.acceptsData(ctx.channel())) {
+                metrics.rejected(ServerMetrics.Reason.PROTOCOL_ERROR);
+                CloseFrames.close(ctx, CloseCodes.PROTOCOL_ERROR, "Protocol error");
             }
         } else if (cause instanceof ClosedChannelException || cause instanceof PrematureChannelClosureException) {
             // A write after the close frame, or a peer gone mid-message: the connection is ending anyway.

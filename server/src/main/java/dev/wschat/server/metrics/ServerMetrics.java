@@ -19,6 +19,7 @@ import java.util.EnumMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 
 /**
@@ -133,6 +134,17 @@ public final class ServerMetrics implements AutoCloseable {
      */
     public void gauge(String name, String description, Supplier<Number> value) {
         Gauge.builder(name, value).description(description).register(registry);
+    }
+
+    /**
+     * Registers {@code wschat.history.writable}: 1 while the history store can write, 0 from a failed write (a full
+     * disk) until a write succeeds again.
+     */
+    public void historyWritable(BooleanSupplier writable) {
+        Objects.requireNonNull(writable, "writable");
+        Gauge.builder("wschat.history.writable", () -> writable.getAsBoolean() ? 1 : 0)
+                .description("1 while the history store can write, 0 after a failed write until one succeeds")
+                .register(registry);
     }
 
     /**

@@ -119,9 +119,9 @@ class RoomFanoutTest {
         assertThat(toV2).as("a v2 sender gets its echo").hasSize(2);
         assertThat(toTutorialSender).as("no echo in the tutorial dialect").hasSize(1);
         assertThat(toTutorial).hasSize(2);
-        assertThat(toTutorialSender.get(0).unwrap()).as("one tutorial frame per event")
-                .isSameAs(toTutorial.get(0).unwrap());
-        assertThat(toV2.get(0).unwrap()).as("one frame per dialect").isNotSameAs(toTutorial.get(0).unwrap());
+        assertThat(root(toTutorialSender.get(0))).as("one tutorial frame per event")
+                .isSameAs(root(toTutorial.get(0)));
+        assertThat(root(toV2.get(0))).as("one frame per dialect").isNotSameAs(root(toTutorial.get(0)));
         release(toV2);
         release(toTutorialSender);
         release(toTutorial);
@@ -187,6 +187,15 @@ class RoomFanoutTest {
             frame.release();
             client.finishAndReleaseAll();
         }
+    }
+
+    /** The buffer under every view: the leak detector (paranoid in tests) wraps each duplicate in a view of its own. */
+    private static ByteBuf root(ByteBuf buf) {
+        ByteBuf root = buf;
+        while (root.unwrap() != null) {
+            root = root.unwrap();
+        }
+        return root;
     }
 
     private static void release(List<ByteBuf> bufs) {
