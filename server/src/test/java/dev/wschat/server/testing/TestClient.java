@@ -2,6 +2,11 @@ package dev.wschat.server.testing;
 
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import dev.wschat.protocol.ClientMessage;
+import dev.wschat.protocol.Dialect;
+import dev.wschat.protocol.JsonCodec;
+import dev.wschat.protocol.MalformedMessageException;
+import dev.wschat.protocol.ServerMessage;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -41,6 +46,8 @@ public final class TestClient implements AutoCloseable {
     public static final Duration CLOSE_WAIT = Duration.ofSeconds(2);
     /** The v2 dialect's subprotocol. */
     public static final String V2 = "wschat.v2";
+    /** The protocol's codec: decodes what the server sends, encodes {@link #send(ClientMessage)}. */
+    private static final JsonCodec CODEC = new JsonCodec();
     /** Shared by clients that bring none; the JDK stops a WebSocket whose HttpClient was garbage-collected. */
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(TIMEOUT).build();
 
@@ -194,7 +201,15 @@ public final class TestClient implements AutoCloseable {
         return this;
     }
 
-    /** Sends a JSON object built from alternating keys and values. */
+    /** Sends a client message as the protocol's codec encodes it in this connection's dialect. */
+    public TestClient send(ClientMessage message) {
+        return send(CODEC.encodeClient(Objects.requireNonNull(message, "message"), dialect()));
+    }
+
+    /**
+     * Sends a JSON object built from alternating keys and values, as written: for what the codec would not encode
+     * (invalid names, unknown fields, a message only the server may refuse); otherwise {@link #send(ClientMessage)}.
+     */
     public TestClient sendJson(String... keysAndValues) {
         JsonObject o = new JsonObject();
         for (int i = 0; i < keysAndValues.length; i += 2) {
@@ -260,6 +275,32 @@ public final class TestClient implements AutoCloseable {
         return next(m -> type.equals(str(m, "type")));
     }
 
+    /**
+     * The next message, decoded by the protocol in this connection's dialect; fails after {@link #TIMEOUT}, and with
+     * the decoder's message when the server sent something the protocol cannot read (a protocol bug).
+     */
+    public ServerMessage nextMessage() {
+        return decode(nextText());
+    }
+
+    /** The next message of record type {@code type}, decoded, skipping (and decoding) others. */
+    public <T extends ServerMessage> T nextOf(Class<T> type) {
+        return type.cast(decode(nextText(text -> type.isInstance(decode(text)))));
+    }
+
+    /** Skips {@code count} messages the test does not look at, e.g. the welcome and the lobby's presence. */
+    public TestClient skip(int count) {
+        for (int i = 0; i < count; i++) {
+            nextText();
+        }
+        return this;
+    }
+
+    /** The dialect the handshake agreed: {@code wschat.v2}, or the tutorial's when no subprotocol was selected. */
+    public Dialect dialect() {
+        return Dialect.forSubprotocol(socket.getSubprotocol());
+    }
+
     /** The welcome: the first message a session receives. */
     public JsonObject welcome() {
         JsonObject welcome = next();
@@ -286,10 +327,8 @@ public final class TestClient implements AutoCloseable {
     public List<String> noticesAbout(String userId) {
         List<String> out = new ArrayList<>();
         for (String text : received) {
-            JsonObject m = JsonParser.parseString(text).getAsJsonObject();
-            if ("system".equals(str(m, "type")) && m.has("user")
-                    && userId.equals(str(m.getAsJsonObject("user"), "id"))) {
-                out.add(str(m, "event") + ":" + str(m, "room"));
+            if (decode(text) instanceof ServerMessage.Notice n && userId.equals(n.user().id())) {
+                out.add(n.kind().wireName() + ":" + n.room());
             }
         }
         return out;
@@ -360,6 +399,15 @@ public final class TestClient implements AutoCloseable {
         WebSocket ws = socket;
         if (ws != null) {
             ws.abort();
+        }
+    }
+
+    private ServerMessage decode(String text) {
+        try {
+            return CODEC.decodeServer(text, dialect());
+        } catch (MalformedMessageException e) {
+            throw new AssertionError("the protocol cannot read what the server sent (" + e.getMessage() + "): "
+                    + text, e);
         }
     }
 
