@@ -94,9 +94,14 @@ final class Chats {
 
     /** A node of the cluster: an in-process server on this Redis, no message rate limit. */
     static RunningServer node(String redisUrl, String... more) {
-        List<String> args = new ArrayList<>(List.of("--redis", redisUrl, "--message-rate", "0"));
+        return RunningServer.start(nodeOptions(redisUrl, more));
+    }
+
+    /** The options of a node on this Redis, no message rate limit, then {@code more}. */
+    static String[] nodeOptions(String redisUrl, String... more) {
+        List<String> args = new ArrayList<>(List.of("--redis", redisUrl));
         args.addAll(List.of(more));
-        return RunningServer.start(args.toArray(String[]::new));
+        return RunningServer.noRateLimit(args.toArray(String[]::new));
     }
 
     /** The node's v2 client, ready (welcome and lobby presence read). */

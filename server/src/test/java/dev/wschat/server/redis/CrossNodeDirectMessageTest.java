@@ -10,7 +10,9 @@ import io.lettuce.core.RedisClient;
 import io.lettuce.core.api.StatefulRedisConnection;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
@@ -31,17 +33,23 @@ import static org.awaitility.Awaitility.await;
 class CrossNodeDirectMessageTest {
     private static final Duration WAIT = Duration.ofSeconds(30);
     private static final String SECRET = "a-session-secret-shared-by-both-nodes-0123";
-    private RedisServer redis;
-    private RunningServer one;
-    private RunningServer two;
+    /** Stops after both nodes (extensions stop in reverse order). */
+    @RegisterExtension
+    @Order(1)
+    final RedisServer redis = RedisServer.beforeEachTest();
+    @RegisterExtension
+    @Order(2)
+    final RunningServer one = RunningServer.startedByEachTest("--session-secret", SECRET);
+    @RegisterExtension
+    @Order(3)
+    final RunningServer two = RunningServer.startedByEachTest("--session-secret", SECRET);
     private RedisClient admin;
     private StatefulRedisConnection<String, String> adminConnection;
 
     @BeforeEach
-    void start() throws Exception {
-        redis = RedisServer.start();
-        one = node();
-        two = node();
+    void start() {
+        one.startWith(RunningServer.noRateLimit("--redis", redis.url()));
+        two.startWith(RunningServer.noRateLimit("--redis", redis.url()));
         admin = RedisClient.create(redis.url());
         adminConnection = admin.connect();
         await().atMost(WAIT).until(() -> one.get("/ready").statusCode() == 200 && two.get("/ready").statusCode() == 200);
@@ -51,13 +59,6 @@ class CrossNodeDirectMessageTest {
     void stop() {
         adminConnection.close();
         admin.shutdown();
-        one.close();
-        two.close();
-        redis.close();
-    }
-
-    private RunningServer node() {
-        return RunningServer.start("--redis", redis.url(), "--message-rate", "0", "--session-secret", SECRET);
     }
 
     @Test

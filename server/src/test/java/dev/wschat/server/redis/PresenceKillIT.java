@@ -44,8 +44,8 @@ class PresenceKillIT {
     void aKilledNodesUsersLeavePresenceWithinTenSecondsWithOneLeaveEach() throws Exception {
         try (RedisServer redis = RedisServer.start();
              RunningServer a = Chats.node(redis.url());
-             ServerProcess b = ServerProcess.start(Map.of(), "--host", "127.0.0.1", "--port", "0", "--redis",
-                     redis.url(), "--message-rate", "0")) {
+             ServerProcess b = ServerProcess.start(Map.of(), RunningServer.noRateLimit("--host", "127.0.0.1",
+                     "--port", "0", "--redis", redis.url()))) {
             await().atMost(Chats.LONG).until(() -> a.get("/ready").statusCode() == 200);
             TestClient x = a.v2();
             Chats.join(x, "dev");
