@@ -1,7 +1,7 @@
 package dev.wschat.server.redis;
 
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
+import dev.wschat.protocol.ServerMessage;
 import dev.wschat.server.testing.RedisServer;
 import dev.wschat.server.testing.RunningServer;
 import dev.wschat.server.testing.TestClient;
@@ -68,13 +68,14 @@ class CrossNodeDirectMessageTest {
         awaitSubscribers(id(bob), 1);
 
         dm(alice, id(bob), "psst", "d1");
-        JsonObject received = bob.next(m -> "dm".equals(str(m, "type")));
-        JsonObject echo = alice.next(m -> "dm".equals(str(m, "type")) || "error".equals(str(m, "type")));
+        ServerMessage.Direct received = bob.nextOf(ServerMessage.Direct.class);
+        ServerMessage echo = alice.nextOf(ServerMessage.class,
+                m -> m instanceof ServerMessage.Direct || m instanceof ServerMessage.Error);
 
-        assertThat(str(echo, "type")).isEqualTo("dm");
-        assertThat(str(received, "message")).isEqualTo("psst");
-        assertThat(str(received, "to")).isEqualTo(id(bob));
-        assertThat(received.getAsJsonObject("from").get("id").getAsString()).isEqualTo(id(alice));
+        assertThat(echo).isInstanceOf(ServerMessage.Direct.class);
+        assertThat(received.message()).isEqualTo("psst");
+        assertThat(received.to()).isEqualTo(id(bob));
+        assertThat(received.from().id()).isEqualTo(id(alice));
         assertThat(received).as("the echo is the message the recipient got").isEqualTo(echo);
         await().during(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(3)).until(() -> dms(bob).size() == 1
                 && dms(alice).size() == 1);
@@ -208,7 +209,7 @@ class CrossNodeDirectMessageTest {
         TestClient alice = two.v2();
         TestClient old = two.v2();
         String bobId = id(old);
-        String token = str(JsonParser.parseString(old.received().get(0)).getAsJsonObject(), "resumeToken");
+        String token = Chats.welcome(old).resumeToken();
 
         // The balancer sent the reconnect to node one before node two saw the old connection drop (or a tab was
         // duplicated): both connections are open for a moment.

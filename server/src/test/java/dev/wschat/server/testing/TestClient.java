@@ -288,6 +288,14 @@ public final class TestClient implements AutoCloseable {
         return type.cast(decode(nextText(text -> type.isInstance(decode(text)))));
     }
 
+    /** The next message of record type {@code type} that {@code filter} accepts, decoded, skipping others. */
+    public <T extends ServerMessage> T nextOf(Class<T> type, Predicate<? super T> filter) {
+        return type.cast(decode(nextText(text -> {
+            ServerMessage m = decode(text);
+            return type.isInstance(m) && filter.test(type.cast(m));
+        })));
+    }
+
     /** Skips {@code count} messages the test does not look at, e.g. the welcome and the lobby's presence. */
     public TestClient skip(int count) {
         for (int i = 0; i < count; i++) {
@@ -318,6 +326,18 @@ public final class TestClient implements AutoCloseable {
     /** Every text message received so far, read or not, in order of arrival. */
     public List<String> received() {
         return List.copyOf(received);
+    }
+
+    /** Every message of record type {@code type} received so far, read or not, decoded, in order of arrival. */
+    public <T extends ServerMessage> List<T> receivedOf(Class<T> type) {
+        List<T> out = new ArrayList<>();
+        for (String text : received) {
+            ServerMessage m = decode(text);
+            if (type.isInstance(m)) {
+                out.add(type.cast(m));
+            }
+        }
+        return out;
     }
 
     /**
