@@ -2,6 +2,7 @@ package dev.wschat.server.redis;
 
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import dev.wschat.protocol.ClientMessage;
 import dev.wschat.protocol.ServerMessage;
 import dev.wschat.server.testing.RunningServer;
 import dev.wschat.server.testing.TestClient;
@@ -89,13 +90,12 @@ final class Chats {
 
     /** Sends a chat with a client message id, also given as its ref so an error names it. */
     static void chat(TestClient c, String room, String clientMsgId) {
-        c.send("{\"type\":\"chat\",\"room\":\"" + room + "\",\"content\":\"" + clientMsgId + "\",\"clientMsgId\":\""
-                + clientMsgId + "\",\"ref\":\"" + clientMsgId + "\"}");
+        c.send(new ClientMessage.Chat(room, clientMsgId, clientMsgId, clientMsgId));
     }
 
     /** Joins a room and waits for its history answer. */
     static JsonObject join(TestClient c, String room) {
-        c.sendJson("type", "join", "room", room);
+        c.send(new ClientMessage.Join(room, null));
         return c.next(m -> "history".equals(str(m, "type")) && room.equals(str(m, "room")));
     }
 

@@ -1,6 +1,7 @@
 package dev.wschat.server.redis;
 
 import com.google.gson.JsonObject;
+import dev.wschat.protocol.ClientMessage;
 import dev.wschat.protocol.ServerMessage;
 import dev.wschat.server.testing.RedisServer;
 import dev.wschat.server.testing.RunningServer;
@@ -239,7 +240,7 @@ class CrossNodeDirectMessageTest {
     }
 
     private static void dm(TestClient from, String to, String content, String ref) {
-        from.sendJson("type", "dm", "to", to, "content", content, "ref", ref);
+        from.send(new ClientMessage.DirectMessage(to, content, ref));
     }
 
     private static String id(TestClient c) {

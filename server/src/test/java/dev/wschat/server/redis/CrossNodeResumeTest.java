@@ -73,8 +73,8 @@ class CrossNodeResumeTest {
                             && count(who(back, room), aliceId) == 1);
         }
 
-        neighbour.sendJson("type", "dm", "to", aliceId, "content", "from a", "ref", "d1");
-        watcher.sendJson("type", "dm", "to", aliceId, "content", "from b", "ref", "d2");
+        neighbour.send(new ClientMessage.DirectMessage(aliceId, "from a", "d1"));
+        watcher.send(new ClientMessage.DirectMessage(aliceId, "from b", "d2"));
         await().atMost(LONG).until(() -> dms(back).size() == 2);
         assertThat(dms(back)).containsExactlyInAnyOrder("from a", "from b");
 
@@ -104,10 +104,10 @@ class CrossNodeResumeTest {
         TestClient watcher = cluster.v2On(b);
         alice.abort();
         await().atMost(LONG).until(() -> a.server().service().detachedCount() == 1);
-        neighbour.sendJson("type", "dm", "to", aliceId, "content", "from her node", "ref", "k1");
+        neighbour.send(new ClientMessage.DirectMessage(aliceId, "from her node", "k1"));
         await().atMost(LONG).until(() -> dms(neighbour).contains("from her node")); // the echo: it is stored
         // From the other node: no node has her attached, node a keeps her session; Redis says so, and it is kept.
-        watcher.sendJson("type", "dm", "to", aliceId, "content", "from the other node", "ref", "k2");
+        watcher.send(new ClientMessage.DirectMessage(aliceId, "from the other node", "k2"));
         await().atMost(LONG).until(() -> dms(watcher).contains("from the other node")
                 || !Chats.received(watcher, "error").isEmpty());
         assertThat(Chats.received(watcher, "error")).as("not no_such_user").isEmpty();
@@ -122,7 +122,7 @@ class CrossNodeResumeTest {
         // Back: a dm to her is live again, and once she is gone for good it is no_such_user on either node.
         back.close();
         await().atMost(LONG).until(() -> b.server().service().sessionCount() == 1);
-        neighbour.sendJson("type", "dm", "to", aliceId, "content", "gone", "ref", "k3");
+        neighbour.send(new ClientMessage.DirectMessage(aliceId, "gone", "k3"));
         await().atMost(LONG).until(() -> Chats.received(neighbour, "error").size() == 1);
         assertThat(str(Chats.received(neighbour, "error").get(0), "code")).isEqualTo("no_such_user");
     }

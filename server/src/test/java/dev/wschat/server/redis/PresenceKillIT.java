@@ -2,6 +2,7 @@ package dev.wschat.server.redis;
 
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
+import dev.wschat.protocol.ClientMessage;
 import dev.wschat.server.testing.RedisServer;
 import dev.wschat.server.testing.RunningServer;
 import dev.wschat.server.testing.ServerProcess;
@@ -25,7 +26,7 @@ import static org.awaitility.Awaitility.await;
 class PresenceKillIT {
 
     private static List<String> who(TestClient c) {
-        c.sendJson("type", "who", "room", "dev", "ref", "w");
+        c.send(new ClientMessage.Who("dev", "w"));
         JsonObject p = c.next(m -> "presence".equals(str(m, "type")) && "w".equals(str(m, "ref")));
         List<String> ids = new ArrayList<>();
         for (JsonElement u : p.getAsJsonArray("users")) {

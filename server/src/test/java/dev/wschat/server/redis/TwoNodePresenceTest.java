@@ -39,7 +39,7 @@ class TwoNodePresenceTest {
         both.sort(null);
         await().atMost(Duration.ofSeconds(10)).until(() -> who(x, "dev").equals(both) && who(y, "dev").equals(both));
 
-        y.sendJson("type", "leave", "room", "dev");
+        y.send(new ClientMessage.Leave("dev", null));
         await().atMost(Duration.ofSeconds(10)).until(() -> who(x, "dev").equals(List.of(clientId(x))));
         await().during(Duration.ofSeconds(8)).atMost(Duration.ofSeconds(12)).until(() -> leaves(x, clientId(y)) == 1);
     }

@@ -296,14 +296,6 @@ public final class TestClient implements AutoCloseable {
         })));
     }
 
-    /** Skips {@code count} messages the test does not look at, e.g. the welcome and the lobby's presence. */
-    public TestClient skip(int count) {
-        for (int i = 0; i < count; i++) {
-            nextText();
-        }
-        return this;
-    }
-
     /** The dialect the handshake agreed: {@code wschat.v2}, or the tutorial's when no subprotocol was selected. */
     public Dialect dialect() {
         return Dialect.forSubprotocol(socket.getSubprotocol());
