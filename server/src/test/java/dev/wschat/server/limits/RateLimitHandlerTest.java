@@ -2,6 +2,8 @@ package dev.wschat.server.limits;
 
 import com.google.gson.JsonObject;
 import dev.wschat.protocol.CloseCodes;
+import dev.wschat.protocol.Dialect;
+import dev.wschat.protocol.ServerMessage;
 import dev.wschat.server.ServerConfig;
 import dev.wschat.server.chat.Session;
 import dev.wschat.server.metrics.ServerMetrics;
@@ -27,9 +29,9 @@ class RateLimitHandlerTest {
     /** A v2 session past its welcome and lobby presence. */
     private EmbeddedChannel channel() {
         EmbeddedChannel channel = channel(chat.config());
-        assertThat(Outbound.json(channel).get("event").getAsString()).isEqualTo("welcome");
-        assertThat(Outbound.json(channel).get("type").getAsString()).isEqualTo("presence");
-        assertThat(Outbound.json(channel).get("type").getAsString()).isEqualTo("history");
+        assertThat(Outbound.message(channel, Dialect.V2)).isInstanceOf(ServerMessage.Welcome.class);
+        assertThat(Outbound.message(channel, Dialect.V2)).isInstanceOf(ServerMessage.Presence.class);
+        assertThat(Outbound.message(channel, Dialect.V2)).isInstanceOf(ServerMessage.History.class);
         return channel;
     }
 

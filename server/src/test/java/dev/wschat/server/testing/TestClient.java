@@ -37,7 +37,9 @@ import java.util.function.Predicate;
 /**
  * The one WebSocket client of the tests, the JDK's {@link WebSocket}: connects with a subprotocol, headers and a
  * query, queues every text message, records the close, and can stop reading to play a slow consumer. Every wait
- * fails the test after {@link #TIMEOUT}.
+ * fails the test after {@link #TIMEOUT}. Messages read as the protocol's records ({@link #nextMessage},
+ * {@link #nextOf}, {@link #receivedOf}: decoded by {@link JsonCodec#decodeServer}, so a server message the protocol
+ * cannot read fails the test) or as JSON ({@link #next}, for tests about the exact wire form).
  */
 public final class TestClient implements AutoCloseable {
     /** How long any wait takes before failing the test. */
@@ -301,13 +303,13 @@ public final class TestClient implements AutoCloseable {
         return Dialect.forSubprotocol(socket.getSubprotocol());
     }
 
-    /** The welcome: the first message a session receives. */
+    /** The wschat.v2 welcome, as JSON: the first message a session receives. */
     public JsonObject welcome() {
-        JsonObject welcome = next();
-        if (!"welcome".equals(str(welcome, "event"))) {
-            throw new AssertionError("expected a welcome, got " + welcome);
+        String text = nextText();
+        if (!(decode(text) instanceof ServerMessage.Welcome) || dialect() != Dialect.V2) {
+            throw new AssertionError("expected a wschat.v2 welcome, got " + text);
         }
-        return welcome;
+        return parse(text);
     }
 
     /** The messages received and not yet read by a {@code next} method. */
