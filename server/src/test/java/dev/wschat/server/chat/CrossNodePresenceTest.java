@@ -16,10 +16,9 @@ import io.netty.channel.DefaultChannelId;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
-import java.io.IOException;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -45,15 +44,11 @@ class CrossNodePresenceTest {
     private final List<EmbeddedChannel> channels = new ArrayList<>();
     /** Every leave notice the clients were sent. */
     private final List<JsonObject> leaves = new ArrayList<>();
-    private RedisServer redis;
+    @RegisterExtension
+    final RedisServer redis = RedisServer.beforeEachTest();
     private final List<RedisConnections> connections = new ArrayList<>();
     private final List<ServerMetrics> nodeMetrics = new ArrayList<>();
     private final List<InProcessChat> services = new ArrayList<>();
-
-    @BeforeEach
-    void start() throws IOException {
-        redis = RedisServer.start();
-    }
 
     @AfterEach
     void stop() {
@@ -62,7 +57,6 @@ class CrossNodePresenceTest {
         presences.forEach(RedisPresence::close);
         connections.forEach(RedisConnections::close);
         nodeMetrics.forEach(ServerMetrics::close);
-        redis.close();
     }
 
     /** A node's chat service; it relays no takeovers (a resume elsewhere is never told to it). */
