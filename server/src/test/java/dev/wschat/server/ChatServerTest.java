@@ -1,8 +1,8 @@
 package dev.wschat.server;
 
-import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
+import dev.wschat.protocol.ServerMessage;
 import dev.wschat.server.testing.RunningServer;
 import dev.wschat.server.testing.TestClient;
 import org.junit.jupiter.api.Test;
@@ -191,10 +191,10 @@ class ChatServerTest {
         assertThat(str(welcome, "username")).isEqualTo("User-" + id.substring(0, 4));
         assertThat(str(welcome, "message")).isEqualTo("Welcome! You are connected as User-" + id.substring(0, 4));
 
-        JsonObject presence = a.next();
-        assertThat(str(presence, "type")).isEqualTo("presence");
-        assertThat(str(presence, "room")).isEqualTo("lobby");
-        assertThat(ids(presence.getAsJsonArray("users"))).containsExactly(id);
+        assertThat(a.nextMessage()).isInstanceOfSatisfying(ServerMessage.Presence.class, presence -> {
+            assertThat(presence.room()).isEqualTo("lobby");
+            assertThat(ids(presence)).containsExactly(id);
+        });
     }
 
     @Test
@@ -232,12 +232,12 @@ class ChatServerTest {
         nextEvent(a, "join");
 
         a.sendJson("type", "join", "room", "dev");
-        JsonObject aPresence = a.nextOfType("presence");
-        assertThat(str(aPresence, "room")).isEqualTo("dev");
-        assertThat(ids(aPresence.getAsJsonArray("users"))).containsExactly(aId);
+        ServerMessage.Presence aPresence = a.nextOf(ServerMessage.Presence.class);
+        assertThat(aPresence.room()).isEqualTo("dev");
+        assertThat(ids(aPresence)).containsExactly(aId);
 
         b.sendJson("type", "join", "room", "dev");
-        assertThat(ids(b.nextOfType("presence").getAsJsonArray("users"))).containsExactlyInAnyOrder(aId, bId);
+        assertThat(ids(b.nextOf(ServerMessage.Presence.class))).containsExactlyInAnyOrder(aId, bId);
         JsonObject notice = a.next(m -> "join".equals(str(m, "event")) && "dev".equals(str(m, "room")));
         assertThat(str(notice, "event")).isEqualTo("join");
         assertThat(str(notice, "room")).isEqualTo("dev");
@@ -325,7 +325,7 @@ class ChatServerTest {
         TestClient b = v2();
         String bId = welcomeV2(b);
         a.sendJson("type", "who", "room", "lobby");
-        assertThat(ids(a.nextOfType("presence").getAsJsonArray("users"))).containsExactlyInAnyOrder(aId, bId);
+        assertThat(ids(a.nextOf(ServerMessage.Presence.class))).containsExactlyInAnyOrder(aId, bId);
         a.sendJson("type", "who", "room", "elsewhere", "ref", "w1");
         JsonObject error = a.nextOfType("error");
         assertThat(str(error, "code")).isEqualTo("not_in_room");
@@ -444,12 +444,8 @@ class ChatServerTest {
         assertThat(TestClient.to(server.ws("/elsewhere")).refusal().statusCode()).isEqualTo(404);
     }
 
-    private static List<String> ids(JsonArray users) {
-        List<String> ids = new ArrayList<>();
-        for (JsonElement u : users) {
-            ids.add(str(u.getAsJsonObject(), "id"));
-        }
-        return ids;
+    private static List<String> ids(ServerMessage.Presence presence) {
+        return presence.users().stream().map(ServerMessage.User::id).toList();
     }
 
     private static List<String> roomNames(JsonObject rooms) {

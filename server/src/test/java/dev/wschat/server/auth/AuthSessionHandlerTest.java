@@ -2,10 +2,10 @@ package dev.wschat.server.auth;
 
 import dev.wschat.protocol.CloseCodes;
 import dev.wschat.server.metrics.ServerMetrics;
+import dev.wschat.server.testing.HandlerChannel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.embedded.EmbeddedChannel;
-import io.netty.handler.codec.http.EmptyHttpHeaders;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
 import org.junit.jupiter.api.AfterEach;
@@ -33,18 +33,13 @@ class AuthSessionHandlerTest {
 
     /** A connection whose handshake completed, authenticated as {@code identity} (or not, when {@code null}). */
     private EmbeddedChannel handshakeCompleted(Identity identity) {
-        EmbeddedChannel channel = new EmbeddedChannel(new AuthSessionHandler(metrics, SKEW),
+        return HandlerChannel.of(new AuthSessionHandler(metrics, SKEW),
                 new ChannelInboundHandlerAdapter() {
                     @Override
                     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
                         passedOn.add(evt);
                     }
-                });
-        channel.freezeTime();
-        channel.attr(Identity.KEY).set(identity);
-        channel.pipeline().fireUserEventTriggered(
-                new WebSocketServerProtocolHandler.HandshakeComplete("/ws", EmptyHttpHeaders.INSTANCE, "wschat.v2"));
-        return channel;
+                }).frozenTime().attr(Identity.KEY, identity).handshaken("wschat.v2");
     }
 
     private static void advance(EmbeddedChannel channel, Duration by) {

@@ -2,26 +2,23 @@ package dev.wschat.server.chat;
 
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
-import dev.wschat.protocol.JsonCodec;
 import dev.wschat.protocol.ServerMessage;
-import dev.wschat.server.ServerConfig;
 import dev.wschat.server.metrics.ServerMetrics;
 import dev.wschat.server.presence.Presence;
 import dev.wschat.server.redis.PresenceTimings;
 import dev.wschat.server.redis.RedisConnections;
 import dev.wschat.server.redis.RedisPresence;
+import dev.wschat.server.testing.HandlerChannel;
+import dev.wschat.server.testing.InProcessChat;
 import dev.wschat.server.testing.Outbound;
 import dev.wschat.server.testing.RedisServer;
 import io.netty.channel.DefaultChannelId;
 import io.netty.channel.embedded.EmbeddedChannel;
-import io.netty.handler.codec.http.EmptyHttpHeaders;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
-import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
-import java.io.IOException;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -41,35 +38,29 @@ import static org.awaitility.Awaitility.await;
  * another node that its old node was never told of is not announced as left when its resume window ends there.
  */
 class CrossNodePresenceTest {
-    private final ServerMetrics metrics = new ServerMetrics();
-    private final JsonCodec codec = new JsonCodec();
     /** Departures run on the test thread, as EmbeddedChannel wants. */
     private final Queue<Runnable> departures = new ConcurrentLinkedQueue<>();
     private final List<RedisPresence> presences = new ArrayList<>();
     private final List<EmbeddedChannel> channels = new ArrayList<>();
     /** Every leave notice the clients were sent. */
     private final List<JsonObject> leaves = new ArrayList<>();
-    private RedisServer redis;
+    @RegisterExtension
+    final RedisServer redis = RedisServer.beforeEachTest();
     private final List<RedisConnections> connections = new ArrayList<>();
     private final List<ServerMetrics> nodeMetrics = new ArrayList<>();
-
-    @BeforeEach
-    void start() throws IOException {
-        redis = RedisServer.start();
-    }
+    private final List<InProcessChat> services = new ArrayList<>();
 
     @AfterEach
     void stop() {
         channels.forEach(EmbeddedChannel::finishAndReleaseAll);
+        services.forEach(InProcessChat::close);
         presences.forEach(RedisPresence::close);
         connections.forEach(RedisConnections::close);
         nodeMetrics.forEach(ServerMetrics::close);
-        redis.close();
-        metrics.close();
     }
 
     /** A node's chat service; it relays no takeovers (a resume elsewhere is never told to it). */
-    private ChatService node(String id, String... options) {
+    private InProcessChat node(String id, String... options) {
         ServerMetrics redisMetrics = new ServerMetrics();
         nodeMetrics.add(redisMetrics);
         RedisConnections node = new RedisConnections(redis.url(), 10_000, redisMetrics);
@@ -78,11 +69,11 @@ class CrossNodePresenceTest {
         presences.add(shared);
         node.start();
         shared.start();
-        RoomRegistry rooms = new RoomRegistry(codec, metrics);
-        List<String> args = new ArrayList<>(List.of("--port", "0", "--history-on-join", "0"));
+        List<String> args = new ArrayList<>(List.of("--history-on-join", "0"));
         args.addAll(List.of(options));
-        return ChatService.builder(ServerConfig.parse(args.toArray(String[]::new)).chatSettings(), codec, rooms,
-                metrics).presence(new OnTestThread(shared)).build();
+        InProcessChat chat = InProcessChat.withPresence(new OnTestThread(shared), args.toArray(String[]::new));
+        services.add(chat);
+        return chat;
     }
 
     /** Hands the service's departure listener its calls on the test thread. */
@@ -134,15 +125,14 @@ class CrossNodePresenceTest {
         }
     }
 
-    private EmbeddedChannel connect(ChatService service) {
-        return connect(service, "/ws");
+    private EmbeddedChannel connect(InProcessChat node) {
+        return connect(node, "/ws");
     }
 
-    private EmbeddedChannel connect(ChatService service, String uri) {
-        EmbeddedChannel channel = new EmbeddedChannel(DefaultChannelId.newInstance(), // distinct ids: presence keys by it
-                new ChatFrameHandler(service, codec, metrics));
-        channel.pipeline().fireUserEventTriggered(
-                new WebSocketServerProtocolHandler.HandshakeComplete(uri, EmptyHttpHeaders.INSTANCE, "wschat.v2"));
+    private EmbeddedChannel connect(InProcessChat node, String uri) {
+        EmbeddedChannel channel = HandlerChannel.of(node.handler())
+                .id(DefaultChannelId.newInstance()) // distinct ids: presence keys by it
+                .path(uri).handshaken("wschat.v2");
         channels.add(channel);
         return channel;
     }
@@ -182,8 +172,8 @@ class CrossNodePresenceTest {
     @Test
     void aSessionResumedOnAnotherNodeThatWasNotToldIsNotAnnouncedAsLeftWhenItsWindowEnds() {
         String[] resume = {"--resume-window", "1", "--session-secret", "a-secret-both-nodes-share-0123456789"};
-        ChatService a = node("node-a", resume);
-        ChatService b = node("node-b", resume);
+        InProcessChat a = node("node-a", resume);
+        InProcessChat b = node("node-b", resume);
         EmbeddedChannel alice = connect(a);
         EmbeddedChannel watcher = connect(a);
         String aliceId = idOf(alice);
@@ -191,14 +181,14 @@ class CrossNodePresenceTest {
         await().atMost(Duration.ofSeconds(10)).until(() -> who(watcher).equals(sorted(aliceId, idOf(watcher))));
 
         alice.close(); // dropped: kept on node a for the window, and no takeover ever reaches node a
-        assertThat(a.detachedCount()).isEqualTo(1);
+        assertThat(a.service().detachedCount()).isEqualTo(1);
         EmbeddedChannel back = connect(b, "/ws?resume=" + URLEncoder.encode(token, StandardCharsets.UTF_8));
         assertThat(idOf(back)).isEqualTo(aliceId);
         back.writeInbound(new TextWebSocketFrame("{\"type\":\"resume\",\"rooms\":[{\"room\":\"lobby\"}]}"));
         await().atMost(Duration.ofSeconds(10)).until(() -> who(watcher).equals(sorted(aliceId, aliceId,
                 idOf(watcher))));
 
-        await().atMost(Duration.ofSeconds(10)).until(() -> a.detachedCount() == 0);
+        await().atMost(Duration.ofSeconds(10)).until(() -> a.service().detachedCount() == 0);
         await().atMost(Duration.ofSeconds(10)).until(() -> {
             alice.runPendingTasks(); // the expiry's work runs on the dropped channel's loop
             return who(watcher).equals(sorted(aliceId, idOf(watcher)));
@@ -219,8 +209,8 @@ class CrossNodePresenceTest {
 
     @Test
     void whoListsBothNodesAndAStoppedNodesUsersLeaveOnceEach() {
-        ChatService a = node("node-a");
-        ChatService b = node("node-b");
+        InProcessChat a = node("node-a");
+        InProcessChat b = node("node-b");
         EmbeddedChannel onA = connect(a);
         EmbeddedChannel b1 = connect(b);
         EmbeddedChannel b2 = connect(b);

@@ -2,6 +2,7 @@ package dev.wschat.server.limits;
 
 import dev.wschat.protocol.CloseCodes;
 import dev.wschat.server.metrics.ServerMetrics;
+import dev.wschat.server.testing.HandlerChannel;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
@@ -34,8 +35,7 @@ class HeartbeatHandlerTest {
 
     /** A connection whose WebSocket handshake just completed, on heartbeats. */
     private static EmbeddedChannel channel(HeartbeatHandler.Heartbeats heartbeats) {
-        EmbeddedChannel channel = new EmbeddedChannel();
-        channel.freezeTime();
+        EmbeddedChannel channel = HandlerChannel.of().frozenTime().build();
         heartbeats.start(channel.pipeline());
         return channel;
     }

@@ -1,22 +1,19 @@
 package dev.wschat.server.limits;
 
-import dev.wschat.server.testing.Outbound;
 import com.google.gson.JsonObject;
 import dev.wschat.protocol.CloseCodes;
-import dev.wschat.protocol.JsonCodec;
+import dev.wschat.protocol.Dialect;
+import dev.wschat.protocol.ServerMessage;
 import dev.wschat.server.ServerConfig;
-import dev.wschat.server.chat.ChatFrameHandler;
-import dev.wschat.server.chat.ChatService;
 import dev.wschat.server.chat.Session;
-import dev.wschat.server.chat.RoomRegistry;
-import dev.wschat.server.history.InMemoryHistory;
 import dev.wschat.server.metrics.ServerMetrics;
+import dev.wschat.server.testing.HandlerChannel;
+import dev.wschat.server.testing.InProcessChat;
+import dev.wschat.server.testing.Outbound;
 import io.netty.channel.embedded.EmbeddedChannel;
-import io.netty.handler.codec.http.EmptyHttpHeaders;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
-import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
-import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -24,29 +21,24 @@ import static org.assertj.core.api.Assertions.assertThat;
 /** RateLimitHandler before the real chat handler: what passes is echoed, what does not is answered or closed. */
 class RateLimitHandlerTest {
     // One token a second: no refill while a test runs, so every count below is exact.
-    private final ServerConfig config = ServerConfig.parse("--message-rate", "1", "--message-burst", "3",
+    @AutoClose
+    private final InProcessChat chat = InProcessChat.start("--message-rate", "1", "--message-burst", "3",
             "--rate-limit-strikes", "3");
-    private final JsonCodec codec = new JsonCodec();
-    private final ServerMetrics metrics = new ServerMetrics();
-    private final RoomRegistry rooms = new RoomRegistry(codec, metrics);
-    private final ChatService service = ChatService.builder(config.chatSettings(), codec, rooms, metrics)
-            .history(new InMemoryHistory(10)).build();
-
-    @AfterEach
-    void closeMetrics() {
-        metrics.close();
-    }
+    private final ServerMetrics metrics = chat.metrics();
 
     /** A v2 session past its welcome and lobby presence. */
     private EmbeddedChannel channel() {
-        EmbeddedChannel channel = new EmbeddedChannel(new RateLimitHandler(config.limitSettings(), (ch, e) -> service.send(Session.of(ch), e), metrics),
-                new ChatFrameHandler(service, codec, metrics));
-        channel.pipeline().fireUserEventTriggered(
-                new WebSocketServerProtocolHandler.HandshakeComplete("/ws", EmptyHttpHeaders.INSTANCE, "wschat.v2"));
-        assertThat(Outbound.json(channel).get("event").getAsString()).isEqualTo("welcome");
-        assertThat(Outbound.json(channel).get("type").getAsString()).isEqualTo("presence");
-        assertThat(Outbound.json(channel).get("type").getAsString()).isEqualTo("history");
+        EmbeddedChannel channel = channel(chat.config());
+        assertThat(Outbound.message(channel, Dialect.V2)).isInstanceOf(ServerMessage.Welcome.class);
+        assertThat(Outbound.message(channel, Dialect.V2)).isInstanceOf(ServerMessage.Presence.class);
+        assertThat(Outbound.message(channel, Dialect.V2)).isInstanceOf(ServerMessage.History.class);
         return channel;
+    }
+
+    /** The rate limit of {@code limits} before the service's chat handler, the v2 handshake completed. */
+    private EmbeddedChannel channel(ServerConfig limits) {
+        return HandlerChannel.of(new RateLimitHandler(limits.limitSettings(),
+                (ch, e) -> chat.service().send(Session.of(ch), e), metrics), chat.handler()).handshaken("wschat.v2");
     }
 
     private static TextWebSocketFrame chat(int i) {
@@ -99,12 +91,8 @@ class RateLimitHandlerTest {
 
     @Test
     void aRateOfZeroTurnsTheLimitOff() {
-        ServerConfig unlimited = ServerConfig.parse("--message-rate", "0");
-        EmbeddedChannel channel = new EmbeddedChannel(new RateLimitHandler(unlimited.limitSettings(), (ch, e) -> service.send(Session.of(ch), e), metrics),
-                new ChatFrameHandler(service, codec, metrics));
-        channel.pipeline().fireUserEventTriggered(
-                new WebSocketServerProtocolHandler.HandshakeComplete("/ws", EmptyHttpHeaders.INSTANCE, "wschat.v2"));
-        Outbound.json(channel);
+        EmbeddedChannel channel = channel(ServerConfig.parse("--message-rate", "0"));
+        Outbound.json(channel); // past the welcome, the lobby's presence and its history
         Outbound.json(channel);
         Outbound.json(channel);
         for (int i = 0; i < 50; i++) {

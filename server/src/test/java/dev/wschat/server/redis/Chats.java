@@ -2,6 +2,8 @@ package dev.wschat.server.redis;
 
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import dev.wschat.protocol.ClientMessage;
+import dev.wschat.protocol.ServerMessage;
 import dev.wschat.server.testing.RunningServer;
 import dev.wschat.server.testing.TestClient;
 
@@ -23,6 +25,7 @@ final class Chats {
     private Chats() {
     }
 
+    /** The messages of a {@code type} the client received, as JSON, in order of arrival. */
     static List<JsonObject> received(TestClient c, String type) {
         List<JsonObject> out = new ArrayList<>();
         for (String text : c.received()) {
@@ -36,25 +39,34 @@ final class Chats {
 
     /** The client id its welcome gave the client. */
     static String clientId(TestClient c) {
-        return str(JsonParser.parseString(c.received().get(0)).getAsJsonObject(), "clientId");
+        return welcome(c).clientId();
+    }
+
+    /** The welcome the client received first. */
+    static ServerMessage.Welcome welcome(TestClient c) {
+        List<ServerMessage.Welcome> welcomes = c.receivedOf(ServerMessage.Welcome.class);
+        if (welcomes.isEmpty()) {
+            throw new AssertionError("no welcome among " + c.received());
+        }
+        return welcomes.get(0);
     }
 
     /** The seqs of the room's chat messages the client received, in order of arrival. */
     static List<Long> seqs(TestClient c, String room) {
-        return received(c, "chat").stream().filter(m -> room.equals(str(m, "room")))
-                .map(m -> m.get("seq").getAsLong()).toList();
+        return c.receivedOf(ServerMessage.Chat.class).stream().filter(m -> room.equals(m.room()))
+                .map(ServerMessage.Chat::seq).toList();
     }
 
     /** The bodies of the room's chat messages the client received, in order of arrival. */
     static List<String> bodies(TestClient c, String room) {
-        return received(c, "chat").stream().filter(m -> room.equals(str(m, "room")))
-                .map(m -> str(m, "message")).toList();
+        return c.receivedOf(ServerMessage.Chat.class).stream().filter(m -> room.equals(m.room()))
+                .map(ServerMessage.Chat::message).toList();
     }
 
     /** The client message ids acknowledged to the client. */
     static Set<String> acked(TestClient c) {
         Set<String> ids = new LinkedHashSet<>();
-        received(c, "ack").forEach(m -> ids.add(str(m, "clientMsgId")));
+        c.receivedOf(ServerMessage.Ack.class).forEach(m -> ids.add(m.clientMsgId()));
         return ids;
     }
 
@@ -65,9 +77,9 @@ final class Chats {
      */
     static Map<String, Long> ackedSeqs(TestClient c) {
         Map<String, Long> seqs = new LinkedHashMap<>();
-        for (JsonObject ack : received(c, "ack")) {
-            String id = str(ack, "clientMsgId");
-            Long seq = ack.get("seq").getAsLong();
+        for (ServerMessage.Ack ack : c.receivedOf(ServerMessage.Ack.class)) {
+            String id = ack.clientMsgId();
+            Long seq = ack.seq();
             Long before = seqs.putIfAbsent(id, seq);
             if (before != null && !before.equals(seq)) {
                 throw new AssertionError(id + " acknowledged as seq " + before + " and as seq " + seq);
@@ -78,13 +90,12 @@ final class Chats {
 
     /** Sends a chat with a client message id, also given as its ref so an error names it. */
     static void chat(TestClient c, String room, String clientMsgId) {
-        c.send("{\"type\":\"chat\",\"room\":\"" + room + "\",\"content\":\"" + clientMsgId + "\",\"clientMsgId\":\""
-                + clientMsgId + "\",\"ref\":\"" + clientMsgId + "\"}");
+        c.send(new ClientMessage.Chat(room, clientMsgId, clientMsgId, clientMsgId));
     }
 
     /** Joins a room and waits for its history answer. */
     static JsonObject join(TestClient c, String room) {
-        c.sendJson("type", "join", "room", room);
+        c.send(new ClientMessage.Join(room, null));
         return c.next(m -> "history".equals(str(m, "type")) && room.equals(str(m, "room")));
     }
 
@@ -94,9 +105,14 @@ final class Chats {
 
     /** A node of the cluster: an in-process server on this Redis, no message rate limit. */
     static RunningServer node(String redisUrl, String... more) {
-        List<String> args = new ArrayList<>(List.of("--redis", redisUrl, "--message-rate", "0"));
+        return RunningServer.start(nodeOptions(redisUrl, more));
+    }
+
+    /** The options of a node on this Redis, no message rate limit, then {@code more}. */
+    static String[] nodeOptions(String redisUrl, String... more) {
+        List<String> args = new ArrayList<>(List.of("--redis", redisUrl));
         args.addAll(List.of(more));
-        return RunningServer.start(args.toArray(String[]::new));
+        return RunningServer.noRateLimit(args.toArray(String[]::new));
     }
 
     /** The node's v2 client, ready (welcome and lobby presence read). */

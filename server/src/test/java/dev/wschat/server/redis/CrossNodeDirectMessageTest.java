@@ -1,7 +1,8 @@
 package dev.wschat.server.redis;
 
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
+import dev.wschat.protocol.ClientMessage;
+import dev.wschat.protocol.ServerMessage;
 import dev.wschat.server.testing.RedisServer;
 import dev.wschat.server.testing.RunningServer;
 import dev.wschat.server.testing.TestClient;
@@ -10,7 +11,9 @@ import io.lettuce.core.RedisClient;
 import io.lettuce.core.api.StatefulRedisConnection;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
@@ -31,17 +34,23 @@ import static org.awaitility.Awaitility.await;
 class CrossNodeDirectMessageTest {
     private static final Duration WAIT = Duration.ofSeconds(30);
     private static final String SECRET = "a-session-secret-shared-by-both-nodes-0123";
-    private RedisServer redis;
-    private RunningServer one;
-    private RunningServer two;
+    /** Stops after both nodes (extensions stop in reverse order). */
+    @RegisterExtension
+    @Order(1)
+    final RedisServer redis = RedisServer.beforeEachTest();
+    @RegisterExtension
+    @Order(2)
+    final RunningServer one = RunningServer.startedByEachTest("--session-secret", SECRET);
+    @RegisterExtension
+    @Order(3)
+    final RunningServer two = RunningServer.startedByEachTest("--session-secret", SECRET);
     private RedisClient admin;
     private StatefulRedisConnection<String, String> adminConnection;
 
     @BeforeEach
-    void start() throws Exception {
-        redis = RedisServer.start();
-        one = node();
-        two = node();
+    void start() {
+        one.startWith(RunningServer.noRateLimit("--redis", redis.url()));
+        two.startWith(RunningServer.noRateLimit("--redis", redis.url()));
         admin = RedisClient.create(redis.url());
         adminConnection = admin.connect();
         await().atMost(WAIT).until(() -> one.get("/ready").statusCode() == 200 && two.get("/ready").statusCode() == 200);
@@ -51,13 +60,6 @@ class CrossNodeDirectMessageTest {
     void stop() {
         adminConnection.close();
         admin.shutdown();
-        one.close();
-        two.close();
-        redis.close();
-    }
-
-    private RunningServer node() {
-        return RunningServer.start("--redis", redis.url(), "--message-rate", "0", "--session-secret", SECRET);
     }
 
     @Test
@@ -67,13 +69,14 @@ class CrossNodeDirectMessageTest {
         awaitSubscribers(id(bob), 1);
 
         dm(alice, id(bob), "psst", "d1");
-        JsonObject received = bob.next(m -> "dm".equals(str(m, "type")));
-        JsonObject echo = alice.next(m -> "dm".equals(str(m, "type")) || "error".equals(str(m, "type")));
+        ServerMessage.Direct received = bob.nextOf(ServerMessage.Direct.class);
+        ServerMessage echo = alice.nextOf(ServerMessage.class,
+                m -> m instanceof ServerMessage.Direct || m instanceof ServerMessage.Error);
 
-        assertThat(str(echo, "type")).isEqualTo("dm");
-        assertThat(str(received, "message")).isEqualTo("psst");
-        assertThat(str(received, "to")).isEqualTo(id(bob));
-        assertThat(received.getAsJsonObject("from").get("id").getAsString()).isEqualTo(id(alice));
+        assertThat(echo).isInstanceOf(ServerMessage.Direct.class);
+        assertThat(received.message()).isEqualTo("psst");
+        assertThat(received.to()).isEqualTo(id(bob));
+        assertThat(received.from().id()).isEqualTo(id(alice));
         assertThat(received).as("the echo is the message the recipient got").isEqualTo(echo);
         await().during(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(3)).until(() -> dms(bob).size() == 1
                 && dms(alice).size() == 1);
@@ -207,7 +210,7 @@ class CrossNodeDirectMessageTest {
         TestClient alice = two.v2();
         TestClient old = two.v2();
         String bobId = id(old);
-        String token = str(JsonParser.parseString(old.received().get(0)).getAsJsonObject(), "resumeToken");
+        String token = Chats.welcome(old).resumeToken();
 
         // The balancer sent the reconnect to node one before node two saw the old connection drop (or a tab was
         // duplicated): both connections are open for a moment.
@@ -237,7 +240,7 @@ class CrossNodeDirectMessageTest {
     }
 
     private static void dm(TestClient from, String to, String content, String ref) {
-        from.sendJson("type", "dm", "to", to, "content", content, "ref", ref);
+        from.send(new ClientMessage.DirectMessage(to, content, ref));
     }
 
     private static String id(TestClient c) {

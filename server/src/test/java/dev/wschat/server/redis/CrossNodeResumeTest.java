@@ -1,8 +1,8 @@
 package dev.wschat.server.redis;
 
-import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
+import dev.wschat.protocol.ClientMessage;
+import dev.wschat.protocol.ServerMessage;
 import dev.wschat.server.testing.Cluster;
 import dev.wschat.server.testing.RunningServer;
 import dev.wschat.server.testing.TestClient;
@@ -12,7 +12,6 @@ import org.junit.jupiter.api.Test;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -43,7 +42,7 @@ class CrossNodeResumeTest {
     void aDetachedSessionResumedOnTheOtherNodeEndsOnTheFirstWithoutALeaveAndIsListedOnce() {
         TestClient alice = cluster.v2On(a);
         String aliceId = clientId(alice);
-        String token = str(JsonParser.parseString(alice.received().get(0)).getAsJsonObject(), "resumeToken");
+        String token = Chats.welcome(alice).resumeToken();
         TestClient watcher = cluster.v2On(b);
         TestClient neighbour = cluster.v2On(a);
         for (TestClient c : List.of(alice, watcher, neighbour)) {
@@ -74,8 +73,8 @@ class CrossNodeResumeTest {
                             && count(who(back, room), aliceId) == 1);
         }
 
-        neighbour.sendJson("type", "dm", "to", aliceId, "content", "from a", "ref", "d1");
-        watcher.sendJson("type", "dm", "to", aliceId, "content", "from b", "ref", "d2");
+        neighbour.send(new ClientMessage.DirectMessage(aliceId, "from a", "d1"));
+        watcher.send(new ClientMessage.DirectMessage(aliceId, "from b", "d2"));
         await().atMost(LONG).until(() -> dms(back).size() == 2);
         assertThat(dms(back)).containsExactlyInAnyOrder("from a", "from b");
 
@@ -100,15 +99,15 @@ class CrossNodeResumeTest {
     void directMessagesFromEitherNodeToAUserAwayAreKeptAndGivenWhenTheyResumeOnTheOther() {
         TestClient alice = cluster.v2On(a);
         String aliceId = clientId(alice);
-        String token = str(JsonParser.parseString(alice.received().get(0)).getAsJsonObject(), "resumeToken");
+        String token = Chats.welcome(alice).resumeToken();
         TestClient neighbour = cluster.v2On(a);
         TestClient watcher = cluster.v2On(b);
         alice.abort();
         await().atMost(LONG).until(() -> a.server().service().detachedCount() == 1);
-        neighbour.sendJson("type", "dm", "to", aliceId, "content", "from her node", "ref", "k1");
+        neighbour.send(new ClientMessage.DirectMessage(aliceId, "from her node", "k1"));
         await().atMost(LONG).until(() -> dms(neighbour).contains("from her node")); // the echo: it is stored
         // From the other node: no node has her attached, node a keeps her session; Redis says so, and it is kept.
-        watcher.sendJson("type", "dm", "to", aliceId, "content", "from the other node", "ref", "k2");
+        watcher.send(new ClientMessage.DirectMessage(aliceId, "from the other node", "k2"));
         await().atMost(LONG).until(() -> dms(watcher).contains("from the other node")
                 || !Chats.received(watcher, "error").isEmpty());
         assertThat(Chats.received(watcher, "error")).as("not no_such_user").isEmpty();
@@ -123,7 +122,7 @@ class CrossNodeResumeTest {
         // Back: a dm to her is live again, and once she is gone for good it is no_such_user on either node.
         back.close();
         await().atMost(LONG).until(() -> b.server().service().sessionCount() == 1);
-        neighbour.sendJson("type", "dm", "to", aliceId, "content", "gone", "ref", "k3");
+        neighbour.send(new ClientMessage.DirectMessage(aliceId, "gone", "k3"));
         await().atMost(LONG).until(() -> Chats.received(neighbour, "error").size() == 1);
         assertThat(str(Chats.received(neighbour, "error").get(0), "code")).isEqualTo("no_such_user");
     }
@@ -132,7 +131,7 @@ class CrossNodeResumeTest {
     void aSessionResumedOnTheOtherNodeAfterItsNodeStoppedIsNotAnnouncedAsLeftWhenItsOldEntriesExpire() {
         TestClient alice = cluster.v2On(a);
         String aliceId = clientId(alice);
-        String token = str(JsonParser.parseString(alice.received().get(0)).getAsJsonObject(), "resumeToken");
+        String token = Chats.welcome(alice).resumeToken();
         TestClient bystander = cluster.v2On(a);
         String bystanderId = clientId(bystander);
         TestClient watcher = cluster.v2On(b);
@@ -189,22 +188,18 @@ class CrossNodeResumeTest {
 
     /** The newest resume token the client was given: its welcome's, or the last refresh's. */
     private static String latestToken(TestClient c) {
-        String token = str(JsonParser.parseString(c.received().get(0)).getAsJsonObject(), "resumeToken");
-        for (JsonObject m : Chats.received(c, "token")) {
-            token = str(m, "resumeToken");
+        String token = Chats.welcome(c).resumeToken();
+        for (ServerMessage.Token refresh : c.receivedOf(ServerMessage.Token.class)) {
+            token = refresh.resumeToken();
         }
         return token;
     }
 
     private List<String> who(TestClient c, String room) {
         String ref = "w" + refs.incrementAndGet();
-        c.sendJson("type", "who", "room", room, "ref", ref);
-        JsonObject p = c.next(m -> "presence".equals(str(m, "type")) && ref.equals(str(m, "ref")));
-        List<String> ids = new ArrayList<>();
-        for (JsonElement u : p.getAsJsonArray("users")) {
-            ids.add(u.getAsJsonObject().get("id").getAsString());
-        }
-        return ids;
+        c.send(new ClientMessage.Who(room, ref));
+        return c.nextOf(ServerMessage.Presence.class, p -> ref.equals(p.ref())).users().stream()
+                .map(ServerMessage.User::id).toList();
     }
 
     private static long count(List<String> ids, String id) {
@@ -221,8 +216,8 @@ class CrossNodeResumeTest {
 
     /** How many notices of {@code event} about user {@code id} the client received, in every room. */
     private static long notices(TestClient c, String event, String id) {
-        return Chats.received(c, "system").stream().filter(m -> event.equals(str(m, "event"))
-                && id.equals(m.getAsJsonObject("user").get("id").getAsString())).count();
+        return c.receivedOf(ServerMessage.Notice.class).stream()
+                .filter(n -> event.equals(n.kind().wireName()) && id.equals(n.user().id())).count();
     }
 
     private static List<String> dms(TestClient c) {

@@ -2,6 +2,7 @@ package dev.wschat.server.redis;
 
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
+import dev.wschat.protocol.ClientMessage;
 import dev.wschat.server.testing.RedisServer;
 import dev.wschat.server.testing.RunningServer;
 import dev.wschat.server.testing.ServerProcess;
@@ -25,7 +26,7 @@ import static org.awaitility.Awaitility.await;
 class PresenceKillIT {
 
     private static List<String> who(TestClient c) {
-        c.sendJson("type", "who", "room", "dev", "ref", "w");
+        c.send(new ClientMessage.Who("dev", "w"));
         JsonObject p = c.next(m -> "presence".equals(str(m, "type")) && "w".equals(str(m, "ref")));
         List<String> ids = new ArrayList<>();
         for (JsonElement u : p.getAsJsonArray("users")) {
@@ -44,8 +45,8 @@ class PresenceKillIT {
     void aKilledNodesUsersLeavePresenceWithinTenSecondsWithOneLeaveEach() throws Exception {
         try (RedisServer redis = RedisServer.start();
              RunningServer a = Chats.node(redis.url());
-             ServerProcess b = ServerProcess.start(Map.of(), "--host", "127.0.0.1", "--port", "0", "--redis",
-                     redis.url(), "--message-rate", "0")) {
+             ServerProcess b = ServerProcess.start(Map.of(), RunningServer.noRateLimit("--host", "127.0.0.1",
+                     "--port", "0", "--redis", redis.url()))) {
             await().atMost(Chats.LONG).until(() -> a.get("/ready").statusCode() == 200);
             TestClient x = a.v2();
             Chats.join(x, "dev");

@@ -13,9 +13,10 @@ import io.lettuce.core.api.StatefulRedisConnection;
 import org.apache.logging.log4j.Level;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
-import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
 
@@ -33,18 +34,22 @@ import static org.awaitility.Awaitility.await;
  */
 class RedisErrorLogTest {
     private static final Duration WAIT = Duration.ofSeconds(15);
-    private RedisServer redis;
+    /** Stops after the node (extensions stop in reverse order). */
+    @RegisterExtension
+    @Order(1)
+    final RedisServer redis = RedisServer.beforeEachTest();
+    @RegisterExtension
+    @Order(2)
+    final RunningServer node = RunningServer.startedByEachTest();
     private RedisClient client;
     private StatefulRedisConnection<String, String> cli;
     private LogCapture log;
-    private RunningServer node;
     private RedisPresence presence;
     private RedisConnections connections;
     private ServerMetrics metrics;
 
     @BeforeEach
-    void start() throws IOException {
-        redis = RedisServer.start();
+    void start() {
         client = RedisClient.create();
         cli = client.connect(RedisURI.create(redis.url()));
         log = LogCapture.start("dev.wschat.server.redis", Level.INFO);
@@ -57,13 +62,9 @@ class RedisErrorLogTest {
             connections.close();
             metrics.close();
         }
-        if (node != null) {
-            node.close();
-        }
         log.close();
         cli.close();
         client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
-        redis.close();
     }
 
     @Test
@@ -91,7 +92,7 @@ class RedisErrorLogTest {
 
     @Test
     void anAppendRedisRefusesIsLoggedWithRedisAnswerAndTheSenderGetsUnavailable() {
-        node = Chats.node(redis.url());
+        node.startWith(Chats.nodeOptions(redis.url()));
         TestClient sender = node.closeLater(Chats.client(node));
         join(sender, "dev");
         cli.sync().del(RedisKeys.stream("dev"));

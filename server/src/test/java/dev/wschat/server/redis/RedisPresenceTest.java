@@ -11,8 +11,8 @@ import io.netty.util.ResourceLeakDetector;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
-import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -31,7 +31,9 @@ import static org.awaitility.Awaitility.await;
  */
 class RedisPresenceTest {
     private static final Duration WAIT = Duration.ofSeconds(15);
-    private RedisServer redis;
+    /** Stops after the test's own connections are closed (extensions run after {@code @AfterEach}). */
+    @RegisterExtension
+    final RedisServer redis = RedisServer.beforeEachTest();
     /** The test's own client, for looking into Redis. */
     private RedisClient client;
     private final List<RedisPresence> nodes = new ArrayList<>();
@@ -39,8 +41,7 @@ class RedisPresenceTest {
     private final List<ServerMetrics> metrics = new ArrayList<>();
 
     @BeforeEach
-    void start() throws IOException {
-        redis = RedisServer.start();
+    void start() {
         client = RedisClient.create();
     }
 
@@ -49,7 +50,6 @@ class RedisPresenceTest {
         nodes.forEach(RedisPresence::close);
         connections.forEach(RedisConnections::close);
         client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
-        redis.close();
         metrics.forEach(ServerMetrics::close);
     }
 

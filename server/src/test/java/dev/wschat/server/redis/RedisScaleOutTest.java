@@ -1,6 +1,7 @@
 package dev.wschat.server.redis;
 
 import com.google.gson.JsonObject;
+import dev.wschat.protocol.ClientMessage;
 import dev.wschat.server.testing.Cluster;
 import dev.wschat.server.testing.RunningServer;
 import dev.wschat.server.testing.TestClient;
@@ -176,7 +177,7 @@ class RedisScaleOutTest {
         TestClient onA = cluster.v2On(a);
         join(onA, ROOM);
         TestClient onB = cluster.v2On(b);
-        onB.sendJson("type", "leave", "room", "lobby");
+        onB.send(new ClientMessage.Leave("lobby", null));
         onB.next(m -> "leave".equals(str(m, "event")));
         join(onB, "other");
         join(onA, "other");

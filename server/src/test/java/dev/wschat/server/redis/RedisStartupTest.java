@@ -3,12 +3,13 @@ package dev.wschat.server.redis;
 import dev.wschat.server.testing.LogCapture;
 import dev.wschat.server.testing.RedisServer;
 import dev.wschat.server.testing.RunningServer;
-import dev.wschat.server.testing.ServerProcess;
 import dev.wschat.server.testing.TestClient;
 import org.apache.logging.log4j.Level;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import static dev.wschat.server.redis.Chats.LONG;
 import static dev.wschat.server.redis.Chats.acked;
@@ -20,9 +21,14 @@ import static org.awaitility.Awaitility.await;
 
 /** A node started while Redis is unreachable starts, says so in its log, answers 503, and is ready once Redis is. */
 class RedisStartupTest {
+    /** Not started until the node has found it missing; it stops after the node. */
+    @RegisterExtension
+    @Order(1)
+    final RedisServer redis = RedisServer.startedByTest();
+    @RegisterExtension
+    @Order(2)
+    final RunningServer node = RunningServer.startedByEachTest();
     private LogCapture log;
-    private RunningServer node;
-    private RedisServer redis;
 
     @BeforeEach
     void captureLog() {
@@ -30,20 +36,14 @@ class RedisStartupTest {
     }
 
     @AfterEach
-    void stop() {
-        if (node != null) {
-            node.close();
-        }
-        if (redis != null) {
-            redis.close();
-        }
+    void stopCapture() {
         log.close();
     }
 
     @Test
     void aNodeStartedWhileRedisIsDownStartsSaysSoAndBecomesReadyWhenRedisComes() throws Exception {
-        int port = ServerProcess.freePort();
-        node = Chats.node("redis://127.0.0.1:" + port);
+        int port = redis.port();
+        node.startWith(Chats.nodeOptions("redis://127.0.0.1:" + port));
 
         assertThat(node.get("/health").statusCode()).isEqualTo(200);
         assertThat(node.get("/ready").statusCode()).isEqualTo(503);
@@ -54,7 +54,7 @@ class RedisStartupTest {
                 && line.contains("cannot reach redis://127.0.0.1:" + port + "/0")
                 && line.contains("/ready answers 503")));
 
-        redis = RedisServer.startOn(port);
+        redis.startNow();
         await().atMost(LONG).until(() -> node.get("/ready").statusCode() == 200);
         assertThat(node.metric("wschat_redis_up")).isEqualTo(1.0);
         assertThat(log.lines()).anyMatch(line -> line.contains("connected to redis://127.0.0.1:" + port + "/0"));

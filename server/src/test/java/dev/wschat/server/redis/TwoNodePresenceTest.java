@@ -1,7 +1,7 @@
 package dev.wschat.server.redis;
 
-import com.google.gson.JsonElement;
-import com.google.gson.JsonObject;
+import dev.wschat.protocol.ClientMessage;
+import dev.wschat.protocol.ServerMessage;
 import dev.wschat.server.testing.Cluster;
 import dev.wschat.server.testing.TestClient;
 import org.junit.jupiter.api.AutoClose;
@@ -12,7 +12,6 @@ import java.util.ArrayList;
 import java.util.List;
 
 import static dev.wschat.server.redis.Chats.clientId;
-import static dev.wschat.server.testing.TestClient.str;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -25,13 +24,9 @@ class TwoNodePresenceTest {
     private final Cluster cluster = Cluster.start(2);
 
     private static List<String> who(TestClient c, String room) {
-        c.sendJson("type", "who", "room", room, "ref", "w");
-        JsonObject p = c.next(m -> "presence".equals(str(m, "type")) && "w".equals(str(m, "ref")));
-        List<String> ids = new ArrayList<>();
-        for (JsonElement u : p.getAsJsonArray("users")) {
-            ids.add(u.getAsJsonObject().get("id").getAsString());
-        }
-        return ids;
+        c.send(new ClientMessage.Who(room, "w"));
+        return c.nextOf(ServerMessage.Presence.class, p -> "w".equals(p.ref())).users().stream()
+                .map(ServerMessage.User::id).toList();
     }
 
     @Test
@@ -44,13 +39,12 @@ class TwoNodePresenceTest {
         both.sort(null);
         await().atMost(Duration.ofSeconds(10)).until(() -> who(x, "dev").equals(both) && who(y, "dev").equals(both));
 
-        y.sendJson("type", "leave", "room", "dev");
+        y.send(new ClientMessage.Leave("dev", null));
         await().atMost(Duration.ofSeconds(10)).until(() -> who(x, "dev").equals(List.of(clientId(x))));
         await().during(Duration.ofSeconds(8)).atMost(Duration.ofSeconds(12)).until(() -> leaves(x, clientId(y)) == 1);
     }
 
     private static long leaves(TestClient c, String id) {
-        return Chats.received(c, "system").stream().filter(m -> "leave".equals(str(m, "event"))
-                && "dev".equals(str(m, "room")) && id.equals(m.getAsJsonObject("user").get("id").getAsString())).count();
+        return c.noticesAbout(id).stream().filter("leave:dev"::equals).count();
     }
 }

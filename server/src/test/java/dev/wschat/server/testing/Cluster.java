@@ -1,6 +1,6 @@
 package dev.wschat.server.testing;
 
-import com.google.gson.JsonObject;
+import dev.wschat.protocol.ServerMessage;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -150,21 +150,24 @@ public final class Cluster implements AutoCloseable {
      */
     public TestClient v2On(RunningServer node) {
         return connectOn(node, () -> TestClient.v2(nginx.uri("/ws")), c -> {
-            String id = TestClient.str(c.welcome(), "clientId");
-            c.nextOfType("presence");
+            String id = welcomeOf(c).clientId();
+            c.nextOf(ServerMessage.Presence.class);
             return id;
         });
     }
 
     /** A tutorial-dialect client through nginx that landed on {@code node}, its welcome read (as {@link #v2On}). */
     public TestClient tutorialOn(RunningServer node) {
-        return connectOn(node, () -> TestClient.tutorial(nginx.uri("/")), c -> {
-            JsonObject welcome = c.next();
-            if (!welcome.has("clientId")) {
-                throw new AssertionError("expected the tutorial's welcome, got " + welcome);
-            }
-            return TestClient.str(welcome, "clientId");
-        });
+        return connectOn(node, () -> TestClient.tutorial(nginx.uri("/")), c -> welcomeOf(c).clientId());
+    }
+
+    /** The first message, which must be the welcome (in either dialect). */
+    private static ServerMessage.Welcome welcomeOf(TestClient c) {
+        ServerMessage first = c.nextMessage();
+        if (!(first instanceof ServerMessage.Welcome welcome)) {
+            throw new AssertionError("expected a welcome, got " + first);
+        }
+        return welcome;
     }
 
     private TestClient connectOn(RunningServer node, Supplier<TestClient> connect,

@@ -1,5 +1,6 @@
 package dev.wschat.server.testing;
 
+import dev.wschat.protocol.ServerMessage;
 import dev.wschat.server.ChatServer;
 import dev.wschat.server.ServerConfig;
 import dev.wschat.server.metrics.ServerMetrics;
@@ -190,10 +191,10 @@ public final class RunningServer implements AutoCloseable, BeforeEachCallback, A
     public TestClient v2() {
         TestClient c = closeLater(TestClient.v2(ws("/ws")));
         c.welcome();
-        c.nextOfType("presence");
+        c.nextOf(ServerMessage.Presence.class);
         running();
         if (config.historyOnJoin() > 0) {
-            c.nextOfType("history");
+            c.nextOf(ServerMessage.History.class);
         }
         return c;
     }

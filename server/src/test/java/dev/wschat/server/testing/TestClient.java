@@ -2,6 +2,11 @@ package dev.wschat.server.testing;
 
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import dev.wschat.protocol.ClientMessage;
+import dev.wschat.protocol.Dialect;
+import dev.wschat.protocol.JsonCodec;
+import dev.wschat.protocol.MalformedMessageException;
+import dev.wschat.protocol.ServerMessage;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -32,7 +37,9 @@ import java.util.function.Predicate;
 /**
  * The one WebSocket client of the tests, the JDK's {@link WebSocket}: connects with a subprotocol, headers and a
  * query, queues every text message, records the close, and can stop reading to play a slow consumer. Every wait
- * fails the test after {@link #TIMEOUT}.
+ * fails the test after {@link #TIMEOUT}. Messages read as the protocol's records ({@link #nextMessage},
+ * {@link #nextOf}, {@link #receivedOf}: decoded by {@link JsonCodec#decodeServer}, so a server message the protocol
+ * cannot read fails the test) or as JSON ({@link #next}, for tests about the exact wire form).
  */
 public final class TestClient implements AutoCloseable {
     /** How long any wait takes before failing the test. */
@@ -41,6 +48,8 @@ public final class TestClient implements AutoCloseable {
     public static final Duration CLOSE_WAIT = Duration.ofSeconds(2);
     /** The v2 dialect's subprotocol. */
     public static final String V2 = "wschat.v2";
+    /** The protocol's codec: decodes what the server sends, encodes {@link #send(ClientMessage)}. */
+    private static final JsonCodec CODEC = new JsonCodec();
     /** Shared by clients that bring none; the JDK stops a WebSocket whose HttpClient was garbage-collected. */
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(TIMEOUT).build();
 
@@ -194,7 +203,15 @@ public final class TestClient implements AutoCloseable {
         return this;
     }
 
-    /** Sends a JSON object built from alternating keys and values. */
+    /** Sends a client message as the protocol's codec encodes it in this connection's dialect. */
+    public TestClient send(ClientMessage message) {
+        return send(CODEC.encodeClient(Objects.requireNonNull(message, "message"), dialect()));
+    }
+
+    /**
+     * Sends a JSON object built from alternating keys and values, as written: for what the codec would not encode
+     * (invalid names, unknown fields, a message only the server may refuse); otherwise {@link #send(ClientMessage)}.
+     */
     public TestClient sendJson(String... keysAndValues) {
         JsonObject o = new JsonObject();
         for (int i = 0; i < keysAndValues.length; i += 2) {
@@ -260,13 +277,39 @@ public final class TestClient implements AutoCloseable {
         return next(m -> type.equals(str(m, "type")));
     }
 
-    /** The welcome: the first message a session receives. */
+    /**
+     * The next message, decoded by the protocol in this connection's dialect; fails after {@link #TIMEOUT}, and with
+     * the decoder's message when the server sent something the protocol cannot read (a protocol bug).
+     */
+    public ServerMessage nextMessage() {
+        return decode(nextText());
+    }
+
+    /** The next message of record type {@code type}, decoded, skipping (and decoding) others. */
+    public <T extends ServerMessage> T nextOf(Class<T> type) {
+        return type.cast(decode(nextText(text -> type.isInstance(decode(text)))));
+    }
+
+    /** The next message of record type {@code type} that {@code filter} accepts, decoded, skipping others. */
+    public <T extends ServerMessage> T nextOf(Class<T> type, Predicate<? super T> filter) {
+        return type.cast(decode(nextText(text -> {
+            ServerMessage m = decode(text);
+            return type.isInstance(m) && filter.test(type.cast(m));
+        })));
+    }
+
+    /** The dialect the handshake agreed: {@code wschat.v2}, or the tutorial's when no subprotocol was selected. */
+    public Dialect dialect() {
+        return Dialect.forSubprotocol(socket.getSubprotocol());
+    }
+
+    /** The wschat.v2 welcome, as JSON: the first message a session receives. */
     public JsonObject welcome() {
-        JsonObject welcome = next();
-        if (!"welcome".equals(str(welcome, "event"))) {
-            throw new AssertionError("expected a welcome, got " + welcome);
+        String text = nextText();
+        if (!(decode(text) instanceof ServerMessage.Welcome) || dialect() != Dialect.V2) {
+            throw new AssertionError("expected a wschat.v2 welcome, got " + text);
         }
-        return welcome;
+        return parse(text);
     }
 
     /** The messages received and not yet read by a {@code next} method. */
@@ -279,6 +322,18 @@ public final class TestClient implements AutoCloseable {
         return List.copyOf(received);
     }
 
+    /** Every message of record type {@code type} received so far, read or not, decoded, in order of arrival. */
+    public <T extends ServerMessage> List<T> receivedOf(Class<T> type) {
+        List<T> out = new ArrayList<>();
+        for (String text : received) {
+            ServerMessage m = decode(text);
+            if (type.isInstance(m)) {
+                out.add(type.cast(m));
+            }
+        }
+        return out;
+    }
+
     /**
      * The notices (join, leave, rename) about user {@code userId} among every message received so far, in order of
      * arrival, each as {@code event:room}.
@@ -286,10 +341,8 @@ public final class TestClient implements AutoCloseable {
     public List<String> noticesAbout(String userId) {
         List<String> out = new ArrayList<>();
         for (String text : received) {
-            JsonObject m = JsonParser.parseString(text).getAsJsonObject();
-            if ("system".equals(str(m, "type")) && m.has("user")
-                    && userId.equals(str(m.getAsJsonObject("user"), "id"))) {
-                out.add(str(m, "event") + ":" + str(m, "room"));
+            if (decode(text) instanceof ServerMessage.Notice n && userId.equals(n.user().id())) {
+                out.add(n.kind().wireName() + ":" + n.room());
             }
         }
         return out;
@@ -360,6 +413,15 @@ public final class TestClient implements AutoCloseable {
         WebSocket ws = socket;
         if (ws != null) {
             ws.abort();
+        }
+    }
+
+    private ServerMessage decode(String text) {
+        try {
+            return CODEC.decodeServer(text, dialect());
+        } catch (MalformedMessageException e) {
+            throw new AssertionError("the protocol cannot read what the server sent (" + e.getMessage() + "): "
+                    + text, e);
         }
     }
 

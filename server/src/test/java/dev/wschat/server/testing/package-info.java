@@ -6,7 +6,7 @@
  * {@link dev.wschat.server.testing.HandlerChannel} (a handler's {@code EmbeddedChannel}),
  * {@link dev.wschat.server.testing.ServerProcess} (the real JAR as a process),
  * {@link dev.wschat.server.testing.RedisServer} and {@link dev.wschat.server.testing.Nginx} (the Debian packages
- * with the project's {@code deploy/} files), {@link dev.wschat.server.testing.Cluster} (Redis, in-process nodes and
+ * with the project's {@code deploy/} files; a Redis can be an extension too, ordered before its nodes), {@link dev.wschat.server.testing.Cluster} (Redis, in-process nodes and
  * nginx in front, for scale-out tests), {@link dev.wschat.server.testing.TestCertificates},
  * {@link dev.wschat.server.testing.Http}, {@link dev.wschat.server.testing.LogCapture} (what a logger logged, for
  * tests about the log) and {@link dev.wschat.server.testing.PrintLogOnFailure} (the test log, printed only for a
