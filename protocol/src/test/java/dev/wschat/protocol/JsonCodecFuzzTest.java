@@ -1,6 +1,7 @@
 package dev.wschat.protocol;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
+import dev.wschat.testkit.FuzzInputs;
 import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;
@@ -17,6 +18,9 @@ class JsonCodecFuzzTest {
     private static final long MAX_DECODE_NANOS = TimeUnit.SECONDS.toNanos(2);
     private static final JsonCodec CODEC = new JsonCodec();
     private static final JsonCodec SMALL = new JsonCodec(64);
+    private static final FuzzInputs INPUTS = FuzzInputs.withTokens("{", "}", "[", "]", "\"", ":", ",", "\\", "\\u",
+            "\\ud800", "null", "true", "-0", "1e999", "9223372036854775808", "\"type\"", "\"text\"", "\"room\"",
+            "\"id\"", "\u00e9", "\ud83d\ude00");
 
     @FuzzTest(maxDuration = "10m")
     void decode(byte[] data) {
@@ -29,7 +33,7 @@ class JsonCodecFuzzTest {
 
     @Test
     void mutationsOfTheCorpus() {
-        FuzzInputs.run(JsonCodecFuzzTest.class, "decode", this::decode);
+        INPUTS.run(JsonCodecFuzzTest.class, "decode", this::decode);
     }
 
     private static void decodes(JsonCodec codec, String text, Dialect dialect) {

@@ -1,7 +1,7 @@
 package dev.wschat.server.chat;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
-import dev.wschat.server.testing.FuzzInputs;
+import dev.wschat.testkit.FuzzInputs;
 import org.junit.jupiter.api.Test;
 
 import javax.crypto.Mac;
@@ -26,6 +26,9 @@ class ResumeTokensFuzzTest {
     private static final ResumeTokens TOKENS = new ResumeTokens(KEY, Clock.fixed(NOW, ZoneOffset.UTC));
     private static final Base64.Encoder B64 = Base64.getUrlEncoder().withoutPadding();
     private static final long MAX_NANOS = TimeUnit.SECONDS.toNanos(2);
+    /** A token's alphabet and separator, its payload's JSON and fields, and bytes that are not UTF-8. */
+    private static final FuzzInputs INPUTS = FuzzInputs.withTokens(".", "=", "-", "_", "{", "}", "\"", ":", "\"e\":",
+            "\"c\":", "9223372036854775807", "\ud83d\ude00", "\uffff").andBytes("\u00e9", "\u0080", "\u00ff");
 
     @FuzzTest(maxDuration = "10m")
     void verify(byte[] data) {
@@ -40,7 +43,7 @@ class ResumeTokensFuzzTest {
 
     @Test
     void mutationsOfTheCorpus() {
-        FuzzInputs.run(ResumeTokensFuzzTest.class, "verify", this::verify);
+        INPUTS.run(ResumeTokensFuzzTest.class, "verify", this::verify);
     }
 
     @Test

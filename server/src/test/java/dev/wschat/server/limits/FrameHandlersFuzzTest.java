@@ -3,7 +3,7 @@ package dev.wschat.server.limits;
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import dev.wschat.protocol.CloseCodes;
 import dev.wschat.server.metrics.ServerMetrics;
-import dev.wschat.server.testing.FuzzInputs;
+import dev.wschat.testkit.FuzzInputs;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
@@ -43,6 +43,12 @@ class FrameHandlersFuzzTest {
             CloseCodes.MESSAGE_TOO_BIG);
     private static final long MAX_NANOS = TimeUnit.SECONDS.toNanos(2);
     private static final ServerMetrics METRICS = new ServerMetrics();
+    /**
+     * Text at the edges of UTF-8, bytes never UTF-8, and frame headers: fin+text, fin+continuation, close, ping,
+     * masked lengths 126 and 127.
+     */
+    private static final FuzzInputs INPUTS = FuzzInputs.withTokens("\ud83d\ude00", "\uffff")
+            .andBytes("\u00e9", "\u0080", "\u00ff", "\u0081\u0080", "\u0080\u00fe", "\u0088\u00ff", "\u0089\u0080");
 
     @AfterAll
     static void closeMetrics() {
@@ -95,7 +101,7 @@ class FrameHandlersFuzzTest {
 
     @Test
     void mutationsOfTheCorpus() {
-        FuzzInputs.run(FrameHandlersFuzzTest.class, "frames", this::frames);
+        INPUTS.run(FrameHandlersFuzzTest.class, "frames", this::frames);
     }
 
     /** Where the chat handler would be: checks each message that got through, and releases it. */

@@ -1,5 +1,6 @@
 package dev.wschat.server.testing;
 
+import dev.wschat.testkit.LeakRecorder;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.util.ResourceLeakDetector;

@@ -1,4 +1,4 @@
-package dev.wschat.server.testing;
+package dev.wschat.testkit;
 
 import io.netty.util.ResourceLeakDetector;
 import io.netty.util.ResourceLeakDetectorFactory;
@@ -83,7 +83,7 @@ public final class LeakRecorder {
 
         @Override
         protected void reportTracedLeak(String resourceType, String records) {
-            // not logged here: LeakCheck fails the test class with the report, and LeakCheckTest's leak stays quiet
+            // not logged here: LeakCheck fails the test class with the report, and LeakCheckTest (server) leaks quietly
             LEAKS.add("LEAK: " + resourceType + ".release() was not called before it's garbage-collected." + records);
         }
 

@@ -1,15 +1,17 @@
-package dev.wschat.server.testing;
+package dev.wschat.testkit;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URISyntaxException;
 import java.net.URL;
+import java.nio.charset.Charset;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Objects;
 import java.util.SplittableRandom;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
@@ -17,21 +19,53 @@ import java.util.stream.Stream;
 /**
  * The normal run's share of fuzzing: a fuzz test's corpus (Jazzer's {@code <Class>Inputs/<method>/} resources),
  * mutated at random a bounded number of times ({@code -Dwschat.fuzz.runs}, 2,000 by default) from a seed printed on
- * failure ({@code -Dwschat.fuzz.seed} replays it). Coverage-guided fuzzing is the longer run, docs/fuzzing.md.
- * The protocol module's tests have the same helper (modules share no test code).
+ * failure ({@code -Dwschat.fuzz.seed} replays it), with the tokens of the format under test among the mutations.
+ * Coverage-guided fuzzing is the longer run, docs/fuzzing.md.
  */
 public final class FuzzInputs {
     private static final int DEFAULT_RUNS = 2_000;
-    private static final byte[][] TOKENS = tokens(".", "=", "-", "_", "{", "}", "\"", ":", "\"e\":", "\"c\":",
-            "9223372036854775807", "\u00e9", "\ud83d\ude00", "\u0080", "\u00ff", "\uffff",
-            // frame headers: fin+text, fin+continuation, close, ping, masked lengths 126 and 127, bytes never UTF-8
-            "\u0081\u0080", "\u0080\u00fe", "\u0088\u00ff", "\u0089\u0080");
 
-    private FuzzInputs() {
+    private final List<byte[]> tokens;
+
+    private FuzzInputs(List<byte[]> tokens) {
+        this.tokens = tokens;
+    }
+
+    /**
+     * Mutations that insert these tokens of the format, as UTF-8 (and nothing else of the format).
+     *
+     * @param tokens text the format gives meaning to: punctuation, keywords, edge values
+     * @return the mutator
+     */
+    public static FuzzInputs withTokens(String... tokens) {
+        if (tokens.length == 0) {
+            throw new IllegalArgumentException("no tokens: the mutations insert one of them");
+        }
+        return new FuzzInputs(encode(tokens, StandardCharsets.UTF_8));
+    }
+
+    /**
+     * These mutations, and also ones that insert these raw bytes (each char one byte, up to U+00FF): frame
+     * headers, bytes that are never UTF-8.
+     *
+     * @param bytes one token per string, each char a byte
+     * @return a new mutator with both kinds of token
+     */
+    public FuzzInputs andBytes(String... bytes) {
+        for (String b : bytes) {
+            if (!b.chars().allMatch(c -> c <= 0xff)) {
+                throw new IllegalArgumentException("not one byte per char: " + b);
+            }
+        }
+        List<byte[]> all = new ArrayList<>(tokens);
+        all.addAll(encode(bytes, StandardCharsets.ISO_8859_1));
+        return new FuzzInputs(List.copyOf(all));
     }
 
     /** The corpus files of {@code test}'s fuzz test {@code method}, as bytes. */
     public static List<byte[]> corpus(Class<?> test, String method) {
+        Objects.requireNonNull(test, "test");
+        Objects.requireNonNull(method, "method");
         URL dir = test.getResource(test.getSimpleName() + "Inputs/" + method);
         if (dir == null) {
             throw new IllegalStateException("no corpus " + test.getSimpleName() + "Inputs/" + method);
@@ -50,7 +84,8 @@ public final class FuzzInputs {
     }
 
     /** Runs {@code target} on the corpus, then on random mutations of it; a throw fails with the input and seed. */
-    public static void run(Class<?> test, String method, Consumer<byte[]> target) {
+    public void run(Class<?> test, String method, Consumer<byte[]> target) {
+        Objects.requireNonNull(target, "target");
         List<byte[]> corpus = corpus(test, method);
         long seed = Long.getLong("wschat.fuzz.seed", System.nanoTime());
         int runs = Integer.getInteger("wschat.fuzz.runs", DEFAULT_RUNS);
@@ -67,7 +102,7 @@ public final class FuzzInputs {
         }
     }
 
-    private static byte[] mutate(List<byte[]> corpus, SplittableRandom random) {
+    private byte[] mutate(List<byte[]> corpus, SplittableRandom random) {
         byte[] data = corpus.get(random.nextInt(corpus.size()));
         for (int n = 1 + random.nextInt(4); n > 0; n--) {
             data = mutateOnce(data, corpus, random);
@@ -75,7 +110,7 @@ public final class FuzzInputs {
         return data;
     }
 
-    private static byte[] mutateOnce(byte[] data, List<byte[]> corpus, SplittableRandom random) {
+    private byte[] mutateOnce(byte[] data, List<byte[]> corpus, SplittableRandom random) {
         int at = data.length == 0 ? 0 : random.nextInt(data.length + 1);
         switch (random.nextInt(6)) {
             case 0 -> { // flip a bit
@@ -104,7 +139,7 @@ public final class FuzzInputs {
                 return insert(data, at, range);
             }
             case 4 -> { // a token of the format
-                return insert(data, at, TOKENS[random.nextInt(TOKENS.length)]);
+                return insert(data, at, tokens.get(random.nextInt(tokens.size())));
             }
             default -> { // splice with another input
                 byte[] other = corpus.get(random.nextInt(corpus.size()));
@@ -125,13 +160,11 @@ public final class FuzzInputs {
         return copy;
     }
 
-    private static byte[][] tokens(String... tokens) {
-        byte[][] bytes = new byte[tokens.length][];
-        for (int i = 0; i < tokens.length; i++) {
-            // a token of chars up to U+00FF made of raw bytes too: frame headers are bytes, not text
-            bytes[i] = tokens[i].chars().allMatch(c -> c >= 0x80 && c <= 0xff)
-                    ? tokens[i].getBytes(StandardCharsets.ISO_8859_1) : tokens[i].getBytes(StandardCharsets.UTF_8);
+    private static List<byte[]> encode(String[] tokens, Charset charset) {
+        List<byte[]> bytes = new ArrayList<>(tokens.length);
+        for (String token : tokens) {
+            bytes.add(Objects.requireNonNull(token, "token").getBytes(charset));
         }
-        return bytes;
+        return List.copyOf(bytes);
     }
 }

@@ -1,4 +1,4 @@
-package dev.wschat.bench;
+package dev.wschat.testkit;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.PooledByteBufAllocator;

@@ -1,11 +1,11 @@
-package dev.wschat.server.testing;
+package dev.wschat.testkit;
 
 import org.junit.platform.launcher.LauncherSession;
 import org.junit.platform.launcher.LauncherSessionListener;
 
 /**
  * Installs {@link LeakRecorder} when the JUnit launcher opens, before any test loads Netty's buffers, and prints what
- * leaked after the last check (registered in {@code META-INF/services}).
+ * leaked after the last check (registered in this jar's {@code META-INF/services}).
  */
 public final class LeakSessionListener implements LauncherSessionListener {
     @Override
