@@ -427,6 +427,18 @@ public final class JsonCodec {
                 w.name("type").value("leave").name("room").value(m.room());
             } else if (message instanceof ClientMessage.Who m) {
                 w.name("type").value("who").name("room").value(m.room());
+                if (m.cursor() != null) {
+                    w.name("cursor").value(m.cursor());
+                }
+                if (m.limit() > 0) {
+                    w.name("limit").value(m.limit());
+                }
+            } else if (message instanceof ClientMessage.HistoryRequest m) {
+                w.name("type").value("history").name("room").value(m.room());
+                if (m.before() != Long.MAX_VALUE) {
+                    w.name("before").value(m.before());
+                }
+                w.name("limit").value(m.limit());
             } else if (message instanceof ClientMessage.ListRooms) {
                 w.name("type").value("rooms");
             } else if (message instanceof ClientMessage.Resume m) {

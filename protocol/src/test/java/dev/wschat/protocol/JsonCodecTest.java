@@ -309,4 +309,21 @@ class JsonCodecTest {
                 null);
         assertThat(codec.decode(codec.encodeClient(resume, Dialect.V2), Dialect.V2)).isEqualTo(resume);
     }
+
+    @Test
+    void everyDialectTwoClientMessageEncodesToTextThatDecodesBackEqual() {
+        List<ClientMessage> all = List.of(
+                new ClientMessage.Chat("dev", "hi", "c1", "r1"),
+                new ClientMessage.SetUsername("alice", "r2"),
+                new ClientMessage.Join("dev", 7L, "e1", "r3"),
+                new ClientMessage.Leave("dev", "r4"),
+                new ClientMessage.Who("dev", null, 0, null),
+                new ClientMessage.Who("dev", "dTAwOTk", 25, "r5"),
+                new ClientMessage.HistoryRequest("dev", Long.MAX_VALUE, JsonCodec.DEFAULT_HISTORY_PAGE, null),
+                new ClientMessage.HistoryRequest("dev", 120, 10, "r6"),
+                new ClientMessage.DirectMessage("u-2", "psst", "r7"));
+        for (ClientMessage m : all) {
+            assertThat(codec.decode(codec.encodeClient(m, Dialect.V2), Dialect.V2)).as(m.toString()).isEqualTo(m);
+        }
+    }
 }
