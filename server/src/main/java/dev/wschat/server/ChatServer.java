@@ -110,6 +110,7 @@ public final class ChatServer {
         IoHandlerFactory ioFactory = resolved.ioHandlerFactory();
         Class<? extends ServerChannel> channelType = resolved.serverChannelClass();
         transport = resolved.label();
+        String sessionSecret = sessionSecret(config);
         history = config.redis().isPresent() ? null : openHistory(config);
         int workers = config.workerThreads() > 0 ? config.workerThreads() : Runtime.getRuntime().availableProcessors();
         bossGroup = new MultiThreadIoEventLoopGroup(1, ioFactory);
@@ -131,7 +132,8 @@ public final class ChatServer {
             broker = new LocalBroker(rooms);
             directs = new LocalDirectRelay();
         }
-        ChatService.Builder chatParts = ChatService.builder(config.chatSettings(), codec, rooms, metrics)
+        ChatService.Builder chatParts = ChatService.builder(config.chatSettings().withSessionSecret(sessionSecret),
+                        codec, rooms, metrics)
                 .broker(broker).history(history).directs(directs);
         if (redis != null) {
             chatParts.presence(sharedPresence).takeovers(redisTakeovers).away(redisAway);
@@ -346,10 +348,17 @@ public final class ChatServer {
     }
 
     /**
-     * Runs the server until SIGTERM or SIGINT, then drains and exits 0; exits 1 when it cannot start.
-     *
-     * @param config the configuration ({@link Main} has chosen the log layout already)
+     * The resume-token key: {@code --session-secret}, else, for one node that keeps its history on disk, the key kept
+     * in the data directory (so sessions survive a restart), else {@code null} (random per process).
      */
+    private static String sessionSecret(ServerConfig config) {
+        if (config.sessionSecret() != null || config.resumeWindow().isZero() || config.redis().isPresent()
+                || config.historyKind() == HistoryKind.NONE) {
+            return config.sessionSecret();
+        }
+        return SessionSecretFile.readOrCreate(config.dataDir());
+    }
+
     /** The configured history; a data directory or database that cannot be used fails here, naming the file. */
     private static History openHistory(ServerConfig config) {
         if (config.historyKind() == HistoryKind.NONE) {
@@ -388,6 +397,12 @@ public final class ChatServer {
         sharedPresence.start();
     }
 
+    /**
+     * Runs the server until SIGTERM or SIGINT, then drains and exits 0; exits 1 when it cannot start, 2 when its data
+     * directory cannot be used.
+     *
+     * @param config the configuration ({@link Main} has chosen the log layout already)
+     */
     static void run(ServerConfig config) {
         ChatServer server = new ChatServer(config);
         // Installed before start(): a SIGTERM during start-up (a deploy rolled back at once) waits for the

@@ -62,7 +62,8 @@ final class SecurityOptions {
     @MinBytes(MIN_SECRET_BYTES)
     @Option(names = "--session-secret", paramLabel = "SECRET",
             description = "key (at least " + MIN_SECRET_BYTES + " bytes) signing resume tokens; nodes behind "
-                    + "one load balancer must share it; random per process when unset; prefer the "
+                    + "one load balancer must share it; when unset, one node keeps a key of its own in --data-dir "
+                    + "(random per process with --history none or --redis); prefer the "
                     + SESSION_SECRET_ENV + " environment variable")
     String sessionSecret;
     @AtLeast(0)

@@ -13,7 +13,9 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -103,6 +105,65 @@ class SessionResumeIT {
         assertThat(history.get("recovered").getAsBoolean()).isTrue();
         assertThat(bodies(history)).containsExactly("missed-0", "missed-1", "missed-2");
     }
+    @Test
+    void withoutASecretOneNodeKeepsItsOwnKeyInTheDataDirectorySoSessionsSurviveARestart() throws Exception {
+        Path dataDir = RunningServer.freshDataDir();
+        String[] options = noRateLimit("--host", "127.0.0.1", "--port", "0", "--data-dir", dataDir.toString());
+        ServerProcess first = ServerProcess.start(Map.of(), options);
+        processes.add(first);
+        first.awaitPort();
+        TestClient alice = connect(first.uri("/ws"));
+        JsonObject hello = alice.welcome();
+        Path key = dataDir.resolve("session-secret");
+        assertThat(Files.getPosixFilePermissions(key)).as("only the server's user may read the key")
+                .isEqualTo(PosixFilePermissions.fromString("rw-------"));
+        first.close(); // SIGKILL
+        first.awaitExit(Duration.ofSeconds(20));
+
+        ServerProcess second = ServerProcess.start(Map.of(), options);
+        processes.add(second);
+        second.awaitPort();
+        TestClient back = connect(second.uri("/ws?resume="
+                + URLEncoder.encode(str(hello, "resumeToken"), StandardCharsets.UTF_8)));
+        JsonObject welcome = back.welcome();
+        assertThat(welcome.get("resumed").getAsBoolean()).isTrue();
+        assertThat(str(welcome, "clientId")).isEqualTo(str(hello, "clientId"));
+    }
+
+    @Test
+    void withHistoryNoneNothingIsWrittenAndARestartStartsNewSessions() throws Exception {
+        Path dataDir = RunningServer.freshDataDir();
+        String[] options = noRateLimit("--host", "127.0.0.1", "--port", "0", "--data-dir", dataDir.toString(),
+                "--history", "none");
+        ServerProcess first = ServerProcess.start(Map.of(), options);
+        processes.add(first);
+        first.awaitPort();
+        JsonObject hello = connect(first.uri("/ws")).welcome();
+        first.close();
+        first.awaitExit(Duration.ofSeconds(20));
+        assertThat(dataDir.resolve("session-secret")).doesNotExist();
+
+        ServerProcess second = ServerProcess.start(Map.of(), options);
+        processes.add(second);
+        second.awaitPort();
+        JsonObject welcome = connect(second.uri("/ws?resume="
+                + URLEncoder.encode(str(hello, "resumeToken"), StandardCharsets.UTF_8))).welcome();
+        assertThat(welcome.get("resumed").getAsBoolean()).isFalse();
+        assertThat(str(welcome, "clientId")).isNotEqualTo(str(hello, "clientId"));
+    }
+
+    @Test
+    void aKeyFileWithoutAUsableKeyStopsTheStartNamingIt() throws Exception {
+        Path dataDir = RunningServer.freshDataDir();
+        Files.createDirectories(dataDir);
+        Files.writeString(dataDir.resolve("session-secret"), "short\n");
+        ServerProcess bad = ServerProcess.start(Map.of(), "--host", "127.0.0.1", "--port", "0", "--data-dir",
+                dataDir.toString());
+        processes.add(bad);
+        assertThat(bad.awaitExit(Duration.ofSeconds(20))).isEqualTo(2);
+        assertThat(bad.output()).anyMatch(l -> l.contains("session-secret") && l.contains("no usable"));
+    }
+
     @Test
     void aDirectMessageKeptForAUserAwaySurvivesKill9AndIsGivenWhenTheyResume() throws Exception {
         Path dataDir = RunningServer.freshDataDir();

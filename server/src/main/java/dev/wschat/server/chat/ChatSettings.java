@@ -30,4 +30,15 @@ public record ChatSettings(int maxRoomsPerConnection, int announceLimit, int pre
                 + recoveryLimit + ", resumeWindow=" + resumeWindow + ", maxDetachedSessions=" + maxDetachedSessions
                 + ", sessionSecret=" + (sessionSecret == null ? "random" : "set") + "]";
     }
+
+    /**
+     * The same settings with another resume-token key.
+     *
+     * @param secret the key, or {@code null} for a random one per process
+     * @return the settings
+     */
+    public ChatSettings withSessionSecret(String secret) {
+        return new ChatSettings(maxRoomsPerConnection, announceLimit, presencePage, historyOnJoin, recoveryLimit,
+                resumeWindow, maxDetachedSessions, secret);
+    }
 }

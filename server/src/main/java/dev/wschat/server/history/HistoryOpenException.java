@@ -4,7 +4,13 @@ package dev.wschat.server.history;
 public final class HistoryOpenException extends RuntimeException {
     private static final long serialVersionUID = 1L;
 
-    HistoryOpenException(String message, Throwable cause) {
+    /**
+     * Creates the exception.
+     *
+     * @param message what could not be opened and why, naming the file or directory
+     * @param cause   the underlying failure, or {@code null}
+     */
+    public HistoryOpenException(String message, Throwable cause) {
         super(message, cause);
     }
 }
