@@ -341,6 +341,8 @@ describe('browser client', () => {
     }
     await bob.type('Deploy window opens at 14:00. Ping me if anything is still in review.');
     await ada.type('Two PRs left: the reconnect backoff and the member list. Both are green.');
+    // Bob's message must be in Ada's view of release before she leaves it, or it would count as unread there.
+    await ada.waitMessage('Deploy window opens at 14:00. Ping me if anything is still in review.');
     await ada.switchTo('lobby');
     await cat.switchTo('lobby');
     await bob.switchTo('lobby');
