@@ -64,5 +64,7 @@ test('server errors read as sentences', () => {
     'You are sending messages too fast. Try again in 2 s.');
   assert.match(explain({ code: 'rate_limited', message: 'x' }), /Wait a moment/);
   assert.match(explain({ code: 'invalid_name', message: 'x' }), /visible character/);
+  assert.equal(explain({ code: 'forbidden', message: 'Direct messages are off on this server' }),
+    'That is not allowed here. Direct messages are off on this server');
   assert.equal(explain({ code: 'some_new_code', message: 'Server words.' }), 'Server words.');
 });

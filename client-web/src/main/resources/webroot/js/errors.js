@@ -10,6 +10,7 @@ const EXPLANATIONS = {
   too_many_rooms: () => 'You are in as many rooms as the server allows. Leave one before joining another.',
   not_in_room: () => 'You are not in that room any more. Join it again with /join.',
   no_such_user: () => 'That person is not connected any more, so the message could not be delivered.',
+  forbidden: (m) => `That is not allowed here. ${m}`,
   bad_request: (m) => `The server could not understand the request: ${m}`,
   unknown_type: (m) => `The server does not support that yet: ${m}`,
 };

@@ -20,6 +20,8 @@ public enum ErrorCode {
     TOO_MANY_ROOMS("too_many_rooms"),
     /** The connection sends faster than its rate limit allows. */
     RATE_LIMITED("rate_limited"),
+    /** Not allowed here: a direct message the server's {@code --dm-policy} refuses. */
+    FORBIDDEN("forbidden"),
     /** The server cannot store the message now (history queue full, disk error): nothing was kept or delivered. */
     UNAVAILABLE("unavailable");
 

@@ -6,6 +6,8 @@ import dev.wschat.server.Checks.MinBytes;
 import dev.wschat.server.Checks.NotBlank;
 import dev.wschat.server.Checks.Readable;
 import dev.wschat.server.Checks.Shape;
+import dev.wschat.server.chat.DmPolicy;
+import picocli.CommandLine;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
@@ -66,6 +68,10 @@ final class SecurityOptions {
                     + "(random per process with --history none or --redis); prefer the "
                     + SESSION_SECRET_ENV + " environment variable")
     String sessionSecret;
+    @Option(names = "--dm-policy", paramLabel = "POLICY", defaultValue = "anyone", converter = DmPolicyConverter.class,
+            description = "who may send a direct message: anyone, shared-room (only to a user in a room the sender "
+                    + "is in) or none (direct messages off); refused ones get the error forbidden")
+    DmPolicy dmPolicy;
     @AtLeast(0)
     @AtMost(MAX_RESUME_WINDOW_SECONDS)
     @Option(names = "--resume-window", paramLabel = "SECONDS", defaultValue = "120",
@@ -131,6 +137,20 @@ final class SecurityOptions {
                 }
             }
             return null;
+        }
+    }
+
+    /** {@code --dm-policy}: the wire words, with a dash. */
+    static final class DmPolicyConverter implements CommandLine.ITypeConverter<DmPolicy> {
+        @Override
+        public DmPolicy convert(String value) {
+            return switch (value) {
+                case "anyone" -> DmPolicy.ANYONE;
+                case "shared-room" -> DmPolicy.SHARED_ROOM;
+                case "none" -> DmPolicy.NONE;
+                default -> throw new CommandLine.TypeConversionException("expected anyone, shared-room or none: "
+                        + value);
+            };
         }
     }
 }

@@ -2,6 +2,7 @@ package dev.wschat.server;
 
 import dev.wschat.server.auth.AuthSettings;
 import dev.wschat.server.chat.ChatSettings;
+import dev.wschat.server.chat.DmPolicy;
 import dev.wschat.server.history.HistorySettings;
 import dev.wschat.server.limits.LimitSettings;
 import dev.wschat.server.limits.TrustedProxies;
@@ -392,10 +393,15 @@ public final class ServerConfig {
         return operations.logFormat;
     }
 
+    /** Who may send a direct message to whom. */
+    public DmPolicy dmPolicy() {
+        return security.dmPolicy;
+    }
+
     /** What the chat needs of these options. */
     public ChatSettings chatSettings() {
         return new ChatSettings(maxRoomsPerConnection(), announceLimit(), presencePage(), historyOnJoin(),
-                recoveryLimit(), resumeWindow(), maxDetachedSessions(), sessionSecret());
+                recoveryLimit(), resumeWindow(), maxDetachedSessions(), sessionSecret(), dmPolicy());
     }
 
     /** What the connection, handshake and message limits need of these options. */

@@ -1,5 +1,6 @@
 package dev.wschat.server;
 
+import dev.wschat.server.chat.DmPolicy;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -190,6 +191,13 @@ class ServerConfigTest {
                 value("--jwt-name-claim", ServerConfig::jwtNameClaim, "nick", "--jwt-name-claim", "nick"),
                 value("--jwt-clock-skew", ServerConfig::jwtClockSkew, Duration.ofSeconds(5), "--jwt-clock-skew", "5"),
                 value("--auth-queue", ServerConfig::authQueue, 250, "--auth-queue=250"),
+                value("--dm-policy anyone by default", ServerConfig::dmPolicy, DmPolicy.ANYONE),
+                value("--dm-policy shared-room", ServerConfig::dmPolicy, DmPolicy.SHARED_ROOM,
+                        "--dm-policy", "shared-room"),
+                value("WSCHAT_DM_POLICY", ServerConfig::dmPolicy, DmPolicy.NONE).env("WSCHAT_DM_POLICY", "none"),
+                error("--dm-policy unknown",
+                        "Invalid value for option '--dm-policy': expected anyone, shared-room or none: friends",
+                        "--dm-policy", "friends"),
                 value("--allowed-origins are trimmed and lower-cased", ServerConfig::allowedOrigins,
                         List.of("https://a.test", "http://b.test:8080", "null"),
                         "--allowed-origins", "https://a.test, http://B.test:8080,null"),
@@ -445,7 +453,7 @@ class ServerConfigTest {
             assertThat(help).contains(option.group(1));
             options++;
         }
-        assertThat(options).isEqualTo(51);
+        assertThat(options).isEqualTo(52);
     }
 
     @Test

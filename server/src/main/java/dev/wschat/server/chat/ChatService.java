@@ -74,8 +74,8 @@ public final class ChatService {
         this.membership = new RoomMembership(b.settings, rooms, broker, history, b.presence, replies, metrics);
         this.posting = new Posting(history, broker, rooms, replies, metrics, ids);
         this.resumption = new Resumption(b.settings, sessions, membership, replies, b.takeovers, b.away, metrics);
-        this.directMessages = new DirectMessages(b.settings, sessions, resumption, history, b.directs, b.away,
-                replies, metrics, ids);
+        this.directMessages = new DirectMessages(b.settings, sessions, resumption, history, b.presence, b.directs,
+                b.away, replies, metrics, ids);
         b.presence.onDeparture(membership::departed);
     }
 

@@ -14,13 +14,16 @@ import java.util.Objects;
  * @param resumeWindow          how long a dropped session is kept for a resume; {@link Duration#ZERO} = resume off
  * @param maxDetachedSessions   dropped sessions kept for a resume at once
  * @param sessionSecret         the key signing resume tokens, or {@code null} for a random one per process
+ * @param dmPolicy              who may send a direct message to whom
  */
 public record ChatSettings(int maxRoomsPerConnection, int announceLimit, int presencePage, int historyOnJoin,
-                           int recoveryLimit, Duration resumeWindow, int maxDetachedSessions, String sessionSecret) {
+                           int recoveryLimit, Duration resumeWindow, int maxDetachedSessions, String sessionSecret,
+                           DmPolicy dmPolicy) {
 
     /** Checks that the window is there; the ranges are checked where the options are declared. */
     public ChatSettings {
         Objects.requireNonNull(resumeWindow, "resumeWindow");
+        Objects.requireNonNull(dmPolicy, "dmPolicy");
     }
 
     @Override
@@ -28,7 +31,7 @@ public record ChatSettings(int maxRoomsPerConnection, int announceLimit, int pre
         return "ChatSettings[maxRoomsPerConnection=" + maxRoomsPerConnection + ", announceLimit=" + announceLimit
                 + ", presencePage=" + presencePage + ", historyOnJoin=" + historyOnJoin + ", recoveryLimit="
                 + recoveryLimit + ", resumeWindow=" + resumeWindow + ", maxDetachedSessions=" + maxDetachedSessions
-                + ", sessionSecret=" + (sessionSecret == null ? "random" : "set") + "]";
+                + ", sessionSecret=" + (sessionSecret == null ? "random" : "set") + ", dmPolicy=" + dmPolicy + "]";
     }
 
     /**
@@ -39,6 +42,6 @@ public record ChatSettings(int maxRoomsPerConnection, int announceLimit, int pre
      */
     public ChatSettings withSessionSecret(String secret) {
         return new ChatSettings(maxRoomsPerConnection, announceLimit, presencePage, historyOnJoin, recoveryLimit,
-                resumeWindow, maxDetachedSessions, secret);
+                resumeWindow, maxDetachedSessions, secret, dmPolicy);
     }
 }

@@ -9,6 +9,7 @@ import dev.wschat.server.broker.AwayRegistry;
 import dev.wschat.server.broker.DirectRelay;
 import dev.wschat.server.history.History;
 import dev.wschat.server.metrics.ServerMetrics;
+import dev.wschat.server.presence.Presence;
 import io.micrometer.core.instrument.Counter;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
@@ -29,6 +30,7 @@ final class DirectMessages {
     private final Sessions sessions;
     private final Resumption resumption;
     private final History history;
+    private final Presence presence;
     private final DirectRelay directs;
     private final AwayRegistry away;
     private final Replies replies;
@@ -37,12 +39,13 @@ final class DirectMessages {
     /** Direct messages kept for users away (their sessions kept for a resume), delivered when they resume. */
     private final Counter directsKept;
 
-    DirectMessages(ChatSettings config, Sessions sessions, Resumption resumption, History history,
+    DirectMessages(ChatSettings config, Sessions sessions, Resumption resumption, History history, Presence presence,
                    DirectRelay directs, AwayRegistry away, Replies replies, ServerMetrics metrics, MessageIds ids) {
         this.config = config;
         this.sessions = sessions;
         this.resumption = resumption;
         this.history = history;
+        this.presence = presence;
         this.directs = directs;
         this.away = away;
         this.replies = replies;
@@ -58,6 +61,13 @@ final class DirectMessages {
      * had the user, {@code unavailable} when it could not be sent.
      */
     void send(Session session, ClientMessage.DirectMessage m) {
+        if (!allowed(session, m.to())) {
+            metrics.rejected(ServerMetrics.Reason.FORBIDDEN);
+            replies.error(session, ErrorCode.FORBIDDEN, config.dmPolicy() == DmPolicy.NONE
+                    ? "Direct messages are off on this server"
+                    : "Direct messages go only to someone in a room you are in", m.ref());
+            return;
+        }
         List<Session> to = sessions.of(m.to());
         List<DetachedSessions.Detached> kept = to.isEmpty() ? resumption.keptOf(m.to()) : List.of();
         // No id is longer than a token's sub: such a dm is not worth a round trip to Redis.
@@ -92,6 +102,21 @@ final class DirectMessages {
             Loops.run(session.channel(), "a direct message's answer",
                     () -> relayedAnswer(session, m, dm, receivers, failure));
         });
+    }
+
+    /**
+     * Whether {@code --dm-policy} lets the sender write to {@code to}: with {@code shared-room}, the recipient must be
+     * listed in one of the sender's rooms (this node's view of a room's presence covers every node, and keeps a user
+     * away within the resume window). A user connected nowhere shares no room: refused as {@code forbidden}, not
+     * {@code no_such_user}, so the policy tells nobody who is connected.
+     */
+    private boolean allowed(Session session, String to) {
+        return switch (config.dmPolicy()) {
+            case ANYONE -> true;
+            case NONE -> false;
+            case SHARED_ROOM -> session.id().equals(to)
+                    || session.rooms().stream().anyMatch(room -> presence.includes(room, to));
+        };
     }
 
     private void relayedAnswer(Session session, ClientMessage.DirectMessage m, ServerMessage.Direct dm,
