@@ -3,6 +3,7 @@ package dev.wschat.server.redis;
 import dev.wschat.protocol.ServerMessage;
 import dev.wschat.server.presence.LocalPresence;
 
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -28,6 +29,13 @@ final class PresenceRoom {
     long version;
     /** Redis's version at the last sweep that disagreed with {@link #version}, or -1; guarded by this. */
     long disagreed = -1;
+    /**
+     * Events heard while a snapshot is being read ({@link #reloads} &gt; 0), kept to apply again on top of it: its reply
+     * comes on the command connection and may arrive after newer events on the pub/sub one. Guarded by this.
+     */
+    final List<Event> heardDuringReload = new ArrayList<>();
+    /** Snapshots being read; guarded by this. */
+    int reloads;
     /** Completed once the view holds the other nodes' members, read from Redis. */
     final CompletableFuture<Void> loaded = new CompletableFuture<>();
 
@@ -56,5 +64,35 @@ final class PresenceRoom {
             }
         }
         members.forEach(this::putRemote);
+    }
+
+    /**
+     * Installs a snapshot read at {@code snapshotVersion}, then the events heard meanwhile that are newer than it, so
+     * the view never goes back behind an event it applied already; call holding this.
+     */
+    void installSnapshot(Map<String, ServerMessage.User> members, long snapshotVersion) {
+        replaceRemote(members);
+        long newest = snapshotVersion;
+        for (Event e : heardDuringReload) {
+            if (e.version() > snapshotVersion) {
+                e.applyTo(this);
+                newest = Math.max(newest, e.version());
+            }
+        }
+        version = newest;
+        if (--reloads == 0) {
+            heardDuringReload.clear();
+        }
+    }
+
+    /** One presence event of another node's member: a put ({@code user} set) or a removal. */
+    record Event(long version, String key, ServerMessage.User user) {
+        void applyTo(PresenceRoom r) {
+            if (user != null) {
+                r.putRemote(key, user);
+            } else {
+                r.removeRemote(key);
+            }
+        }
     }
 }

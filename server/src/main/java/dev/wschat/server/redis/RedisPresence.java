@@ -466,7 +466,18 @@ public final class RedisPresence implements Presence, AutoCloseable {
         if (r == null) {
             return;
         }
-        eval(PresenceScripts.SNAPSHOT, room).thenAccept(parts -> {
+        synchronized (r) {
+            r.reloads++;
+        }
+        eval(PresenceScripts.SNAPSHOT, room).whenComplete((parts, failure) -> {
+            if (failure != null) {
+                synchronized (r) {
+                    if (--r.reloads == 0) {
+                        r.heardDuringReload.clear();
+                    }
+                }
+            }
+        }).thenAccept(parts -> {
             long version = ((Number) parts.get(0)).longValue();
             List<?> all = (List<?>) parts.get(1);
             Map<String, ServerMessage.User> members = new HashMap<>();
@@ -477,8 +488,7 @@ public final class RedisPresence implements Presence, AutoCloseable {
                 }
             }
             synchronized (r) {
-                r.replaceRemote(members);
-                r.version = version;
+                r.installSnapshot(members, version);
                 r.disagreed = -1;
             }
             r.loaded.complete(null);
@@ -555,10 +565,11 @@ public final class RedisPresence implements Presence, AutoCloseable {
                 r.version = version;
                 String key = parts[2];
                 if (!key.startsWith(prefix)) {
-                    if ("P".equals(parts[1])) {
-                        r.putRemote(key, decode(parts[3]));
-                    } else {
-                        r.removeRemote(key);
+                    PresenceRoom.Event event = new PresenceRoom.Event(version, key,
+                            "P".equals(parts[1]) ? decode(parts[3]) : null);
+                    event.applyTo(r);
+                    if (r.reloads > 0) {
+                        r.heardDuringReload.add(event);
                     }
                 }
             }
